@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgramsConfig(AppConfig):
+    name = "programs"
+    verbose_name = _("Loyalty programs")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from programs import signals  # noqa: F401  (registers the django-q2 schedules after migrate)

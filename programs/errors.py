@@ -1,0 +1,107 @@
+"""Typed domain errors. Each carries a stable ``code`` (for the API) and a translatable message."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class LoyaltyError(Exception):
+    code = "loyalty_error"
+    status = 422
+    message = _("The operation is not allowed.")
+
+    def __init__(self, message=None, **params):
+        self.params = params
+        if message is not None:
+            self.message = message
+        super().__init__(str(self))
+
+    def __str__(self):
+        return str(self.message) % self.params if self.params else str(self.message)
+
+
+class InvalidInput(LoyaltyError):
+    code = "invalid_input"
+    status = 400
+    message = _("The request is not valid.")
+
+
+class CardBlocked(LoyaltyError):
+    code = "card_blocked"
+    status = 409
+    message = _("This card is blocked.")
+
+
+class CardReplaced(LoyaltyError):
+    code = "card_replaced"
+    status = 409
+    message = _("This card was replaced by a new one.")
+
+
+class CardTypeInactive(LoyaltyError):
+    code = "card_type_inactive"
+    status = 409
+    message = _("This card type is not valid at the moment.")
+
+
+class ProgramInactive(LoyaltyError):
+    code = "program_inactive"
+    status = 409
+    message = _("This loyalty program is not active.")
+
+
+class InsufficientPoints(LoyaltyError):
+    code = "insufficient_points"
+    message = _("Not enough points: %(available)s available, %(requested)s requested.")
+
+
+class InsufficientStamps(LoyaltyError):
+    code = "insufficient_stamps"
+    message = _("Not enough stamps: %(available)s available, %(requested)s requested.")
+
+
+class BelowMinimumCheck(LoyaltyError):
+    code = "below_minimum_check"
+    message = _("Points can pay only for checks of at least %(minimum)s.")
+
+
+class RedemptionLimitExceeded(LoyaltyError):
+    code = "redemption_limit_exceeded"
+    message = _("At most %(maximum)s points can pay for this check.")
+
+
+class RedemptionNotAllowed(LoyaltyError):
+    code = "redemption_not_allowed"
+    message = _("This card cannot pay with points.")
+
+
+class NoRewardAvailable(LoyaltyError):
+    code = "no_reward_available"
+    message = _("This card has no reward to redeem.")
+
+
+class DuplicateReceipt(LoyaltyError):
+    code = "duplicate_receipt"
+    status = 409
+    message = _("Receipt %(receipt)s was already recorded with different content.")
+
+
+class DuplicateRefund(LoyaltyError):
+    code = "duplicate_refund"
+    status = 409
+    message = _("Refund %(refund)s was already recorded with different content.")
+
+
+class RefundExceedsPurchase(LoyaltyError):
+    code = "refund_exceeds_purchase"
+    message = _("The refund exceeds what is left of the purchase (%(left)s).")
+
+
+class WrongProgram(LoyaltyError):
+    code = "wrong_program"
+    status = 400
+    message = _("The store and the card belong to different programs.")
+
+
+class MemberExists(LoyaltyError):
+    code = "member_exists"
+    status = 409
+    message = _("A member with this phone already exists in the program.")

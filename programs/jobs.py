@@ -1,0 +1,48 @@
+"""Scheduled jobs of the engine and their django-q2 schedules (registered after every migrate)."""
+
+import logging
+
+from django.utils import timezone
+
+from programs.services.bonuses import birthday_bonuses_grant
+from programs.services.expiry import lots_expire
+from programs.services.tiers import tiers_review
+
+logger = logging.getLogger(__name__)
+
+SCHEDULES = {
+    # name: (function path, schedule type, minutes)
+    "kartka.expire_lots": ("programs.jobs.expire_lots", "I", 15),
+    "kartka.review_tiers": ("programs.jobs.review_tiers", "D", None),
+    "kartka.birthday_bonuses": ("programs.jobs.birthday_bonuses", "H", None),
+}
+
+
+def expire_lots() -> int:
+    cards = lots_expire(at=timezone.now())
+    logger.info("expiry: %s cards changed", cards)
+    return cards
+
+
+def review_tiers() -> dict:
+    counts = tiers_review(at=timezone.now())
+    logger.info("tier review: %s", counts)
+    return counts
+
+
+def birthday_bonuses() -> int:
+    # Hourly, so every program's zone gets its birthdays soon after its local midnight; once a year each.
+    granted = birthday_bonuses_grant(at=timezone.now())
+    logger.info("birthday bonuses: %s granted", granted)
+    return granted
+
+
+def schedules_ensure() -> None:
+    """Create or update the project's schedules; safe to call repeatedly."""
+    from django_q.models import Schedule
+
+    for name, (func, schedule_type, minutes) in SCHEDULES.items():
+        Schedule.objects.update_or_create(
+            name=name,
+            defaults={"func": func, "schedule_type": schedule_type, "minutes": minutes, "repeats": -1},
+        )

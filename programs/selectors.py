@@ -1,0 +1,187 @@
+"""Reads shared by the admin, the portal, the API and the jobs. No writes here."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, Min, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from programs.choices import ACTION_RULE_KINDS, Bucket, CardStatus, RuleKind, TierBasis, Unit
+from programs.models import (
+    Card,
+    CardType,
+    EarningRule,
+    LedgerEntry,
+    Lot,
+    Member,
+    Program,
+    Purchase,
+    RedemptionRule,
+    Tier,
+)
+from programs.pricing import ProgramRules
+
+ZERO = Decimal("0")
+
+
+def programs_for_user(*, user):
+    """Programs a staff user may see and edit: every program for a superuser, else their businesses'."""
+    return Program.objects.for_user(user).select_related("business")
+
+
+def rules_for_card_type(*, card_type: CardType) -> ProgramRules:
+    """Snapshot of a card type's configuration for ``pricing``: tiers, steps, redemption and earning rules."""
+    program = card_type.program
+    rules = list(
+        EarningRule.objects.filter(program_id=card_type.program_id, is_active=True)
+        .filter(Q(card_type__isnull=True) | Q(card_type=card_type))
+        .order_by("pk")
+    )
+    actions: dict[str, list[EarningRule]] = {kind: [] for kind in ACTION_RULE_KINDS}
+    for rule in rules:
+        if rule.kind in actions:
+            actions[rule.kind].append(rule)
+    return ProgramRules(
+        card_type=card_type,
+        timezone=ZoneInfo(program.timezone),
+        tiers=list(Tier.objects.filter(program_id=card_type.program_id).order_by("threshold")),
+        thresholds=list(card_type.thresholds.order_by("min_spend")),
+        redemption=RedemptionRule.objects.filter(card_type=card_type).first(),
+        multipliers=[rule for rule in rules if rule.kind == RuleKind.MULTIPLIER],
+        actions=actions,
+        tier_basis=program.tier_basis,
+        tier_window_days=program.tier_window_days,
+    )
+
+
+def member_qualifying_value(*, member: Member, basis: str, window_days: int | None, at: datetime) -> Decimal:
+    """The figure tiers are measured against: spend, points earned or purchases, net of refunds.
+
+    Lifetime programs read the member's counters; windowed programs sum the member's purchases since
+    ``at - window_days``.
+    """
+    if window_days is None:
+        if basis == TierBasis.SPEND:
+            return member.lifetime_spend
+        if basis == TierBasis.POINTS:
+            return member.points_earned_total
+        return Decimal(member.purchase_count)
+    purchases = Purchase.objects.filter(member=member, purchased_at__gt=at - timedelta(days=window_days))
+    if basis == TierBasis.PURCHASES:
+        return Decimal(purchases.exclude(refunded_amount=F("total"), total__gt=0).count())
+    field = ("spend_counted", "spend_reversed") if basis == TierBasis.SPEND else ("points_earned", "points_reversed")
+    totals = purchases.aggregate(gained=Coalesce(Sum(field[0]), ZERO), lost=Coalesce(Sum(field[1]), ZERO))
+    return totals["gained"] - totals["lost"]
+
+
+@dataclass(frozen=True)
+class Balances:
+    cashback: Decimal
+    promo: Decimal
+    stamps: Decimal
+    points_debt: Decimal
+    next_expiry_at: datetime | None
+    next_expiry_amount: Decimal
+    rewards_available: int
+
+    @property
+    def points(self) -> Decimal:
+        return self.cashback + self.promo
+
+
+def card_balances(*, card: Card, at: datetime | None = None) -> Balances:
+    """Spendable balances split by bucket, with the next expiry. Lots past expiry don't count.
+
+    Three aggregate queries whatever the card's history length.
+    """
+    at = at or timezone.now()
+    live = Lot.objects.filter(card=card).open().filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+    sums = live.aggregate(
+        cashback=Coalesce(Sum("remaining", filter=Q(unit=Unit.POINTS, bucket=Bucket.CASHBACK)), ZERO),
+        promo=Coalesce(Sum("remaining", filter=Q(unit=Unit.POINTS, bucket=Bucket.PROMO)), ZERO),
+        stamps=Coalesce(Sum("remaining", filter=Q(unit=Unit.STAMPS)), ZERO),
+        next_expiry=Min("expires_at", filter=Q(unit=Unit.POINTS)),
+    )
+    next_amount = ZERO
+    if sums["next_expiry"] is not None:
+        next_amount = live.filter(unit=Unit.POINTS, expires_at=sums["next_expiry"]).aggregate(
+            total=Coalesce(Sum("remaining"), ZERO)
+        )["total"]
+    rewards = card.rewards.filter(status="available").count() if card.card_type.earns_stamps else 0
+    return Balances(
+        cashback=sums["cashback"],
+        promo=sums["promo"],
+        stamps=sums["stamps"],
+        points_debt=card.points_debt,
+        next_expiry_at=sums["next_expiry"],
+        next_expiry_amount=next_amount,
+        rewards_available=rewards,
+    )
+
+
+def ledger_list(*, card: Card):
+    """A card's history, newest first, with what each entry needs to show its reason."""
+    return (
+        LedgerEntry.objects.for_card(card)
+        .newest_first()
+        .select_related("rule", "purchase", "purchase__store", "refund", "actor", "store")
+    )
+
+
+def member_list(*, programs, query: str = ""):
+    """Members of the given programs, searchable by phone, card number or name."""
+    return (
+        Member.objects.filter(program__in=programs)
+        .search(query)
+        .select_related("program", "tier")
+        .annotate(card_count=Count("cards", filter=~Q(cards__status=CardStatus.REPLACED), distinct=True))
+    )
+
+
+def card_get_by_number(*, program: Program, number: str) -> Card | None:
+    number = (number or "").strip().replace(" ", "")
+    return (
+        Card.objects.filter(program=program, number=number)
+        .select_related("member", "card_type", "member__tier")
+        .first()
+    )
+
+
+def member_get_by_phone(*, program: Program, phone) -> Member | None:
+    return Member.objects.filter(program=program, phone=phone).select_related("tier").first()
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    tier: Tier | None
+    next_tier: Tier | None
+    value: Decimal
+    remaining: Decimal
+    percent: int
+
+
+def member_tier_progress(*, member: Member, at: datetime | None = None) -> TierProgress:
+    """Where the member stands: current tier, the next one and how much is left to reach it."""
+    program = member.program
+    value = member_qualifying_value(
+        member=member, basis=program.tier_basis, window_days=program.tier_window_days, at=at or timezone.now()
+    )
+    tiers = list(Tier.objects.filter(program_id=member.program_id).order_by("threshold"))
+    current = member.tier
+    next_tier = next((tier for tier in tiers if current is None or tier.threshold > current.threshold), None)
+    if next_tier is None:
+        return TierProgress(tier=current, next_tier=None, value=value, remaining=ZERO, percent=100)
+    start = current.threshold if current else ZERO
+    span = next_tier.threshold - start
+    done = max(ZERO, value - start)
+    percent = int(min(Decimal(100), done * 100 / span)) if span > 0 else 100
+    return TierProgress(
+        tier=current,
+        next_tier=next_tier,
+        value=value,
+        remaining=max(ZERO, next_tier.threshold - value),
+        percent=percent,
+    )

@@ -1,0 +1,1 @@
+"""Writes of the loyalty engine. Import from the submodules: ``programs.services.purchases`` etc."""

@@ -1,0 +1,309 @@
+"""Moving points and stamps: the only code that writes ledger entries, lots and cached balances.
+
+Every function here expects to run inside ``transaction.atomic`` with the card locked by ``cards_lock``;
+it changes the card's balances in memory and the caller saves the card once at the end
+(``card_save_balances``). The rules it enforces:
+
+* every movement is an append-only ``LedgerEntry`` with the balance after it;
+* credits open a ``Lot``; debits consume open lots soonest-expiring first (lots already past their expiry are
+  expired first, so nothing expired is ever spent);
+* a card's balance never goes below zero: a debit that may not fail (a refund taking back points that were
+  already spent) records the shortfall as debt, which the next credits settle.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import F
+
+from programs.choices import Bucket, EntryKind, Unit
+from programs.errors import InsufficientPoints, InsufficientStamps
+from programs.models import Card, LedgerEntry, Lot, LotAllocation
+
+ZERO = Decimal("0")
+
+
+def cards_lock(*, card_ids, with_member: bool = False) -> dict[int, Card]:
+    """Lock cards (and optionally their members) ``FOR UPDATE`` in primary-key order and return them fresh.
+
+    The single way to lock before moving points: a fixed order means two transactions touching the same cards
+    never deadlock. Must be called inside ``transaction.atomic``.
+    """
+    queryset = Card.objects.filter(pk__in=sorted(set(card_ids))).order_by("pk").select_related("card_type", "program")
+    if with_member:
+        queryset = queryset.select_related("member").select_for_update(of=("self", "member"))
+    else:
+        queryset = queryset.select_for_update(of=("self",))
+    return {card.pk: card for card in queryset}
+
+
+def card_save_balances(*, card: Card, now: datetime) -> None:
+    """Persist the balances changed in memory by the functions below."""
+    card.updated_at = now
+    Card.objects.filter(pk=card.pk).update(
+        points_balance=card.points_balance,
+        stamps_balance=card.stamps_balance,
+        points_debt=card.points_debt,
+        stamps_debt=card.stamps_debt,
+        updated_at=now,
+    )
+
+
+def _set_balance(card: Card, unit: str, value: Decimal) -> None:
+    if unit == Unit.POINTS:
+        card.points_balance = value
+    else:
+        card.stamps_balance = value
+
+
+def _set_debt(card: Card, unit: str, value: Decimal) -> None:
+    if unit == Unit.POINTS:
+        card.points_debt = value
+    else:
+        card.stamps_debt = value
+
+
+def _entry(*, card: Card, unit: str, kind: str, amount: Decimal, bucket: str, now: datetime, **fields) -> LedgerEntry:
+    balance = card.balance(unit) + amount
+    _set_balance(card, unit, balance)
+    return LedgerEntry(
+        program_id=card.program_id,
+        card=card,
+        unit=unit,
+        kind=kind,
+        amount=amount,
+        bucket=bucket,
+        balance_after=balance,
+        created_at=now,
+        **fields,
+    )
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One credit to post: ``amount`` > 0 into ``bucket`` expiring at ``expires_at`` (``None``: never)."""
+
+    amount: Decimal
+    bucket: str = Bucket.CASHBACK
+    expires_at: datetime | None = None
+    reason: str = ""
+    rule_id: int | None = None
+
+
+def credits_post(
+    *, card: Card, unit: str, kind: str, credits: list[Credit], now: datetime, **links
+) -> list[LedgerEntry]:
+    """Post credits as entries with one new lot each, then let them settle any debt of the card.
+
+    ``links`` are the entry's references (purchase, refund, store, actor, reward). Zero credits are skipped.
+    Returns the credit entries (settlement entries are written too but not returned).
+    """
+    entries = [
+        _entry(
+            card=card,
+            unit=unit,
+            kind=kind,
+            amount=credit.amount,
+            bucket=credit.bucket,
+            now=now,
+            reason=credit.reason,
+            rule_id=credit.rule_id,
+            expires_at=credit.expires_at,
+            **links,
+        )
+        for credit in credits
+        if credit.amount > 0
+    ]
+    if not entries:
+        return []
+    LedgerEntry.objects.bulk_create(entries)
+    Lot.objects.bulk_create(
+        [
+            Lot(
+                program_id=card.program_id,
+                card=card,
+                unit=unit,
+                bucket=entry.bucket,
+                amount=entry.amount,
+                remaining=entry.amount,
+                expires_at=entry.expires_at,
+                entry=entry,
+                created_at=now,
+            )
+            for entry in entries
+        ]
+    )
+    debt = card.debt(unit)
+    if debt > 0:
+        settle = min(debt, card.balance(unit))
+        if settle > 0:
+            _debit(card=card, unit=unit, kind=EntryKind.DEBT_SETTLEMENT, amount=settle, now=now, **links)
+            _set_debt(card, unit, debt - settle)
+    return entries
+
+
+def _open_lots(card: Card, unit: str, now: datetime) -> list[Lot]:
+    """Open lots in spending order, after expiring those already due (expire-on-touch)."""
+    lots = list(Lot.objects.for_card(card, unit).open().soonest_expiring_first())
+    due = [lot for lot in lots if lot.expires_at is not None and lot.expires_at <= now]
+    if due:
+        expiry = []
+        for lot in due:
+            expiry.append(
+                _entry(
+                    card=card,
+                    unit=unit,
+                    kind=EntryKind.EXPIRY,
+                    amount=-lot.remaining,
+                    bucket=lot.bucket,
+                    now=now,
+                    lot=lot,
+                )
+            )
+            lot.remaining = ZERO
+        LedgerEntry.objects.bulk_create(expiry)
+        Lot.objects.bulk_update(due, ["remaining"])
+    return [lot for lot in lots if lot.remaining > 0]
+
+
+def available(*, card: Card, unit: str, now: datetime) -> Decimal:
+    """What the card can spend now: its balance without lots that are past expiry but not yet closed."""
+    due = Lot.objects.for_card(card, unit).due(now).values_list("remaining", flat=True)
+    return card.balance(unit) - sum(due, ZERO)
+
+
+def _debit(
+    *,
+    card: Card,
+    unit: str,
+    kind: str,
+    amount: Decimal,
+    now: datetime,
+    lots: list[Lot] | None = None,
+    **links,
+) -> list[LedgerEntry]:
+    """Consume ``amount`` from open lots (caller has checked it is available); one entry per bucket touched."""
+    if lots is None:
+        lots = _open_lots(card, unit, now)
+    taken: dict[str, list[tuple[Lot, Decimal]]] = defaultdict(list)
+    left = amount
+    for lot in lots:
+        if left <= 0:
+            break
+        take = min(lot.remaining, left)
+        if take <= 0:
+            continue
+        lot.remaining -= take
+        left -= take
+        taken[lot.bucket].append((lot, take))
+    if left > 0:
+        error = InsufficientPoints if unit == Unit.POINTS else InsufficientStamps
+        raise error(available=amount - left, requested=amount)
+    entries = [
+        _entry(
+            card=card,
+            unit=unit,
+            kind=kind,
+            amount=-sum((take for _, take in parts), ZERO),
+            bucket=bucket,
+            now=now,
+            **links,
+        )
+        for bucket, parts in taken.items()
+    ]
+    LedgerEntry.objects.bulk_create(entries)
+    touched = [lot for parts in taken.values() for lot, _ in parts]
+    Lot.objects.bulk_update(touched, ["remaining"])
+    LotAllocation.objects.bulk_create(
+        [
+            LotAllocation(entry=entry, lot=lot, amount=take)
+            for entry, parts in zip(entries, taken.values(), strict=True)
+            for lot, take in parts
+        ]
+    )
+    return entries
+
+
+def debit_post(*, card: Card, unit: str, kind: str, amount: Decimal, now: datetime, **links) -> list[LedgerEntry]:
+    """Spend ``amount`` (> 0) from the card's lots, soonest-expiring first.
+
+    Raises ``InsufficientPoints`` / ``InsufficientStamps`` when the unexpired balance is smaller.
+    """
+    if amount <= 0:
+        return []
+    lots = _open_lots(card, unit, now)
+    return _debit(card=card, unit=unit, kind=kind, amount=amount, now=now, lots=lots, **links)
+
+
+def debit_or_owe(*, card: Card, unit: str, kind: str, amount: Decimal, now: datetime, **links) -> Decimal:
+    """Take back up to ``amount``; what the card no longer has becomes debt. Returns the debt added."""
+    if amount <= 0:
+        return ZERO
+    lots = _open_lots(card, unit, now)
+    have = sum((lot.remaining for lot in lots), ZERO)
+    take = min(have, amount)
+    if take > 0:
+        _debit(card=card, unit=unit, kind=kind, amount=take, now=now, lots=lots, **links)
+    owed = amount - take
+    if owed > 0:
+        _set_debt(card, unit, card.debt(unit) + owed)
+    return owed
+
+
+def allocations_return(
+    *, card: Card, unit: str, kind: str, source_entries, amount: Decimal, now: datetime, **links
+) -> list[LedgerEntry]:
+    """Give ``amount`` back to the lots that ``source_entries`` consumed, latest-expiring lots first.
+
+    The points keep their original expiry: a lot already past it expires at the next touch or expiry run.
+    """
+    if amount <= 0:
+        return []
+    allocations = list(
+        LotAllocation.objects.filter(entry__in=source_entries)
+        .select_related("lot")
+        .order_by(F("lot__expires_at").desc(nulls_first=True), "-lot_id")
+    )
+    net: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    lots: dict[int, Lot] = {}
+    for allocation in allocations:
+        net[allocation.lot_id] += allocation.amount
+        lots[allocation.lot_id] = allocation.lot
+    given: dict[str, list[tuple[Lot, Decimal]]] = defaultdict(list)
+    left = amount
+    for lot_id, consumed in net.items():
+        if left <= 0:
+            break
+        back = min(consumed, left)
+        if back <= 0:
+            continue
+        lot = lots[lot_id]
+        lot.remaining += back
+        left -= back
+        given[lot.bucket].append((lot, back))
+    entries = [
+        _entry(
+            card=card,
+            unit=unit,
+            kind=kind,
+            amount=sum((back for _, back in parts), ZERO),
+            bucket=bucket,
+            now=now,
+            **links,
+        )
+        for bucket, parts in given.items()
+    ]
+    LedgerEntry.objects.bulk_create(entries)
+    Lot.objects.bulk_update([lot for parts in given.values() for lot, _ in parts], ["remaining"])
+    LotAllocation.objects.bulk_create(
+        [
+            LotAllocation(entry=entry, lot=lot, amount=-back)
+            for entry, parts in zip(entries, given.values(), strict=True)
+            for lot, back in parts
+        ]
+    )
+    if left > 0:
+        raise AssertionError(f"cannot return {left} more than was consumed")
+    return entries

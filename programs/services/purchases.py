@@ -1,0 +1,517 @@
+"""Purchases and refunds: the POS path. Each public function is one transaction."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from programs import signals
+from programs.choices import CardKind, CardStatus, EntryKind, RewardStatus, StampBasis, Unit
+from programs.errors import (
+    CardBlocked,
+    CardReplaced,
+    CardTypeInactive,
+    DuplicateReceipt,
+    DuplicateRefund,
+    InvalidInput,
+    NoRewardAvailable,
+    ProgramInactive,
+    RefundExceedsPurchase,
+    WrongProgram,
+)
+from programs.models import (
+    Card,
+    LedgerEntry,
+    Member,
+    Purchase,
+    PurchaseLine,
+    Refund,
+    RefundLine,
+    StampReward,
+    Store,
+)
+from programs.pricing import Line, Quote, lines_normalise, money, quote_compute
+from programs.selectors import rules_for_card_type
+from programs.services import ledger
+from programs.services.ledger import Credit
+from programs.services.stamps import rewards_issue, rewards_void_for_stamps
+from programs.services.tiers import tier_refund_check, tier_upgrade_check
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+def card_check_usable(*, card: Card, at: datetime) -> None:
+    """Raise the error a cashier should see when a card can't be used now (blocked, replaced, out of date)."""
+    if card.status == CardStatus.BLOCKED:
+        raise CardBlocked()
+    if card.status == CardStatus.REPLACED:
+        raise CardReplaced()
+    if not card.program.is_active:
+        raise ProgramInactive()
+    local_day = at.astimezone(ZoneInfo(card.program.timezone)).date()
+    if not card.card_type.is_valid_on(local_day):
+        raise CardTypeInactive()
+
+
+def _fingerprint(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _purchase_payload(*, card, total, lines, redeem_points, redeem_reward, purchased_at) -> dict:
+    return {
+        "card": card.pk,
+        "total": str(total),
+        "lines": [[str(line.amount), str(line.quantity), line.sku, line.category] for line in lines],
+        "redeem_points": str(redeem_points),
+        "redeem_reward": bool(redeem_reward),
+        "purchased_at": purchased_at.isoformat() if purchased_at else None,
+    }
+
+
+def purchase_quote(
+    *,
+    card: Card,
+    total: Decimal | None = None,
+    lines: list[Line] | None = None,
+    redeem_points: Decimal = ZERO,
+    redeem_reward: bool = False,
+    at: datetime | None = None,
+) -> Quote:
+    """What a purchase would get, without writing anything. Raises the same errors ``purchase_record`` would."""
+    at = at or timezone.now()
+    card_check_usable(card=card, at=at)
+    total, lines = lines_normalise(total=total, lines=lines)
+    if redeem_reward and not card.rewards.filter(status=RewardStatus.AVAILABLE).exists():
+        raise NoRewardAvailable()
+    rules = rules_for_card_type(card_type=card.card_type)
+    member = card.member
+    return quote_compute(
+        rules=rules,
+        tier=member.tier,
+        lifetime_spend=member.lifetime_spend,
+        total=total,
+        lines=lines,
+        at=at,
+        points_available=ledger.available(card=card, unit=Unit.POINTS, now=at),
+        redeem_points=redeem_points,
+        redeem_reward=redeem_reward,
+    )
+
+
+@dataclass
+class PurchaseResult:
+    purchase: Purchase
+    card: Card
+    replayed: bool = False
+
+
+def purchase_record(
+    *,
+    card: Card,
+    store: Store,
+    receipt_id: str,
+    total: Decimal | None = None,
+    lines: list[Line] | None = None,
+    redeem_points: Decimal = ZERO,
+    redeem_reward: bool = False,
+    purchased_at: datetime | None = None,
+    actor=None,
+) -> PurchaseResult:
+    """Record a receipt: discount, redemption, cashback and rule bonuses, stamps and rewards, tier upgrade.
+
+    Idempotent per ``(store, receipt_id)``: the same receipt again returns the first purchase with
+    ``replayed=True`` and changes nothing; the same receipt id with different content raises
+    ``DuplicateReceipt``. Raises ``CardBlocked``/``CardReplaced``/``CardTypeInactive``, the redemption errors
+    and ``InvalidInput`` for receipts that don't add up. Listeners get ``purchase_recorded`` after commit.
+    """
+    receipt_id = (receipt_id or "").strip()
+    if not receipt_id:
+        raise InvalidInput(_("A receipt id is required."))
+    if store.program_id != card.program_id:
+        raise WrongProgram()
+    total, norm_lines = lines_normalise(total=total, lines=lines)
+    fingerprint = _fingerprint(
+        _purchase_payload(
+            card=card,
+            total=total,
+            lines=lines or [],
+            redeem_points=redeem_points,
+            redeem_reward=redeem_reward,
+            purchased_at=purchased_at,
+        )
+    )
+    try:
+        return _purchase_record(
+            card=card,
+            store=store,
+            receipt_id=receipt_id,
+            total=total,
+            lines=lines or [],
+            norm_lines=norm_lines,
+            redeem_points=redeem_points,
+            redeem_reward=redeem_reward,
+            purchased_at=purchased_at,
+            actor=actor,
+            fingerprint=fingerprint,
+        )
+    except IntegrityError:
+        # Lost a race with the same receipt on another card: answer like a replay or a clash.
+        existing = Purchase.objects.filter(store=store, receipt_id=receipt_id).select_related("card").first()
+        if existing is None:
+            raise
+        if existing.fingerprint != fingerprint:
+            raise DuplicateReceipt(receipt=receipt_id) from None
+        return PurchaseResult(purchase=existing, card=existing.card, replayed=True)
+
+
+@transaction.atomic
+def _purchase_record(
+    *,
+    card,
+    store,
+    receipt_id,
+    total,
+    lines,
+    norm_lines,
+    redeem_points,
+    redeem_reward,
+    purchased_at,
+    actor,
+    fingerprint,
+) -> PurchaseResult:
+    now = timezone.now()
+    at = purchased_at or now
+    card = ledger.cards_lock(card_ids=[card.pk], with_member=True)[card.pk]
+    existing = Purchase.objects.filter(store=store, receipt_id=receipt_id).first()
+    if existing is not None:
+        if existing.fingerprint != fingerprint:
+            raise DuplicateReceipt(receipt=receipt_id)
+        return PurchaseResult(purchase=existing, card=card, replayed=True)
+    card_check_usable(card=card, at=at)
+    member = card.member
+    card_type = card.card_type
+    rules = rules_for_card_type(card_type=card_type)
+    tier = next((tier for tier in rules.tiers if tier.pk == member.tier_id), None)
+    reward = None
+    if redeem_reward:
+        reward = card.rewards.filter(status=RewardStatus.AVAILABLE).order_by("issued_at", "pk").first()
+        if reward is None:
+            raise NoRewardAvailable()
+    points_available = card.points_balance
+    if redeem_points:
+        points_available = ledger.available(card=card, unit=Unit.POINTS, now=now)
+    quote = quote_compute(
+        rules=rules,
+        tier=tier,
+        lifetime_spend=member.lifetime_spend,
+        total=total,
+        lines=norm_lines,
+        at=at,
+        points_available=points_available,
+        redeem_points=redeem_points,
+        redeem_reward=redeem_reward,
+    )
+    purchase = Purchase.objects.create(
+        program_id=card.program_id,
+        store=store,
+        card=card,
+        member=member,
+        receipt_id=receipt_id,
+        fingerprint=fingerprint,
+        purchased_at=at,
+        created_at=now,
+        total=total,
+        discount_percent=quote.discount_percent,
+        discount_amount=quote.discount_amount,
+        points_redeemed=quote.points_redeemed,
+        redeemed_value=quote.redeemed_value,
+        paid_amount=quote.paid_amount,
+        points_earned=quote.points_earned,
+        stamps_earned=quote.stamps,
+        spend_counted=quote.after_discount,
+        actor=actor,
+    )
+    if lines:
+        PurchaseLine.objects.bulk_create(
+            [
+                PurchaseLine(
+                    purchase=purchase,
+                    position=index,
+                    sku=line.sku,
+                    category=line.category,
+                    quantity=line.quantity,
+                    amount=line.amount,
+                )
+                for index, line in enumerate(lines)
+            ]
+        )
+    links = {"purchase": purchase, "store": store, "actor": actor}
+    if quote.points_redeemed:
+        ledger.debit_post(
+            card=card,
+            unit=Unit.POINTS,
+            kind=EntryKind.REDEMPTION,
+            amount=quote.points_redeemed,
+            now=now,
+            **links,
+        )
+    ledger.credits_post(card=card, unit=Unit.POINTS, kind=EntryKind.ACCRUAL, credits=quote.earnings, now=now, **links)
+    if quote.stamps:
+        expires = None
+        if card_type.stamp_expiry_days:
+            expires = at + timedelta(days=card_type.stamp_expiry_days)
+        ledger.credits_post(
+            card=card,
+            unit=Unit.STAMPS,
+            kind=EntryKind.ACCRUAL,
+            credits=[Credit(amount=quote.stamps, expires_at=expires)],
+            now=now,
+            **links,
+        )
+        rewards_issue(card=card, purchase=purchase, now=now)
+    if reward is not None:
+        reward.status = RewardStatus.REDEEMED
+        reward.redeemed_by_purchase = purchase
+        reward.redeemed_at = now
+        reward.save(update_fields=["status", "redeemed_by_purchase", "redeemed_at"])
+    ledger.card_save_balances(card=card, now=now)
+    Member.objects.filter(pk=member.pk).update(
+        lifetime_spend=F("lifetime_spend") + quote.after_discount,
+        purchase_count=F("purchase_count") + 1,
+        points_earned_total=F("points_earned_total") + quote.points_earned,
+    )
+    member.lifetime_spend += quote.after_discount
+    member.purchase_count += 1
+    member.points_earned_total += quote.points_earned
+    tier_upgrade_check(
+        member=member,
+        tiers=rules.tiers,
+        basis=rules.tier_basis,
+        window_days=rules.tier_window_days,
+        at=now,
+        purchase=purchase,
+    )
+    transaction.on_commit(lambda: signals.purchase_recorded.send(sender=Purchase, purchase=purchase))
+    return PurchaseResult(purchase=purchase, card=card)
+
+
+@dataclass(frozen=True)
+class RefundLineRequest:
+    line_id: int
+    quantity: Decimal
+
+
+def purchase_refund(
+    *,
+    purchase: Purchase,
+    refund_id: str,
+    lines: list[RefundLineRequest] | None = None,
+    amount: Decimal | None = None,
+    actor=None,
+) -> Refund:
+    """Refund a purchase fully (no lines, no amount), by lines, or by an amount of the gross total.
+
+    Takes back the share of earned points and stamps that the refunded part earned and gives back the share
+    of points it spent, to their original lots. Shares are cumulative over all refunds of the purchase, so
+    refunding everything in parts takes back exactly what the purchase earned, never more. Points already
+    spent become debt settled by later accruals. Idempotent per ``(purchase, refund_id)``; raises
+    ``RefundExceedsPurchase``, ``DuplicateRefund`` and ``InvalidInput``.
+    """
+    refund_id = (refund_id or "").strip()
+    if not refund_id:
+        raise InvalidInput(_("A refund id is required."))
+    if lines and amount is not None:
+        raise InvalidInput(_("Refund either by lines or by amount, not both."))
+    payload = {
+        "lines": sorted([[line.line_id, str(line.quantity)] for line in lines or []]),
+        "amount": str(amount) if amount is not None else None,
+    }
+    return _purchase_refund(
+        purchase_id=purchase.pk,
+        card_id=purchase.card_id,
+        refund_id=refund_id,
+        lines=lines or [],
+        amount=amount,
+        actor=actor,
+        fingerprint=_fingerprint(payload),
+    )
+
+
+@transaction.atomic
+def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, fingerprint) -> Refund:
+    now = timezone.now()
+    card = ledger.cards_lock(card_ids=[card_id], with_member=True)[card_id]
+    purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
+    existing = Refund.objects.filter(purchase=purchase, refund_id=refund_id).first()
+    if existing is not None:
+        if existing.fingerprint != fingerprint:
+            raise DuplicateRefund(refund=refund_id)
+        return existing
+    left = purchase.total - purchase.refunded_amount
+    refund_lines = []
+    if lines:
+        by_id = {line.pk: line for line in purchase.lines.all()}
+        refund_amount = ZERO
+        for request in lines:
+            line = by_id.get(request.line_id)
+            if line is None:
+                raise InvalidInput(_("Line %(line)s is not on this receipt.") % {"line": request.line_id})
+            if request.quantity <= 0:
+                raise InvalidInput(_("Refund quantities must be positive."))
+            line_left = line.quantity - line.refunded_quantity
+            if request.quantity > line_left:
+                raise RefundExceedsPurchase(left=line_left)
+            if request.quantity == line_left:
+                part = line.amount - line.refunded_amount
+            else:
+                part = money(line.amount * request.quantity / line.quantity)
+            line.refunded_quantity += request.quantity
+            line.refunded_amount += part
+            refund_amount += part
+            refund_lines.append((line, request.quantity, part))
+    elif amount is not None:
+        if amount <= 0 or money(amount) != amount:
+            raise InvalidInput(_("The refund amount must be positive, with at most two decimals."))
+        refund_amount = amount
+    else:
+        refund_amount = left
+    if refund_amount <= 0 or refund_amount > left:
+        raise RefundExceedsPurchase(left=left)
+
+    refunded_total = purchase.refunded_amount + refund_amount
+    share = refunded_total / purchase.total
+
+    def due(total_effect: Decimal, already: Decimal) -> Decimal:
+        target = total_effect if refunded_total == purchase.total else money(total_effect * share)
+        return max(ZERO, target - already)
+
+    points_back = due(purchase.points_earned, purchase.points_reversed)
+    points_return = due(purchase.points_redeemed, purchase.points_returned)
+    spend_back = due(purchase.spend_counted, purchase.spend_reversed)
+    refund = Refund.objects.create(
+        program_id=purchase.program_id,
+        purchase=purchase,
+        refund_id=refund_id,
+        fingerprint=fingerprint,
+        amount=refund_amount,
+        points_returned=points_return,
+        spend_reversed=spend_back,
+        actor=actor,
+        created_at=now,
+    )
+    if refund_lines:
+        RefundLine.objects.bulk_create(
+            [RefundLine(refund=refund, line=line, quantity=qty, amount=part) for line, qty, part in refund_lines]
+        )
+        PurchaseLine.objects.bulk_update(
+            [line for line, _, _ in refund_lines], ["refunded_quantity", "refunded_amount"]
+        )
+    links = {"purchase": purchase, "refund": refund, "store_id": purchase.store_id, "actor": actor}
+    # Give back spent points first, so taking back earned points can use them.
+    if points_return:
+        sources = LedgerEntry.objects.filter(purchase=purchase, kind=EntryKind.REDEMPTION)
+        ledger.allocations_return(
+            card=card,
+            unit=Unit.POINTS,
+            kind=EntryKind.RETURN,
+            source_entries=sources,
+            amount=points_return,
+            now=now,
+            **links,
+        )
+    points_debt = ledger.debit_or_owe(
+        card=card, unit=Unit.POINTS, kind=EntryKind.REVERSAL, amount=points_back, now=now, **links
+    )
+    stamps_back = _stamps_to_take_back(purchase=purchase, card=card, refunded_total=refunded_total)
+    if stamps_back:
+        if card.stamps_balance < stamps_back:
+            rewards_void_for_stamps(card=card, needed=stamps_back, now=now, **links)
+        ledger.debit_or_owe(card=card, unit=Unit.STAMPS, kind=EntryKind.REVERSAL, amount=stamps_back, now=now, **links)
+    reward_returned = False
+    if refunded_total == purchase.total:
+        reward_returned = bool(
+            StampReward.objects.filter(redeemed_by_purchase=purchase, status=RewardStatus.REDEEMED).update(
+                status=RewardStatus.AVAILABLE, redeemed_at=None, redeemed_by_purchase=None
+            )
+        )
+    ledger.card_save_balances(card=card, now=now)
+
+    refund.points_reversed = points_back
+    refund.points_debt = points_debt
+    refund.stamps_reversed = stamps_back
+    refund.reward_returned = reward_returned
+    refund.save(update_fields=["points_reversed", "points_debt", "stamps_reversed", "reward_returned"])
+    purchase.refunded_amount = refunded_total
+    purchase.points_reversed += points_back
+    purchase.points_returned += points_return
+    purchase.stamps_reversed += stamps_back
+    purchase.spend_reversed += spend_back
+    purchase.save(
+        update_fields=[
+            "refunded_amount",
+            "points_reversed",
+            "points_returned",
+            "stamps_reversed",
+            "spend_reversed",
+        ]
+    )
+    member = card.member
+    fully = refunded_total == purchase.total
+    Member.objects.filter(pk=member.pk).update(
+        lifetime_spend=F("lifetime_spend") - spend_back,
+        purchase_count=F("purchase_count") - (1 if fully else 0),
+        points_earned_total=F("points_earned_total") - points_back,
+    )
+    member.lifetime_spend -= spend_back
+    member.purchase_count -= 1 if fully else 0
+    member.points_earned_total -= points_back
+    rules = rules_for_card_type(card_type=card.card_type)
+    tier_refund_check(member=member, tiers=rules.tiers, program=card.program, purchase=purchase, at=now)
+    transaction.on_commit(lambda: signals.purchase_refunded.send(sender=Refund, refund=refund))
+    return refund
+
+
+def _stamps_to_take_back(*, purchase: Purchase, card: Card, refunded_total: Decimal) -> Decimal:
+    """Stamps the purchase keeps are those its unrefunded part would still earn; the rest go back."""
+    if not purchase.stamps_earned or card.card_type.kind != CardKind.STAMPS:
+        return ZERO
+    card_type = card.card_type
+    if refunded_total >= purchase.total:
+        keep = ZERO
+    else:
+        kept_share = (purchase.total - refunded_total) / purchase.total
+        remaining_after_discount = money((purchase.total - refunded_total) * (1 - purchase.discount_percent / 100))
+        if remaining_after_discount < card_type.earn_min_purchase:
+            keep = ZERO
+        elif card_type.stamp_basis == StampBasis.ITEM:
+            lines = list(purchase.lines.all())
+            keep = (purchase.stamps_earned * kept_share).quantize(Decimal("1"), rounding=ROUND_DOWN)
+            if lines:
+                categories = card_type.stamp_category_list()
+                units_left = sum(
+                    (
+                        line.quantity - line.refunded_quantity
+                        for line in lines
+                        if line.amount > 0 and (not categories or line.category.casefold() in categories)
+                    ),
+                    ZERO,
+                )
+                by_lines = units_left.quantize(Decimal("1"), rounding=ROUND_DOWN)
+                line_refunds = sum((line.refunded_amount for line in lines), ZERO)
+                amount_only = refunded_total - line_refunds
+                by_amount = (purchase.stamps_earned * (purchase.total - amount_only) / purchase.total).quantize(
+                    Decimal("1"), rounding=ROUND_DOWN
+                )
+                keep = min(by_lines, by_amount)
+        else:
+            keep = purchase.stamps_earned
+    keep = min(keep, purchase.stamps_earned)
+    return max(ZERO, purchase.stamps_earned - keep - purchase.stamps_reversed)

@@ -1,0 +1,32 @@
+"""Ledger invariants every test that moves points can assert (the property test asserts them after every step)."""
+
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from programs.choices import EntryKind, Unit
+from programs.models import Card, LedgerEntry, Lot, LotAllocation
+
+ZERO = Decimal("0")
+
+
+def assert_ledger_consistent(card: Card) -> None:
+    card.refresh_from_db()
+    for unit, balance in ((Unit.POINTS, card.points_balance), (Unit.STAMPS, card.stamps_balance)):
+        assert balance >= 0, (unit, balance)
+        entries = LedgerEntry.objects.filter(card=card, unit=unit)
+        total = entries.aggregate(total=Sum("amount"))["total"] or ZERO
+        assert total == balance, f"{unit}: cached {balance} != sum of entries {total}"
+        last = entries.order_by("-created_at", "-id").first()
+        if last is not None:
+            assert last.balance_after == balance, f"{unit}: last balance_after {last.balance_after} != {balance}"
+        assert not entries.filter(balance_after__lt=0).exists()
+        open_total = Lot.objects.filter(card=card, unit=unit).aggregate(total=Sum("remaining"))["total"] or ZERO
+        assert open_total == balance, f"{unit}: lots hold {open_total}, balance is {balance}"
+    for lot in Lot.objects.filter(card=card):
+        allocated = LotAllocation.objects.filter(lot=lot).aggregate(total=Sum("amount"))["total"] or ZERO
+        expired = -(
+            LedgerEntry.objects.filter(lot=lot, kind=EntryKind.EXPIRY).aggregate(total=Sum("amount"))["total"] or ZERO
+        )
+        assert lot.remaining == lot.amount - allocated - expired, (lot.pk, lot.amount, allocated, expired)
+        assert ZERO <= lot.remaining <= lot.amount
