@@ -2,8 +2,7 @@
 
 import logging
 
-from django.utils import timezone
-
+from programs import clock
 from programs.services.bonuses import birthday_bonuses_grant
 from programs.services.expiry import lots_expire
 from programs.services.tiers import tiers_review
@@ -19,20 +18,20 @@ SCHEDULES = {
 
 
 def expire_lots() -> int:
-    cards = lots_expire(at=timezone.now())
+    cards = lots_expire(at=clock.now())
     logger.info("expiry: %s cards changed", cards)
     return cards
 
 
 def review_tiers() -> dict:
-    counts = tiers_review(at=timezone.now())
+    counts = tiers_review(at=clock.now())
     logger.info("tier review: %s", counts)
     return counts
 
 
 def birthday_bonuses() -> int:
     # Hourly, so every program's zone gets its birthdays soon after its local midnight; once a year each.
-    granted = birthday_bonuses_grant(at=timezone.now())
+    granted = birthday_bonuses_grant(at=clock.now())
     logger.info("birthday bonuses: %s granted", granted)
     return granted
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
+from programs import clock
 from programs.choices import ACTION_RULE_KINDS, Bucket, CardStatus, RuleKind, TierBasis, Unit
 from programs.models import (
     Card,
@@ -97,7 +97,7 @@ def card_balances(*, card: Card, at: datetime | None = None) -> Balances:
 
     Three aggregate queries whatever the card's history length.
     """
-    at = at or timezone.now()
+    at = at or clock.now()
     live = Lot.objects.filter(card=card).open().filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
     sums = live.aggregate(
         cashback=Coalesce(Sum("remaining", filter=Q(unit=Unit.POINTS, bucket=Bucket.CASHBACK)), ZERO),
@@ -167,7 +167,7 @@ def member_tier_progress(*, member: Member, at: datetime | None = None) -> TierP
     """Where the member stands: current tier, the next one and how much is left to reach it."""
     program = member.program
     value = member_qualifying_value(
-        member=member, basis=program.tier_basis, window_days=program.tier_window_days, at=at or timezone.now()
+        member=member, basis=program.tier_basis, window_days=program.tier_window_days, at=at or clock.now()
     )
     tiers = list(Tier.objects.filter(program_id=member.program_id).order_by("threshold"))
     current = member.tier

@@ -5,10 +5,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from programs import signals
+from programs import clock, signals
 from programs.choices import ACTION_RULE_KINDS, Bucket, CardStatus, EntryKind, RewardStatus, RuleKind, Unit
 from programs.errors import CardReplaced, InvalidInput, ProgramInactive
 from programs.models import Card, CardType, LedgerEntry, Lot, Member
@@ -73,7 +72,7 @@ def card_issue(*, member: Member, card_type: CardType, number: str = "", actor=N
         raise InvalidInput(_("Card number %(number)s is already in use.") % {"number": number})
     if Card.objects.live().filter(member=member, card_type=card_type).exists():
         raise InvalidInput(_("The member already has a card of this type."))
-    now = timezone.now()
+    now = clock.now()
     card = Card(
         program_id=member.program_id,
         member=member,
@@ -99,7 +98,7 @@ def _status_set(*, card: Card, status: str, reason: str, actor, action: str) -> 
     old = card.status
     card.status = status
     card.status_reason = reason
-    card.updated_at = timezone.now()
+    card.updated_at = clock.now()
     card.save(update_fields=["status", "status_reason", "updated_at"])
     audit_record(
         actor=actor,
@@ -167,7 +166,7 @@ def card_adjust(
         raise InvalidInput(_("Stamps are whole numbers."))
     if bucket == Bucket.PROMO and amount > 0 and expires_at is None:
         raise InvalidInput(_("Promo points need an expiry date."))
-    now = timezone.now()
+    now = clock.now()
     if expires_at is not None and expires_at <= now:
         raise InvalidInput(_("The expiry must be in the future."))
     card = ledger.cards_lock(card_ids=[card.pk])[card.pk]
@@ -204,7 +203,7 @@ def card_replace(*, card: Card, reason: str, actor, number: str = "") -> Card:
     """Replace a card (lost, damaged, plastic swap): a new card of the same type takes over every open lot
     (with its bucket and expiry), the debts and the unused rewards; the old card is marked replaced."""
     reason = _reason_required(reason)
-    now = timezone.now()
+    now = clock.now()
     old = ledger.cards_lock(card_ids=[card.pk])[card.pk]
     if old.status == CardStatus.REPLACED:
         raise CardReplaced()

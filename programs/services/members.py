@@ -2,9 +2,9 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from programs import clock
 from programs.choices import CardStatus, RuleKind
 from programs.errors import InvalidInput, MemberExists, ProgramInactive
 from programs.models import CardType, Member, Program, Tier
@@ -38,7 +38,7 @@ def member_create(
     unknown = set(profile) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(_("Unknown profile fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    now = timezone.now()
+    now = clock.now()
     member = Member(program=program, phone=phone, joined_at=now, **profile)
     member.tier = Tier.objects.filter(program=program, threshold=0).first()
     member.tier_achieved_at = now if member.tier else None
@@ -57,7 +57,7 @@ def member_create(
         member.profile_completed_at = now
         member.save(update_fields=["profile_completed_at"])
     if card_types is None:
-        today = timezone.localdate()
+        today = clock.now().date()
         card_types = [ct for ct in program.card_types.filter(is_active=True) if ct.is_valid_on(today)]
     for card_type in card_types:
         card = card_issue(member=member, card_type=card_type, actor=actor)
@@ -90,7 +90,7 @@ def member_update(*, member: Member, actor=None, **changes) -> Member:
     if not changed:
         return member
     member.save(update_fields=[*changed, "updated_at"])
-    now = timezone.now()
+    now = clock.now()
     if member.profile_completed_at is None and _profile_complete(member):
         member.profile_completed_at = now
         member.save(update_fields=["profile_completed_at"])

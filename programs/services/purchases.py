@@ -9,10 +9,9 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from programs import signals
+from programs import clock, signals
 from programs.choices import CardKind, CardStatus, EntryKind, RewardStatus, StampBasis, Unit
 from programs.errors import (
     CardBlocked,
@@ -86,7 +85,7 @@ def purchase_quote(
     at: datetime | None = None,
 ) -> Quote:
     """What a purchase would get, without writing anything. Raises the same errors ``purchase_record`` would."""
-    at = at or timezone.now()
+    at = at or clock.now()
     card_check_usable(card=card, at=at)
     total, lines = lines_normalise(total=total, lines=lines)
     if redeem_reward and not card.rewards.filter(status=RewardStatus.AVAILABLE).exists():
@@ -187,7 +186,7 @@ def _purchase_record(
     actor,
     fingerprint,
 ) -> PurchaseResult:
-    now = timezone.now()
+    now = clock.now()
     at = purchased_at or now
     card = ledger.cards_lock(card_ids=[card.pk], with_member=True)[card.pk]
     existing = Purchase.objects.filter(store=store, receipt_id=receipt_id).first()
@@ -347,7 +346,7 @@ def purchase_refund(
 
 @transaction.atomic
 def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, fingerprint) -> Refund:
-    now = timezone.now()
+    now = clock.now()
     card = ledger.cards_lock(card_ids=[card_id], with_member=True)[card_id]
     purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
     existing = Refund.objects.filter(purchase=purchase, refund_id=refund_id).first()
