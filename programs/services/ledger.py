@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
 
 from programs.choices import Bucket, EntryKind, Unit
 from programs.errors import InsufficientPoints, InsufficientStamps
@@ -169,9 +170,9 @@ def _open_lots(card: Card, unit: str, now: datetime) -> list[Lot]:
 
 
 def available(*, card: Card, unit: str, now: datetime) -> Decimal:
-    """What the card can spend now: its balance without lots that are past expiry but not yet closed."""
-    due = Lot.objects.for_card(card, unit).due(now).values_list("remaining", flat=True)
-    return card.balance(unit) - sum(due, ZERO)
+    """What the card can spend now: its open lots that are not past expiry (read from the database)."""
+    live = Lot.objects.for_card(card, unit).open().filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    return live.aggregate(total=Coalesce(Sum("remaining"), ZERO))["total"]
 
 
 def _debit(
@@ -237,11 +238,19 @@ def debit_post(*, card: Card, unit: str, kind: str, amount: Decimal, now: dateti
     return _debit(card=card, unit=unit, kind=kind, amount=amount, now=now, lots=lots, **links)
 
 
-def debit_or_owe(*, card: Card, unit: str, kind: str, amount: Decimal, now: datetime, **links) -> Decimal:
-    """Take back up to ``amount``; what the card no longer has becomes debt. Returns the debt added."""
+def debit_or_owe(
+    *, card: Card, unit: str, kind: str, amount: Decimal, now: datetime, prefer_entries=None, **links
+) -> Decimal:
+    """Take back up to ``amount``; what the card no longer has becomes debt. Returns the debt added.
+
+    Lots opened by ``prefer_entries`` (a purchase's own accruals, when a refund takes them back) go first.
+    """
     if amount <= 0:
         return ZERO
     lots = _open_lots(card, unit, now)
+    if prefer_entries is not None:
+        preferred = {entry.pk for entry in prefer_entries}
+        lots.sort(key=lambda lot: lot.entry_id not in preferred)  # stable: the rest keep their order
     have = sum((lot.remaining for lot in lots), ZERO)
     take = min(have, amount)
     if take > 0:

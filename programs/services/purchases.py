@@ -426,14 +426,29 @@ def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, f
             now=now,
             **links,
         )
+    own_accruals = LedgerEntry.objects.filter(purchase=purchase, kind=EntryKind.ACCRUAL).only("pk")
     points_debt = ledger.debit_or_owe(
-        card=card, unit=Unit.POINTS, kind=EntryKind.REVERSAL, amount=points_back, now=now, **links
+        card=card,
+        unit=Unit.POINTS,
+        kind=EntryKind.REVERSAL,
+        amount=points_back,
+        now=now,
+        prefer_entries=own_accruals.filter(unit=Unit.POINTS),
+        **links,
     )
     stamps_back = _stamps_to_take_back(purchase=purchase, card=card, refunded_total=refunded_total)
     if stamps_back:
         if card.stamps_balance < stamps_back:
             rewards_void_for_stamps(card=card, needed=stamps_back, now=now, **links)
-        ledger.debit_or_owe(card=card, unit=Unit.STAMPS, kind=EntryKind.REVERSAL, amount=stamps_back, now=now, **links)
+        ledger.debit_or_owe(
+            card=card,
+            unit=Unit.STAMPS,
+            kind=EntryKind.REVERSAL,
+            amount=stamps_back,
+            now=now,
+            prefer_entries=own_accruals.filter(unit=Unit.STAMPS),
+            **links,
+        )
     reward_returned = False
     if refunded_total == purchase.total:
         reward_returned = bool(

@@ -2,8 +2,6 @@
 
 from decimal import Decimal
 
-from django.db.models import Sum
-
 from programs.choices import EntryKind, Unit
 from programs.models import Card, LedgerEntry, Lot, LotAllocation
 
@@ -15,18 +13,19 @@ def assert_ledger_consistent(card: Card) -> None:
     for unit, balance in ((Unit.POINTS, card.points_balance), (Unit.STAMPS, card.stamps_balance)):
         assert balance >= 0, (unit, balance)
         entries = LedgerEntry.objects.filter(card=card, unit=unit)
-        total = entries.aggregate(total=Sum("amount"))["total"] or ZERO
+        # Summed in Python: SQLite's SUM over decimals is a float.
+        total = sum(entries.values_list("amount", flat=True), ZERO)
         assert total == balance, f"{unit}: cached {balance} != sum of entries {total}"
         last = entries.order_by("-created_at", "-id").first()
         if last is not None:
             assert last.balance_after == balance, f"{unit}: last balance_after {last.balance_after} != {balance}"
         assert not entries.filter(balance_after__lt=0).exists()
-        open_total = Lot.objects.filter(card=card, unit=unit).aggregate(total=Sum("remaining"))["total"] or ZERO
+        open_total = sum(Lot.objects.filter(card=card, unit=unit).values_list("remaining", flat=True), ZERO)
         assert open_total == balance, f"{unit}: lots hold {open_total}, balance is {balance}"
     for lot in Lot.objects.filter(card=card):
-        allocated = LotAllocation.objects.filter(lot=lot).aggregate(total=Sum("amount"))["total"] or ZERO
-        expired = -(
-            LedgerEntry.objects.filter(lot=lot, kind=EntryKind.EXPIRY).aggregate(total=Sum("amount"))["total"] or ZERO
+        allocated = sum(LotAllocation.objects.filter(lot=lot).values_list("amount", flat=True), ZERO)
+        expired = -sum(
+            LedgerEntry.objects.filter(lot=lot, kind=EntryKind.EXPIRY).values_list("amount", flat=True), ZERO
         )
         assert lot.remaining == lot.amount - allocated - expired, (lot.pk, lot.amount, allocated, expired)
         assert ZERO <= lot.remaining <= lot.amount
