@@ -26,7 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "kartka-pass-1")
+    password = factory.django.Password("kartka-pass-1")
 
 
 class BusinessFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,171 @@
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_q.models import Schedule
+
+from programs import clock
+from programs.choices import Bucket, DowngradePolicy, EntryKind, TierChangeReason
+from programs.factories import TierFactory
+from programs.jobs import SCHEDULES, schedules_ensure
+from programs.models import LedgerEntry, Lot, Member, TierChange
+from programs.services.cards import card_adjust
+from programs.services.expiry import lots_expire
+from programs.services.purchases import purchase_record
+from programs.services.tiers import tiers_review
+from tests.conftest import D
+from tests.programs.invariants import assert_ledger_consistent
+
+# --- Expiry --------------------------------------------------------------------------------------------------
+
+
+def test_expiry_closes_due_lots_with_one_entry_each(cashback_type, make_card, staff):
+    cards = [make_card(cashback_type) for _ in range(3)]
+    now = clock.now()
+    for index, card in enumerate(cards):
+        card_adjust(card=card, amount=D(10), reason="a", actor=staff, expires_at=now + timedelta(days=1))
+        card_adjust(card=card, amount=D(5 + index), reason="b", actor=staff, expires_at=now + timedelta(days=2))
+        card_adjust(card=card, amount=D(100), reason="keep", actor=staff)
+    # Two lots per card are due; a chunk of 2 lots forces several chunks and cards split across them.
+    changed = lots_expire(at=now + timedelta(days=3), chunk=2)
+    assert changed >= 3
+    for index, card in enumerate(cards):
+        card.refresh_from_db()
+        assert card.points_balance == D(100)
+        expiries = list(LedgerEntry.objects.filter(card=card, kind=EntryKind.EXPIRY).order_by("id"))
+        assert [entry.amount for entry in expiries] == [D(-10), D(-(5 + index))]
+        assert [entry.balance_after for entry in expiries] == [D(105 + index), D(100)]
+        assert {entry.lot.entry.reason for entry in expiries} == {"a", "b"}
+        assert_ledger_consistent(card)
+    assert lots_expire(at=now + timedelta(days=3)) == 0  # nothing left: a re-run changes nothing
+
+
+def test_expiry_leaves_lots_that_are_not_due(cashback_type, make_card, staff):
+    card = make_card(cashback_type)
+    now = clock.now()
+    card_adjust(card=card, amount=D(10), reason="a", actor=staff, expires_at=now + timedelta(days=5))
+    assert lots_expire(at=now + timedelta(days=4)) == 0
+    assert Lot.objects.get(card=card).remaining == D(10)
+
+
+def test_expiry_runs_a_fixed_number_of_statements_per_chunk(cashback_type, make_card, staff):
+    now = clock.now()
+
+    def expire_lots_of(cards: int, days: int) -> int:
+        for _ in range(cards):
+            card = make_card(cashback_type)
+            for hours in (1, 2, 3):
+                due = now + timedelta(days=days, hours=hours)
+                card_adjust(card=card, amount=D(1), reason="x", actor=staff, expires_at=due)
+        with CaptureQueriesContext(connection) as queries:
+            lots_expire(at=now + timedelta(days=days + 1), chunk=1000)
+        return len(queries)
+
+    # No per-lot queries: 60 lots take the same statements as 6.
+    assert expire_lots_of(2, days=1) == expire_lots_of(20, days=3)
+    assert LedgerEntry.objects.filter(kind=EntryKind.EXPIRY).count() == 66
+
+
+def test_expiry_of_promo_and_stamps_keeps_bucket(cashback_type, make_card, staff):
+    card = make_card(cashback_type)
+    now = clock.now()
+    card_adjust(
+        card=card, amount=D(7), reason="p", actor=staff, bucket=Bucket.PROMO, expires_at=now + timedelta(hours=1)
+    )
+    lots_expire(at=now + timedelta(hours=2))
+    entry = LedgerEntry.objects.get(card=card, kind=EntryKind.EXPIRY)
+    assert entry.bucket == Bucket.PROMO
+    assert_ledger_consistent(card)
+
+
+# --- Tier review ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiered(program, store, cashback_type, make_card):
+    program.tier_window_days = 365
+    program.save()
+    standard = TierFactory(program=program, name="Standard", threshold=0)
+    gold = TierFactory(program=program, name="Gold", threshold=D(1000))
+    card = make_card(cashback_type)
+    start = clock.now()
+    purchase_record(card=card, store=store, receipt_id="r1", total=D(1200))
+    member = Member.objects.get(pk=card.member_id)
+    assert member.tier == gold
+    return program, member, standard, gold, start
+
+
+def test_review_never_downgrades_with_never_policy(tiered):
+    program, member, _standard, gold, start = tiered
+    program.downgrade_policy = DowngradePolicy.NEVER
+    program.save()
+    tiers_review(at=start + timedelta(days=400))
+    member.refresh_from_db()
+    assert member.tier == gold
+
+
+def test_review_downgrades_at_period_end(tiered):
+    program, member, standard, gold, start = tiered
+    program.downgrade_policy = DowngradePolicy.PERIOD_END
+    program.save()
+    # The purchase leaves the window after 365 days, but the period since reaching Gold also ends then.
+    tiers_review(at=start + timedelta(days=300))
+    member.refresh_from_db()
+    assert member.tier == gold
+    counts = tiers_review(at=start + timedelta(days=366))
+    member.refresh_from_db()
+    assert member.tier == standard
+    assert counts["downgraded"] == 1
+    assert TierChange.objects.filter(member=member).order_by("-id").first().reason == TierChangeReason.PERIOD_END
+
+
+def test_review_downgrades_after_grace_period(tiered):
+    program, member, standard, gold, start = tiered
+    program.downgrade_policy = DowngradePolicy.GRACE
+    program.downgrade_grace_days = 30
+    program.save()
+    below = start + timedelta(days=366)
+    assert tiers_review(at=below)["marked"] == 1
+    member.refresh_from_db()
+    assert (member.tier, member.tier_below_since) == (gold, below)
+    tiers_review(at=below + timedelta(days=29))
+    member.refresh_from_db()
+    assert member.tier == gold
+    tiers_review(at=below + timedelta(days=31))
+    member.refresh_from_db()
+    assert member.tier == standard
+    assert member.tier_below_since is None
+
+
+def test_grace_is_cleared_when_the_member_qualifies_again(tiered, store):
+    program, member, _standard, gold, start = tiered
+    program.downgrade_policy = DowngradePolicy.GRACE
+    program.save()
+    below = start + timedelta(days=366)
+    tiers_review(at=below)
+    card = member.cards.get()
+    with clock.travel(below + timedelta(days=1)):
+        purchase_record(card=card, store=store, receipt_id="r2", total=D(1500))
+    tiers_review(at=below + timedelta(days=2))
+    member.refresh_from_db()
+    assert (member.tier, member.tier_below_since) == (gold, None)
+
+
+def test_review_upgrades_members_when_an_owner_lowers_a_threshold(program, store, cashback_type, make_card):
+    TierFactory(program=program, name="Standard", threshold=0)
+    gold = TierFactory(program=program, name="Gold", threshold=D(1000))
+    card = make_card(cashback_type)
+    purchase_record(card=card, store=store, receipt_id="r1", total=D(800))
+    gold.threshold = D(500)
+    gold.save()
+    assert tiers_review(at=clock.now())["upgraded"] == 1
+    assert Member.objects.get(pk=card.member_id).tier == gold
+
+
+def test_schedules_are_registered_by_the_project(db):
+    schedules_ensure()
+    schedules_ensure()
+    assert set(Schedule.objects.values_list("name", flat=True)) >= set(SCHEDULES)
+    expiry = Schedule.objects.get(name="kartka.expire_lots")
+    assert (expiry.func, expiry.schedule_type, expiry.repeats) == ("programs.jobs.expire_lots", "I", -1)
