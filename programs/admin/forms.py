@@ -1,0 +1,176 @@
+"""Forms of the Loyalty admin.
+
+Builder forms are Wagtail model forms whose foreign-key choices are narrowed to the editing user's businesses,
+so a program or card type of another business is an invalid choice even when its id is posted by hand.
+Staff actions and member forms are plain forms: their valid submission calls a service, never ``save()``.
+"""
+
+import zoneinfo
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import ForeignKey
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
+
+from programs import access
+from programs.choices import Bucket, CardKind, Gender, Unit
+from programs.models import CardType, Member, Program
+
+
+class ScopedAdminModelForm(WagtailAdminModelForm):
+    """A builder form: related-object choices come from the user's businesses only.
+
+    Fields in ``locked_on_edit`` can be chosen when the object is created and are read-only afterwards: moving a
+    card type or a store to another program would leave its cards and purchases behind.
+    """
+
+    locked_on_edit = ("business", "program")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.ModelChoiceField):
+                continue
+            if field.queryset.model not in access.BUSINESS_PATHS:
+                continue
+            if user is None:
+                field.queryset = field.queryset.none()
+            else:
+                field.queryset = access.scope_for_user(field.queryset, user=user)
+            if self._is_single_choice_fk(name, field):
+                # One business, one program: nothing to choose, so don't make the owner choose it.
+                field.initial = field.queryset.get().pk
+        if self.instance.pk:
+            for name in self.locked_on_edit:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+
+    def _is_single_choice_fk(self, name, field) -> bool:
+        if self.instance.pk or self.is_bound or isinstance(field, forms.ModelMultipleChoiceField):
+            return False
+        if not isinstance(self._meta.model._meta.get_field(name), ForeignKey):
+            return False
+        return name in self.locked_on_edit and field.queryset.count() == 1
+
+
+def _timezone_choices():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class ProgramForm(ScopedAdminModelForm):
+    timezone = forms.ChoiceField(
+        label=Program._meta.get_field("timezone").verbose_name,
+        help_text=Program._meta.get_field("timezone").help_text,
+        choices=_timezone_choices,
+        initial="Europe/Kyiv",
+    )
+
+
+class CardTypeForm(ScopedAdminModelForm):
+    pass
+
+
+class EarningRuleForm(ScopedAdminModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "card_type" in self.fields:
+            # Earning rules add points, so only cashback card types make sense here (the model says so too).
+            self.fields["card_type"].queryset = self.fields["card_type"].queryset.filter(kind=CardKind.CASHBACK)
+
+
+class BusinessForm(WagtailAdminModelForm):
+    """Superusers only. Staff changes are applied by ``business_staff_set`` in the view, not by the form."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "staff" in self.fields:
+            self.fields["staff"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+# --- Staff actions on a card ---------------------------------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_("Recorded in the audit log and shown in the card's history."),
+    )
+
+
+class CardAdjustForm(ReasonForm):
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("Positive to add, negative to take away (e.g. -50)."),
+    )
+    unit = forms.ChoiceField(label=_("Unit"), choices=Unit.choices, initial=Unit.POINTS)
+    bucket = forms.ChoiceField(
+        label=_("Bucket"),
+        choices=Bucket.choices,
+        initial=Bucket.CASHBACK,
+        help_text=_("Promo points are temporary: they need an expiry."),
+    )
+    expires_at = forms.DateTimeField(
+        label=_("Expires"),
+        required=False,
+        widget=AdminDateTimeInput,
+        help_text=_("Optional for cashback points, required for promo points."),
+    )
+
+    field_order = ["amount", "unit", "bucket", "expires_at", "reason"]
+
+    def __init__(self, *args, card_type: CardType, **kwargs):
+        super().__init__(*args, **kwargs)
+        if card_type.earns_stamps:
+            self.fields["unit"].initial = Unit.STAMPS
+
+
+class CardReplaceForm(ReasonForm):
+    number = forms.CharField(
+        label=_("New card number"),
+        max_length=32,
+        required=False,
+        help_text=_("A plastic card to link. Empty: a new virtual card number is generated."),
+    )
+
+    field_order = ["number", "reason"]
+
+
+# --- Members -------------------------------------------------------------------------------------------------
+
+
+def _member_field(name, **kwargs):
+    return Member._meta.get_field(name).formfield(**kwargs)
+
+
+class MemberProfileForm(forms.Form):
+    """The profile fields ``member_create`` / ``member_update`` accept (``programs.services.members``)."""
+
+    first_name = _member_field("first_name")
+    last_name = _member_field("last_name")
+    email = _member_field("email")
+    birth_date = _member_field("birth_date", widget=AdminDateInput)
+    gender = forms.ChoiceField(label=_("gender"), choices=Gender.choices, required=False)
+    consent_email = _member_field("consent_email")
+    consent_sms = _member_field("consent_sms")
+    consent_push = _member_field("consent_push")
+
+
+class MemberCreateForm(MemberProfileForm):
+    program = forms.ModelChoiceField(label=_("program"), queryset=Program.objects.none())
+    phone = PhoneNumberField(label=_("phone"), help_text=_("In international format, e.g. +380501234567."))
+
+    field_order = ["program", "phone"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        programs = access.programs_for_user(user=user).filter(is_active=True)
+        self.fields["program"].queryset = programs
+        if not self.is_bound and programs.count() == 1:
+            self.fields["program"].initial = programs.get().pk

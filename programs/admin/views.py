@@ -1,0 +1,262 @@
+"""Generic Wagtail views narrowed to the user's businesses, and audited.
+
+Every object view looks its object up in ``permission_policy.instances_user_has_any_permission_for(...)``
+(``programs.permissions``), so another business's id is a 404 exactly like a missing one. Create, edit and delete
+write an ``AuditEvent`` with the changed fields (old → new) in the same transaction as the change.
+"""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.contrib.admin.utils import quote, unquote
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from modelcluster.models import get_all_child_relations
+from wagtail.admin import messages
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history, usage
+
+from programs.models import Business, Program
+from programs.services.audit import audit_record
+from programs.services.businesses import business_staff_set
+
+# --- Audit of builder edits ----------------------------------------------------------------------------------
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+def _child_summary(child, parent_field: str) -> str:
+    parts = [
+        f"{field.name}={_plain(field.value_from_object(child))}"
+        for field in child._meta.concrete_fields
+        if field.editable and not field.primary_key and field.name != parent_field
+    ]
+    return ", ".join(parts)
+
+
+def audit_snapshot(instance) -> dict:
+    """What an editor can change on ``instance``: its editable fields, many-to-many and inline children.
+
+    Values are plain (strings for decimals and dates) so snapshots before and after an edit compare exactly.
+    """
+    data = {
+        field.name: _plain(field.value_from_object(instance))
+        for field in instance._meta.concrete_fields
+        if field.editable and not field.primary_key
+    }
+    if instance.pk is None:
+        return data
+    for field in instance._meta.many_to_many:
+        data[field.name] = sorted(str(obj) for obj in getattr(instance, field.name).all())
+    for relation in get_all_child_relations(instance):
+        parent_field = relation.field.name
+        children = relation.related_model._default_manager.filter(**{parent_field: instance.pk}).order_by("pk")
+        data[relation.get_accessor_name()] = [_child_summary(child, parent_field) for child in children]
+    return data
+
+
+def _is_empty(value) -> bool:
+    return value is None or value == "" or value == []
+
+
+def audit_changes(before: dict, after: dict) -> dict:
+    """``{field: (old, new)}`` for the fields that differ; empty values on a created/deleted side are left out."""
+    changes = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old == new or (_is_empty(old) and _is_empty(new)):
+            continue
+        if _numeric_equal(old, new):
+            continue
+        changes[name] = (old, new)
+    return changes
+
+
+def _numeric_equal(old, new) -> bool:
+    # "5" typed in the form and "5.00" read from the database are the same rate.
+    try:
+        return Decimal(str(old)) == Decimal(str(new))
+    except (ArithmeticError, ValueError, TypeError):
+        return False
+
+
+def builder_audit(*, user, instance, verb: str, changes: dict) -> None:
+    """Record a builder change through ``audit_record``, attached to the object's program and business."""
+    if isinstance(instance, Business):
+        program, business = None, instance
+    elif isinstance(instance, Program):
+        program, business = instance, instance.business
+    else:
+        program = instance.program
+        business = program.business
+    audit_record(
+        actor=user,
+        program=program,
+        business=business,
+        action=f"{instance._meta.model_name}.{verb}",
+        obj=instance,
+        changes=changes,
+    )
+
+
+# --- Scoped views --------------------------------------------------------------------------------------------
+
+
+class ScopedQuerysetMixin:
+    """Objects come from the permission policy's instances for the user, never from the model's manager."""
+
+    def scoped_queryset(self, actions):
+        queryset = self.permission_policy.instances_user_has_any_permission_for(self.request.user, actions)
+        select_related = getattr(self, "list_select_related", None)
+        return queryset.select_related(*select_related) if select_related else queryset
+
+
+class IndexView(ScopedQuerysetMixin, generic.IndexView):
+    list_select_related = ()
+
+    def get_base_queryset(self):
+        return self.scoped_queryset(self.any_permission_required)
+
+
+class SaveGuardMixin:
+    """A clash the form could not foresee (a unique constraint hit by a concurrent edit or a hand-made POST)
+    becomes a form error and nothing is saved, instead of a server error."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except IntegrityError:
+            if isinstance(self, generic.CreateView):
+                form.instance.pk = None
+                form.instance._state.adding = True
+            form.add_error(None, _("This conflicts with existing data (a duplicate value). Nothing was saved."))
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+
+class CreateView(SaveGuardMixin, generic.CreateView):
+    def save_instance(self):
+        instance = super().save_instance()
+        builder_audit(
+            user=self.request.user,
+            instance=instance,
+            verb="create",
+            changes=audit_changes({}, audit_snapshot(instance)),
+        )
+        return instance
+
+
+class EditView(ScopedQuerysetMixin, SaveGuardMixin, generic.EditView):
+    def get_queryset(self):
+        return self.scoped_queryset(["change"])
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        # Before the form binds: validation writes the posted values onto this very instance.
+        self.audit_before = audit_snapshot(obj)
+        return obj
+
+    def save_instance(self):
+        instance = super().save_instance()
+        changes = audit_changes(self.audit_before, audit_snapshot(instance))
+        if changes:
+            builder_audit(user=self.request.user, instance=instance, verb="update", changes=changes)
+        return instance
+
+
+class DeleteView(ScopedQuerysetMixin, generic.DeleteView):
+    def get_queryset(self):
+        return self.scoped_queryset(["delete"])
+
+    def delete_action(self):
+        with transaction.atomic():
+            builder_audit(
+                user=self.request.user,
+                instance=self.object,
+                verb="delete",
+                changes=audit_changes(audit_snapshot(self.object), {}),
+            )
+            super().delete_action()
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except (ProtectedError, RestrictedError):
+            messages.error(
+                self.request,
+                _("“%(object)s” cannot be deleted: members, cards or purchases refer to it. Make it inactive instead.")
+                % {"object": self.object},
+            )
+            if self.edit_url_name:
+                return redirect(self.edit_url_name, quote(self.object.pk))
+            return redirect(self.index_url_name)
+
+
+class InspectView(ScopedQuerysetMixin, generic.InspectView):
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.scoped_queryset(self.any_permission_required), pk=unquote(str(self.pk)))
+
+
+class HistoryView(ScopedQuerysetMixin, history.HistoryView):
+    def get_base_object_queryset(self):
+        return self.scoped_queryset(self.any_permission_required)
+
+
+class UsageView(ScopedQuerysetMixin, usage.UsageView):
+    def get_base_object_queryset(self):
+        return self.scoped_queryset([self.permission_required])
+
+
+# --- Businesses (superusers): staff go through the business services ----------------------------------------
+
+
+class SuperusersOnlyMixin:
+    """For anyone but a superuser the Businesses area doesn't exist: 404, not even a "permission denied"."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not (request.user.is_active and request.user.is_superuser):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class BusinessStaffMixin:
+    def save_instance(self):
+        # Taken out of the form's data so the form doesn't write the many-to-many itself.
+        staff = self.form.cleaned_data.pop("staff", None)
+        business = super().save_instance()
+        if staff is not None:
+            business_staff_set(business=business, users=list(staff), actor=self.request.user)
+        return business
+
+
+class BusinessIndexView(SuperusersOnlyMixin, IndexView):
+    pass
+
+
+class BusinessCreateView(SuperusersOnlyMixin, BusinessStaffMixin, CreateView):
+    pass
+
+
+class BusinessEditView(SuperusersOnlyMixin, BusinessStaffMixin, EditView):
+    pass
+
+
+class BusinessDeleteView(SuperusersOnlyMixin, DeleteView):
+    pass
+
+
+class BusinessHistoryView(SuperusersOnlyMixin, HistoryView):
+    pass
+
+
+class BusinessUsageView(SuperusersOnlyMixin, UsageView):
+    pass

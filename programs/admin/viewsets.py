@@ -1,0 +1,364 @@
+"""The Loyalty menu: one ViewSetGroup with the builder (programs, card types, tiers, earning rules, stores),
+members, the audit log and, for superusers, businesses. Registered once in ``programs/wagtail_hooks.py``."""
+
+from django import forms
+from django.urls import path
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django_filters import ModelChoiceFilter
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, UserColumn
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from programs import access
+from programs.admin import views
+from programs.admin.forms import BusinessForm, CardTypeForm, EarningRuleForm, ProgramForm, ScopedAdminModelForm
+from programs.admin.members import MemberViewSet
+from programs.models import AuditEvent, Business, CardType, EarningRule, Program, Store, Tier
+
+
+def _programs_for_request(request):
+    return access.programs_for_user(user=request.user)
+
+
+def program_filterset(model, *fields):
+    """A listing filter whose program choices are the user's programs only (never another business's names)."""
+
+    meta = type("Meta", (), {"model": model, "fields": ["program", *fields]})
+    return type(
+        f"{model.__name__}FilterSet",
+        (WagtailFilterSet,),
+        {"program": ModelChoiceFilter(label=_("Program"), queryset=_programs_for_request), "Meta": meta},
+    )
+
+
+class ScopedModelViewSet(ModelViewSet):
+    """A ModelViewSet whose views only ever reach the user's businesses' rows, and audit every change."""
+
+    index_view_class = views.IndexView
+    add_view_class = views.CreateView
+    edit_view_class = views.EditView
+    delete_view_class = views.DeleteView
+    history_view_class = views.HistoryView
+    usage_view_class = views.UsageView
+    inspect_view_class = views.InspectView
+    copy_view_enabled = False
+    search_backend_name = None  # plain database search over search_fields
+    list_select_related = ("program",)
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(list_select_related=self.list_select_related, **kwargs)
+
+
+# --- Builder -------------------------------------------------------------------------------------------------
+
+
+class ProgramViewSet(ScopedModelViewSet):
+    model = Program
+    name = "loyalty_programs"
+    url_prefix = "loyalty/programs"
+    icon = "crosshairs"
+    list_select_related = ("business",)
+    list_display = ["name", "business", "currency", BooleanColumn("is_active", label=_("Active")), "created_at"]
+    search_fields = ["name", "slug"]
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldPanel("business"),
+                    FieldRowPanel([FieldPanel("name"), FieldPanel("slug")]),
+                    FieldPanel("description"),
+                    FieldPanel("is_active"),
+                ],
+                heading=_("Program"),
+            ),
+            MultiFieldPanel(
+                [FieldRowPanel([FieldPanel("currency"), FieldPanel("timezone")])],
+                heading=_("Money and time"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("tier_basis"), FieldPanel("tier_window_days")]),
+                    FieldRowPanel([FieldPanel("downgrade_policy"), FieldPanel("downgrade_grace_days")]),
+                ],
+                heading=_("Tier qualification"),
+            ),
+        ],
+        base_form_class=ProgramForm,
+    )
+
+    @cached_property
+    def filterset_class(self):
+        meta = type("Meta", (), {"model": Program, "fields": ["is_active", "currency"]})
+        return type("ProgramFilterSet", (WagtailFilterSet,), {"Meta": meta})
+
+
+class CardTypeViewSet(ScopedModelViewSet):
+    model = CardType
+    name = "loyalty_card_types"
+    url_prefix = "loyalty/card-types"
+    icon = "tag"
+    list_display = ["name", "program", "kind", BooleanColumn("is_active", label=_("Active")), "valid_until"]
+    search_fields = ["name"]
+    filterset_class = program_filterset(CardType, "kind", "is_active")
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(
+                [
+                    FieldPanel("program"),
+                    FieldRowPanel([FieldPanel("name"), FieldPanel("kind")]),
+                    FieldPanel("description"),
+                    MultiFieldPanel(
+                        [
+                            FieldPanel("is_active"),
+                            FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
+                        ],
+                        heading=_("Validity"),
+                    ),
+                    FieldPanel("earn_min_purchase"),
+                ],
+                heading=_("General"),
+            ),
+            ObjectList(
+                [
+                    HelpPanel(
+                        content=_(
+                            "Discount cards give the fixed discount below. Accumulative discount cards use the "
+                            "steps: from each total spend on, the member gets that step's discount."
+                        )
+                    ),
+                    FieldPanel("discount_percent"),
+                    InlinePanel("thresholds", heading=_("Accumulative discount steps"), label=_("Step")),
+                ],
+                heading=_("Discount"),
+            ),
+            ObjectList(
+                [
+                    MultiFieldPanel(
+                        [
+                            FieldRowPanel([FieldPanel("cashback_percent"), FieldPanel("rounding")]),
+                            FieldPanel("points_expiry_days"),
+                        ],
+                        heading=_("Cashback"),
+                    ),
+                    InlinePanel(
+                        "redemption_rules",
+                        heading=_("Paying with points"),
+                        label=_("Redemption rule"),
+                        max_num=1,
+                    ),
+                ],
+                heading=_("Cashback & redemption"),
+            ),
+            ObjectList(
+                [
+                    FieldRowPanel([FieldPanel("stamp_goal"), FieldPanel("stamp_basis")]),
+                    FieldPanel("stamp_categories"),
+                    FieldRowPanel([FieldPanel("reward_description"), FieldPanel("stamp_expiry_days")]),
+                ],
+                heading=_("Stamps"),
+            ),
+        ],
+        base_form_class=CardTypeForm,
+    )
+
+
+class TierViewSet(ScopedModelViewSet):
+    model = Tier
+    name = "loyalty_tiers"
+    url_prefix = "loyalty/tiers"
+    icon = "order"
+    list_display = ["name", "program", "threshold", "discount_percent", "cashback_percent", "multiplier"]
+    ordering = ["program__name", "threshold"]
+    search_fields = ["name"]
+    filterset_class = program_filterset(Tier)
+    edit_handler = ObjectList(
+        [
+            FieldPanel("program"),
+            FieldRowPanel([FieldPanel("name"), FieldPanel("threshold")]),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [FieldPanel("discount_percent"), FieldPanel("cashback_percent"), FieldPanel("multiplier")]
+                    )
+                ],
+                heading=_("Benefits"),
+            ),
+            MultiFieldPanel(
+                [FieldRowPanel([FieldPanel("color"), FieldPanel("icon")]), FieldPanel("description")],
+                heading=_("Look"),
+            ),
+        ],
+        base_form_class=ScopedAdminModelForm,
+    )
+
+
+class EarningRuleViewSet(ScopedModelViewSet):
+    model = EarningRule
+    name = "loyalty_earning_rules"
+    url_prefix = "loyalty/earning-rules"
+    icon = "success"
+    list_select_related = ("program", "card_type")
+    list_display = ["name", "program", "kind", "card_type", BooleanColumn("is_active", label=_("Active")), "bucket"]
+    search_fields = ["name"]
+    filterset_class = program_filterset(EarningRule, "kind", "is_active")
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("program"), FieldPanel("card_type")]),
+                    FieldRowPanel([FieldPanel("name"), FieldPanel("kind")]),
+                    FieldPanel("is_active"),
+                ],
+                heading=_("Rule"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("multiplier"), FieldPanel("min_purchase")]),
+                    FieldPanel("categories"),
+                    FieldPanel("skus"),
+                ],
+                heading=_("Purchase multiplier"),
+            ),
+            MultiFieldPanel([FieldPanel("bonus_points")], heading=_("Action bonus")),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
+                    FieldPanel("weekdays"),
+                    FieldRowPanel([FieldPanel("time_from"), FieldPanel("time_until")]),
+                ],
+                heading=_("When it applies"),
+            ),
+            MultiFieldPanel(
+                [FieldPanel("bucket"), FieldRowPanel([FieldPanel("expiry_days"), FieldPanel("expires_on")])],
+                heading=_("Credited points"),
+            ),
+        ],
+        base_form_class=EarningRuleForm,
+    )
+
+
+class StoreViewSet(ScopedModelViewSet):
+    model = Store
+    name = "loyalty_stores"
+    url_prefix = "loyalty/stores"
+    icon = "site"
+    list_display = ["name", "program", "code", "address", BooleanColumn("is_active", label=_("Active"))]
+    search_fields = ["name", "code", "address"]
+    filterset_class = program_filterset(Store, "is_active")
+    edit_handler = ObjectList(
+        [
+            FieldPanel("program"),
+            FieldRowPanel([FieldPanel("name"), FieldPanel("code")]),
+            FieldPanel("address"),
+            FieldPanel("is_active"),
+        ],
+        base_form_class=ScopedAdminModelForm,
+    )
+
+
+# --- Audit log and businesses --------------------------------------------------------------------------------
+
+
+def changes_summary(event: AuditEvent) -> str:
+    return "; ".join(
+        f"{field}: {old if old not in (None, '') else '—'} → {new if new not in (None, '') else '—'}"
+        for field, (old, new) in (event.changes or {}).items()
+    )
+
+
+class AuditEventViewSet(ScopedModelViewSet):
+    """Read-only: the index and one event's details. Nothing here edits or deletes an audit row."""
+
+    model = AuditEvent
+    name = "loyalty_audit"
+    url_prefix = "loyalty/audit"
+    icon = "history"
+    menu_label = _("Audit log")
+    add_to_reference_index = False
+    inspect_view_enabled = True
+    list_select_related = ("program", "actor")
+    list_display = [
+        "action",
+        "object_repr",
+        "program",
+        UserColumn("actor", label=_("By")),
+        Column("changes", label=_("Changes"), accessor=changes_summary),
+        "reason",
+        DateColumn("created_at", label=_("Time"), sort_key="created_at"),
+    ]
+    search_fields = ["action", "object_repr", "reason"]
+    filterset_class = program_filterset(AuditEvent, "object_type")
+    inspect_view_fields = ["created_at", "action", "object_type", "object_id", "object_repr", "program", "actor"]
+
+    def get_common_view_kwargs(self, **kwargs):
+        closed = dict.fromkeys(["add_url_name", "edit_url_name", "delete_url_name", "history_url_name"])
+        return super().get_common_view_kwargs(**{**closed, "usage_url_name": None, **kwargs})
+
+    def get_inspect_view_kwargs(self, **kwargs):
+        return super().get_inspect_view_kwargs(
+            fields=[*self.inspect_view_fields, "changes", "reason"],
+            **kwargs,
+        )
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+        ]
+
+    def register_admin_url_finder(self):
+        # No edit view to point to: audit rows are never edited.
+        pass
+
+
+class BusinessViewSet(ScopedModelViewSet):
+    """Superusers only (``BusinessScopedPermissionPolicy(superusers_only=True)``)."""
+
+    model = Business
+    name = "loyalty_businesses"
+    url_prefix = "loyalty/businesses"
+    icon = "group"
+    index_view_class = views.BusinessIndexView
+    add_view_class = views.BusinessCreateView
+    edit_view_class = views.BusinessEditView
+    delete_view_class = views.BusinessDeleteView
+    history_view_class = views.BusinessHistoryView
+    usage_view_class = views.BusinessUsageView
+    list_select_related = ()
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("name"), FieldPanel("slug")]),
+            FieldPanel("staff", widget=forms.CheckboxSelectMultiple),
+        ],
+        base_form_class=BusinessForm,
+    )
+
+
+class LoyaltyViewSetGroup(ViewSetGroup):
+    menu_label = _("Loyalty")
+    menu_icon = "pick"
+    menu_order = 150
+    items = (
+        ProgramViewSet,
+        CardTypeViewSet,
+        TierViewSet,
+        EarningRuleViewSet,
+        StoreViewSet,
+        MemberViewSet,
+        AuditEventViewSet,
+        BusinessViewSet,
+    )

@@ -1,0 +1,44 @@
+"""Admin wiring for the loyalty engine: permission policies first, then the one Loyalty menu group."""
+
+from wagtail import hooks
+from wagtail.permissions import register_permission_policy
+
+from programs.models import (
+    AuditEvent,
+    Business,
+    Card,
+    CardType,
+    DiscountThreshold,
+    EarningRule,
+    LedgerEntry,
+    Member,
+    Program,
+    RedemptionRule,
+    Store,
+    Tier,
+)
+from programs.permissions import BusinessScopedPermissionPolicy
+
+# Before anything asks the registry for these models' policy (it would create a fallback that can't be replaced).
+register_permission_policy(Business, BusinessScopedPermissionPolicy(Business, superusers_only=True))
+for _model in (
+    Program,
+    Store,
+    CardType,
+    DiscountThreshold,
+    RedemptionRule,
+    Tier,
+    EarningRule,
+    Member,
+    Card,
+    LedgerEntry,
+    AuditEvent,
+):
+    register_permission_policy(_model, BusinessScopedPermissionPolicy(_model))
+
+from programs.admin.viewsets import LoyaltyViewSetGroup  # noqa: E402  (viewsets read the policies above)
+
+
+@hooks.register("register_admin_viewset")
+def register_loyalty_viewsets():
+    return LoyaltyViewSetGroup()
