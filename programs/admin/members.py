@@ -131,6 +131,10 @@ class MemberObjectMixin:
     def member(self) -> Member:
         return access.access_member_for_user(user=self.request.user, member_id=self.kwargs["pk"])
 
+    def dispatch(self, request, *args, **kwargs):
+        self.member  # noqa: B018  (404 for another business's member, whatever the method)
+        return super().dispatch(request, *args, **kwargs)
+
     def get_breadcrumbs_items(self):
         return [
             *self.breadcrumbs_items,

@@ -1,0 +1,385 @@
+"""Tenancy, tested hard once: the owner of business A walks every Loyalty admin URL with business B's ids and
+gets a 404 (or 403) every time, sees none of B's rows in any listing, cannot point a new object at B's program,
+and changes nothing of B's by posting. The URL walk reads the URL patterns the admin actually registers, so a
+new view with an id in its URL is covered (or makes this test fail until it is mapped)."""
+
+import pytest
+from django.forms.models import model_to_dict
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from programs.choices import Bucket, CardKind, RuleKind
+from programs.factories import UserFactory
+from programs.models import (
+    AuditEvent,
+    Business,
+    CardType,
+    DiscountThreshold,
+    EarningRule,
+    LedgerEntry,
+    Member,
+    Program,
+    RedemptionRule,
+    Store,
+    Tier,
+)
+from programs.services.businesses import business_staff_add
+from tests.programs.admin_support import admin_url, build_tenant, field_errors, page_text, soup
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alpha():
+    return build_tenant("alpha", phone="+380501000001", first_name="Anna")
+
+
+@pytest.fixture
+def beta():
+    return build_tenant("beta", phone="+380672000002", first_name="Bohdan")
+
+
+@pytest.fixture
+def alpha_client(client, alpha, beta):
+    client.force_login(alpha.owner)
+    return client
+
+
+def loyalty_patterns():
+    """(namespace, url name, route parameters) of every URL the Loyalty admin registers."""
+    found = []
+
+    def walk(patterns, namespace):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, entry.namespace or namespace)
+            elif isinstance(entry, URLPattern) and namespace and namespace.startswith("loyalty_"):
+                found.append((namespace, entry.name, sorted(entry.pattern.converters)))
+
+    walk(get_resolver().url_patterns, None)
+    return found
+
+
+def beta_ids(beta):
+    """For each Loyalty namespace, the ids of business B's object to put in its URLs."""
+    audit_event = AuditEvent.objects.filter(business=beta.business).first()
+    return {
+        "loyalty_programs": {"pk": beta.program.pk},
+        "loyalty_card_types": {"pk": beta.card_type.pk},
+        "loyalty_tiers": {"pk": beta.tier.pk},
+        "loyalty_earning_rules": {"pk": beta.rule.pk},
+        "loyalty_stores": {"pk": beta.store.pk},
+        "loyalty_members": {"pk": beta.member.pk, "card_pk": beta.card.pk},
+        "loyalty_audit": {"pk": audit_event.pk},
+        "loyalty_businesses": {"pk": beta.business.pk},
+    }
+
+
+def tenant_state(tenant):
+    """Everything of one tenant the admin could change, to compare before and after an attack."""
+    card = tenant.card
+    card.refresh_from_db()
+    rows = [tenant.business, tenant.program, tenant.card_type, tenant.stamp_type, tenant.tier, tenant.rule]
+    rows += [tenant.store, tenant.member]
+    state = {f"{type(row).__name__}:{row.pk}": model_to_dict(type(row).objects.get(pk=row.pk)) for row in rows}
+    state["card"] = (card.status, card.points_balance, card.stamps_balance, card.number)
+    state["counts"] = (
+        Program.objects.filter(business=tenant.business).count(),
+        CardType.objects.filter(program=tenant.program).count(),
+        DiscountThreshold.objects.filter(card_type__program=tenant.program).count(),
+        RedemptionRule.objects.filter(card_type__program=tenant.program).count(),
+        Tier.objects.filter(program=tenant.program).count(),
+        EarningRule.objects.filter(program=tenant.program).count(),
+        Store.objects.filter(program=tenant.program).count(),
+        Member.objects.filter(program=tenant.program).count(),
+        tenant.member.cards.count(),
+        LedgerEntry.objects.filter(program=tenant.program).count(),
+        AuditEvent.objects.filter(business=tenant.business).count(),
+    )
+    state["staff"] = sorted(tenant.business.staff.values_list("username", flat=True))
+    return state
+
+
+# What a tampering owner might post to any of the URLs: plausible values for every form the admin has.
+HOSTILE_POST = {
+    "name": "Hacked",
+    "slug": "hacked",
+    "code": "hacked",
+    "business": "",
+    "program": "",
+    "kind": CardKind.CASHBACK,
+    "cashback_percent": "99",
+    "threshold": "0",
+    "multiplier": "2",
+    "currency": "UAH",
+    "timezone": "Europe/Kyiv",
+    "amount": "1000",
+    "unit": "points",
+    "bucket": Bucket.CASHBACK,
+    "reason": "tampering",
+    "number": "2999999999999",
+    "phone": "+380500000000",
+    "first_name": "Hacked",
+    "staff": "",
+}
+
+
+def test_every_admin_url_with_another_business_ids_is_not_found(alpha_client, alpha, beta):
+    ids = beta_ids(beta)
+    before = tenant_state(beta)
+    hostile = {**HOSTILE_POST, "business": alpha.business.pk, "program": alpha.program.pk}
+    walked = []
+
+    for namespace, name, params in loyalty_patterns():
+        if not params:
+            continue
+        url = admin_url(f"{namespace}:{name}", *[ids[namespace][param] for param in params])
+        get = alpha_client.get(url)
+        post = alpha_client.post(url, hostile)
+        assert get.status_code in (403, 404), f"GET {url} -> {get.status_code}"
+        assert post.status_code in (403, 404), f"POST {url} -> {post.status_code}"
+        walked.append(f"{namespace}:{name}")
+
+    assert tenant_state(beta) == before
+    # The walk really covered the object views of every area (a renamed view would silently drop out otherwise).
+    for expected in (
+        "loyalty_programs:edit",
+        "loyalty_programs:delete",
+        "loyalty_programs:history",
+        "loyalty_programs:usage",
+        "loyalty_card_types:edit",
+        "loyalty_card_types:delete",
+        "loyalty_tiers:edit",
+        "loyalty_earning_rules:delete",
+        "loyalty_stores:history",
+        "loyalty_members:detail",
+        "loyalty_members:edit",
+        "loyalty_members:card_adjust",
+        "loyalty_members:card_block",
+        "loyalty_members:card_unblock",
+        "loyalty_members:card_replace",
+        "loyalty_audit:inspect",
+        "loyalty_businesses:edit",
+        "loyalty_businesses:delete",
+    ):
+        assert expected in walked
+
+
+def test_own_member_with_another_business_card_is_not_found(alpha_client, alpha, beta):
+    before = tenant_state(beta)
+
+    for name in ("card_adjust", "card_block", "card_unblock", "card_replace"):
+        url = admin_url(f"loyalty_members:{name}", alpha.member.pk, beta.card.pk)
+        assert alpha_client.get(url).status_code == 404
+        assert alpha_client.post(url, {**HOSTILE_POST}).status_code == 404
+    detail = admin_url("loyalty_members:detail", alpha.member.pk) + f"?card={beta.card.pk}"
+    assert alpha_client.get(detail).status_code == 404
+    assert tenant_state(beta) == before
+
+
+def beta_strings(beta):
+    return [
+        beta.business.name,
+        beta.program.name,
+        beta.card_type.name,
+        beta.stamp_type.name,
+        beta.tier.name,
+        beta.rule.name,
+        beta.store.name,
+        beta.member.first_name,
+        str(beta.member.phone),
+        beta.card.number,
+        "beta goodwill",
+    ]
+
+
+@pytest.mark.parametrize(
+    "namespace",
+    [
+        "loyalty_programs",
+        "loyalty_card_types",
+        "loyalty_tiers",
+        "loyalty_earning_rules",
+        "loyalty_stores",
+        "loyalty_members",
+        "loyalty_audit",
+    ],
+)
+def test_listings_show_only_the_own_business(alpha_client, alpha, beta, namespace):
+    response = alpha_client.get(admin_url(f"{namespace}:index"))
+
+    assert response.status_code == 200
+    text = page_text(response)
+    for leaked in beta_strings(beta):
+        assert leaked not in text, f"{leaked!r} of business B is listed"
+    assert any(own in text for own in (alpha.program.name, "Anna")), "the own rows are listed"
+    # Filters offer the own programs only (no names of other businesses in the dropdown either).
+    options = [option.get_text(strip=True) for option in soup(response).select('select[name="program"] option')]
+    assert beta.program.name not in options
+
+
+def test_searching_and_filtering_never_reach_another_business(alpha_client, alpha, beta):
+    members = admin_url("loyalty_members:index")
+
+    for query in (str(beta.member.phone), beta.card.number, "Bohdan"):
+        assert "Bohdan" not in page_text(alpha_client.get(members, {"q": query}))
+    filtered = alpha_client.get(members, {"program": beta.program.pk})
+    assert "Bohdan" not in page_text(filtered)
+    results = alpha_client.get(admin_url("loyalty_members:index_results"), {"q": "Bohdan"})
+    assert "Bohdan" not in page_text(results)
+
+
+@pytest.mark.parametrize(
+    ("namespace", "data", "field", "model"),
+    [
+        ("loyalty_stores", {"name": "Sneaky", "code": "sneaky"}, "program", Store),
+        ("loyalty_tiers", {"name": "Sneaky", "threshold": "5000", "multiplier": "1"}, "program", Tier),
+        (
+            "loyalty_earning_rules",
+            {"name": "Sneaky", "kind": RuleKind.MULTIPLIER, "multiplier": "3", "bucket": Bucket.CASHBACK},
+            "program",
+            EarningRule,
+        ),
+        (
+            "loyalty_card_types",
+            {
+                "name": "Sneaky",
+                "kind": CardKind.CASHBACK,
+                "cashback_percent": "5",
+                "rounding": "down",
+                "stamp_basis": "purchase",
+                "thresholds-TOTAL_FORMS": "0",
+                "thresholds-INITIAL_FORMS": "0",
+                "redemption_rules-TOTAL_FORMS": "0",
+                "redemption_rules-INITIAL_FORMS": "0",
+            },
+            "program",
+            CardType,
+        ),
+    ],
+)
+def test_cannot_create_an_object_in_another_business_program(alpha_client, beta, namespace, data, field, model):
+    response = alpha_client.post(admin_url(f"{namespace}:add"), {**data, "program": beta.program.pk})
+
+    assert response.status_code == 200
+    assert field_errors(response, field) == ["Select a valid choice. That choice is not one of the available choices."]
+    assert not model.objects.filter(name="Sneaky").exists()
+
+
+def test_cannot_create_a_program_in_another_business(alpha_client, beta):
+    response = alpha_client.post(
+        admin_url("loyalty_programs:add"),
+        {"business": beta.business.pk, "name": "Sneaky", "slug": "sneaky", "currency": "UAH", "timezone": "UTC"},
+    )
+
+    assert response.status_code == 200
+    assert field_errors(response, "business")
+    assert not Program.objects.filter(slug="sneaky").exists()
+
+
+def test_cannot_enrol_a_member_in_another_business_program(alpha_client, beta):
+    before = Member.objects.filter(program=beta.program).count()
+
+    response = alpha_client.post(
+        admin_url("loyalty_members:add"), {"program": beta.program.pk, "phone": "+380509990000"}
+    )
+
+    assert response.status_code == 200
+    assert field_errors(response, "program")
+    assert Member.objects.filter(program=beta.program).count() == before
+
+
+def test_own_rule_cannot_point_at_another_business_card_type(alpha_client, alpha, beta):
+    response = alpha_client.post(
+        admin_url("loyalty_earning_rules:add"),
+        {
+            "program": alpha.program.pk,
+            "card_type": beta.card_type.pk,
+            "name": "Sneaky",
+            "kind": RuleKind.MULTIPLIER,
+            "multiplier": "3",
+            "min_purchase": "0",
+            "bonus_points": "0",
+            "bucket": Bucket.CASHBACK,
+        },
+    )
+
+    assert response.status_code == 200
+    assert field_errors(response, "card_type")
+    assert not EarningRule.objects.filter(name="Sneaky").exists()
+
+
+def test_businesses_area_does_not_exist_for_an_owner(alpha_client, alpha, beta):
+    menu = page_text(alpha_client.get(admin_url("wagtailadmin_home")))
+    assert "Businesses" not in menu
+
+    for url in (
+        admin_url("loyalty_businesses:index"),
+        admin_url("loyalty_businesses:add"),
+        admin_url("loyalty_businesses:edit", alpha.business.pk),
+        admin_url("loyalty_businesses:delete", alpha.business.pk),
+    ):
+        assert alpha_client.get(url).status_code == 404, url
+    response = alpha_client.post(admin_url("loyalty_businesses:add"), {"name": "Mine", "slug": "mine"})
+    assert response.status_code == 404
+    assert not Business.objects.filter(slug="mine").exists()
+    # ... not even to add oneself to another business.
+    response = alpha_client.post(
+        admin_url("loyalty_businesses:edit", beta.business.pk),
+        {"name": beta.business.name, "slug": beta.business.slug, "staff": [alpha.owner.pk]},
+    )
+    assert response.status_code == 404
+    assert not beta.business.staff.filter(pk=alpha.owner.pk).exists()
+
+
+def test_superuser_sees_every_business(client, alpha, beta):
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+
+    programs = page_text(client.get(admin_url("loyalty_programs:index")))
+    members = page_text(client.get(admin_url("loyalty_members:index")))
+    businesses = page_text(client.get(admin_url("loyalty_businesses:index")))
+
+    assert alpha.program.name in programs and beta.program.name in programs
+    assert "Anna" in members and "Bohdan" in members
+    assert alpha.business.name in businesses and beta.business.name in businesses
+    assert client.get(admin_url("loyalty_members:detail", beta.member.pk)).status_code == 200
+
+
+def test_owner_of_two_businesses_sees_both(client, alpha, beta):
+    business_staff_add(business=beta.business, user=alpha.owner)
+    client.force_login(alpha.owner)
+
+    members = page_text(client.get(admin_url("loyalty_members:index")))
+
+    assert "Anna" in members and "Bohdan" in members
+
+
+def test_staff_user_of_no_business_sees_nothing(client, alpha, beta):
+    drifter = UserFactory(username="drifter")
+    business_staff_add(business=alpha.business, user=drifter)
+    alpha.business.staff.remove(drifter)  # still in the group, no longer staff of any business
+    client.force_login(drifter)
+
+    for namespace in ("loyalty_programs", "loyalty_members", "loyalty_audit"):
+        text = page_text(client.get(admin_url(f"{namespace}:index")))
+        assert "Anna" not in text and alpha.program.name not in text and "Bohdan" not in text
+    assert client.get(admin_url("loyalty_members:detail", alpha.member.pk)).status_code == 404
+
+
+def test_inactive_owner_reaches_nothing(client, alpha, beta):
+    alpha.owner.is_active = False
+    alpha.owner.save(update_fields=["is_active"])
+    client.force_login(alpha.owner)
+
+    response = client.get(admin_url("loyalty_members:detail", alpha.member.pk))
+
+    assert response.status_code in (302, 403, 404)
+    assert "Anna" not in page_text(response)
+
+
+def test_wagtail_endpoints_that_take_any_model_use_the_same_policy(alpha_client, alpha, beta):
+    # Wagtail's editing-session ping resolves any model by name and asks the registered policy.
+    for obj in (beta.program, beta.card_type, beta.tier, beta.rule, beta.store):
+        url = admin_url("wagtailadmin_editing_sessions:ping", obj._meta.app_label, obj._meta.model_name, obj.pk, 0)
+        assert alpha_client.post(url).status_code == 404, url
+    own = admin_url("wagtailadmin_editing_sessions:ping", "programs", "program", alpha.program.pk, 0)
+    assert alpha_client.post(own).status_code == 200
