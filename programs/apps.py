@@ -8,4 +8,6 @@ class ProgramsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from programs import signals  # noqa: F401  (registers the django-q2 schedules after migrate)
+        from programs import signals
+
+        signals.connect_config_signals()

@@ -4,6 +4,7 @@ Rows here hold state and database invariants only; every write that means someth
 ``programs.services`` and every read that is shared goes through ``programs.selectors``.
 """
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -62,6 +63,10 @@ def points_field(verbose_name, **kwargs):
 def percent_field(verbose_name, **kwargs):
     kwargs.setdefault("validators", PERCENT_VALIDATORS)
     return models.DecimalField(verbose_name, max_digits=5, decimal_places=2, **kwargs)
+
+
+def config_token_new() -> int:
+    return secrets.randbits(62)
 
 
 def csv_values(text: str) -> list[str]:
@@ -135,6 +140,9 @@ class Program(models.Model):
         help_text=_("With the grace-period policy: days a member may stay below the threshold."),
     )
     created_at = models.DateTimeField(_("created"), default=dj_timezone.now, editable=False)
+    # Renewed whenever the program's rules change, so cached rule snapshots know they are stale. Random rather
+    # than a counter: a recreated row (SQLite reuses ids) can never look like the one a snapshot was taken of.
+    config_version = models.BigIntegerField(default=config_token_new, editable=False)
 
     objects = ProgramQuerySet.as_manager()
 

@@ -13,6 +13,7 @@ from programs.choices import ACTION_RULE_KINDS, Bucket, CardStatus, RuleKind, Ti
 from programs.models import (
     Card,
     CardType,
+    DiscountThreshold,
     EarningRule,
     LedgerEntry,
     Lot,
@@ -32,9 +33,20 @@ def programs_for_user(*, user):
     return Program.objects.for_user(user).select_related("business")
 
 
-def rules_for_card_type(*, card_type: CardType) -> ProgramRules:
-    """Snapshot of a card type's configuration for ``pricing``: tiers, steps, redemption and earning rules."""
-    program = card_type.program
+_rules_cache: dict[int, tuple[int, ProgramRules]] = {}
+
+
+def rules_for_card_type(*, card_type: CardType, program: Program | None = None) -> ProgramRules:
+    """Snapshot of a card type's configuration for ``pricing``: tiers, steps, redemption and earning rules.
+
+    Snapshots are kept per process and reused while the program's ``config_version`` is unchanged (every
+    save or delete of a rule bumps it), so the purchase path reads the rules once, not on every receipt.
+    Pass the ``program`` row already loaded (the card lock reads it) to get a fresh version for free.
+    """
+    program = program or card_type.program
+    cached = _rules_cache.get(card_type.pk)
+    if cached is not None and cached[0] == program.config_version:
+        return cached[1]
     rules = list(
         EarningRule.objects.filter(program_id=card_type.program_id, is_active=True)
         .filter(Q(card_type__isnull=True) | Q(card_type=card_type))
@@ -44,17 +56,19 @@ def rules_for_card_type(*, card_type: CardType) -> ProgramRules:
     for rule in rules:
         if rule.kind in actions:
             actions[rule.kind].append(rule)
-    return ProgramRules(
+    snapshot = ProgramRules(
         card_type=card_type,
         timezone=ZoneInfo(program.timezone),
         tiers=list(Tier.objects.filter(program_id=card_type.program_id).order_by("threshold")),
-        thresholds=list(card_type.thresholds.order_by("min_spend")),
+        thresholds=list(DiscountThreshold.objects.filter(card_type=card_type).order_by("min_spend")),
         redemption=RedemptionRule.objects.filter(card_type=card_type).first(),
         multipliers=[rule for rule in rules if rule.kind == RuleKind.MULTIPLIER],
         actions=actions,
         tier_basis=program.tier_basis,
         tier_window_days=program.tier_window_days,
     )
+    _rules_cache[card_type.pk] = (program.config_version, snapshot)
+    return snapshot
 
 
 def member_qualifying_value(*, member: Member, basis: str, window_days: int | None, at: datetime) -> Decimal:

@@ -50,7 +50,8 @@ def action_bonus_grant(*, card: Card, kind: str, at: datetime, actor=None) -> li
     assert kind in ACTION_RULE_KINDS
     if not card.card_type.earns_points:
         return []
-    credits = action_bonuses(rules=rules_for_card_type(card_type=card.card_type), kind=kind, at=at)
+    rules = rules_for_card_type(card_type=card.card_type, program=card.program)
+    credits = action_bonuses(rules=rules, kind=kind, at=at)
     return ledger.credits_post(
         card=card, unit=Unit.POINTS, kind=EntryKind.ACCRUAL, credits=credits, now=at, actor=actor
     )

@@ -90,7 +90,7 @@ def purchase_quote(
     total, lines = lines_normalise(total=total, lines=lines)
     if redeem_reward and not card.rewards.filter(status=RewardStatus.AVAILABLE).exists():
         raise NoRewardAvailable()
-    rules = rules_for_card_type(card_type=card.card_type)
+    rules = rules_for_card_type(card_type=card.card_type, program=card.program)
     member = card.member
     return quote_compute(
         rules=rules,
@@ -197,7 +197,7 @@ def _purchase_record(
     card_check_usable(card=card, at=at)
     member = card.member
     card_type = card.card_type
-    rules = rules_for_card_type(card_type=card_type)
+    rules = rules_for_card_type(card_type=card_type, program=card.program)
     tier = next((tier for tier in rules.tiers if tier.pk == member.tier_id), None)
     reward = None
     if redeem_reward:
@@ -487,7 +487,7 @@ def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, f
     member.lifetime_spend -= spend_back
     member.purchase_count -= 1 if fully else 0
     member.points_earned_total -= points_back
-    rules = rules_for_card_type(card_type=card.card_type)
+    rules = rules_for_card_type(card_type=card.card_type, program=card.program)
     tier_refund_check(member=member, tiers=rules.tiers, program=card.program, purchase=purchase, at=now)
     transaction.on_commit(lambda: signals.purchase_refunded.send(sender=Refund, refund=refund))
     return refund

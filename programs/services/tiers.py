@@ -59,7 +59,8 @@ def tier_upgrade_check(
         return None
     value = member_qualifying_value(member=member, basis=basis, window_days=window_days, at=at)
     target = _tier_for(tiers, value)
-    if target is not None and _rank(target) > _rank(member.tier):
+    current = next((tier for tier in tiers if tier.pk == member.tier_id), None)  # no extra query for the tier
+    if target is not None and _rank(target) > _rank(current):
         return member_tier_set(member=member, tier=target, reason=TierChangeReason.UPGRADE, at=at, purchase=purchase)
     return None
 

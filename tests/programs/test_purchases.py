@@ -1,5 +1,4 @@
 from datetime import datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -518,3 +517,29 @@ def test_rolling_window_counts_only_recent_spend(program, store, cashback_type, 
     buy(card, store, "new2", "850")
     card.member.refresh_from_db()
     assert card.member.tier.name == "Silver"
+
+
+# --- Rules snapshot and query budget -------------------------------------------------------------------------
+
+
+def test_rule_changes_apply_to_the_next_purchase(program, store, cashback_type, make_card):
+    card = make_card(cashback_type)
+    assert buy(card, store, "r1", "100").purchase.points_earned == D(5)
+    cashback_type.cashback_percent = D(8)
+    cashback_type.save()
+    assert buy(card, store, "r2", "100").purchase.points_earned == D(8)
+    rule = EarningRuleFactory(program=program, multiplier=D(2))
+    assert buy(card, store, "r3", "100").purchase.points_earned == D(16)
+    rule.delete()
+    assert buy(card, store, "r4", "100").purchase.points_earned == D(8)
+
+
+def test_purchase_query_budget(program, store, cashback_type, make_card, django_assert_max_num_queries):
+    TierFactory(program=program, name="Standard", threshold=0)
+    EarningRuleFactory(program=program, categories="accessories", multiplier=D(2))
+    card = make_card(cashback_type)
+    buy(card, store, "warm-up", "100")
+    lines = [Line(amount=D(600), category="shoes"), Line(amount=D(400), category="accessories")]
+    # lock, receipt check, purchase, lines, entries, lots, card, member (+ savepoint pair)
+    with django_assert_max_num_queries(10):
+        buy(card, store, "r1", lines=lines)
