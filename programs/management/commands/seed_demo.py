@@ -1,0 +1,82 @@
+"""``manage.py seed_demo``: two demo businesses with a year of history, their owners and an admin login."""
+
+import logging
+import os
+import time
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from programs.management.demo_seed import demo_exists, demo_logins, demo_seed, demo_summary
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo world (Kvitka Fashion and Zerno Coffee, members and 12 months of purchases) through "
+        "the engine's services. Idempotent: does nothing if the demo businesses exist."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--members", type=int, default=400, help="Members in all (5:3 fashion to coffee).")
+        parser.add_argument("--days", type=int, default=365, help="Days of history before the end day.")
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed: the same seed, the same world.")
+        parser.add_argument(
+            "--end", type=date.fromisoformat, default=None, help="First day after the history (default: today)."
+        )
+        parser.add_argument("--summary", action="store_true", help="Only print the URL, the logins and the counts.")
+
+    def handle(self, *args, **options):
+        if options["members"] < 2 or options["days"] < 1:
+            raise CommandError("Use at least 2 members and 1 day.")
+        if not options["summary"]:
+            if demo_exists():
+                self.stdout.write("Demo data is already there; nothing changed.")
+            else:
+                self.stdout.write(f"Seeding the demo: {options['members']} members, {options['days']} days of history…")
+                started = time.monotonic()
+                # Wagtail's reference-index task logs one line per saved config row; not news during a seed.
+                logging.getLogger("django_tasks").setLevel(logging.WARNING)
+                stats = demo_seed(
+                    members=options["members"],
+                    days=options["days"],
+                    seed=options["seed"],
+                    end=options["end"],
+                    progress=self.stdout.write if options["verbosity"] >= 1 else None,
+                )
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"Seeded in {time.monotonic() - started:.1f} s: {stats.purchases:,} purchases, "
+                        f"{stats.refunds:,} refunds, {stats.adjustments:,} staff adjustments."
+                    )
+                )
+        self.print_summary()
+
+    def print_summary(self):
+        write = self.stdout.write
+        if demo_exists():
+            summary = demo_summary()
+            write("")
+            for program in summary["programs"]:
+                tiers = ", ".join(f"{name} {count}" for name, count in program.tiers)
+                write(
+                    f"  {program.business} · {program.program}: {program.members:,} members"
+                    + (f" ({tiers})" if tiers else "")
+                    + f", {program.purchases:,} purchases, {program.stores} stores"
+                )
+            write(
+                f"  members {summary['members']:,} · cards {summary['cards']:,} · purchases {summary['purchases']:,}"
+                f" · refunds {summary['refunds']:,} · ledger entries {summary['ledger_entries']:,}"
+            )
+            write(
+                f"  point redemptions {summary['redemptions']:,} · expiry entries {summary['expiry_entries']:,}"
+                f" · stamp rewards {summary['rewards_issued']:,} ({summary['rewards_redeemed']:,} redeemed)"
+                f" · tier changes {summary['tier_changes']:,}"
+            )
+        port = os.environ.get("PORT") or "8000"
+        write("")
+        write(self.style.MIGRATE_HEADING(f"Admin: http://localhost:{port}/admin/"))
+        write("Logins (demo only; set DEMO_ADMIN_PASSWORD, DEMO_KVITKA_PASSWORD, DEMO_ZERNO_PASSWORD to change):")
+        logins = demo_logins()
+        width = max(len(f"{login.username} / {login.password}") for login in logins)
+        for login in logins:
+            write(f"  {f'{login.username} / {login.password}':<{width}}   {login.role}")
