@@ -9,14 +9,13 @@ import zoneinfo
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import ForeignKey
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
 from programs import access
-from programs.choices import Bucket, CardKind, Gender, Unit
+from programs.choices import Bucket, CardKind, Unit
 from programs.models import CardType, Member, Program
 
 
@@ -50,11 +49,11 @@ class ScopedAdminModelForm(WagtailAdminModelForm):
                     self.fields[name].disabled = True
 
     def _is_single_choice_fk(self, name, field) -> bool:
-        if self.instance.pk or self.is_bound or isinstance(field, forms.ModelMultipleChoiceField):
+        if name not in self.locked_on_edit or self.instance.pk or self.is_bound:
             return False
-        if not isinstance(self._meta.model._meta.get_field(name), ForeignKey):
+        if isinstance(field, forms.ModelMultipleChoiceField):
             return False
-        return name in self.locked_on_edit and field.queryset.count() == 1
+        return field.queryset.count() == 1
 
 
 def _timezone_choices():
@@ -156,15 +155,15 @@ class MemberProfileForm(forms.Form):
     last_name = _member_field("last_name")
     email = _member_field("email")
     birth_date = _member_field("birth_date", widget=AdminDateInput)
-    gender = forms.ChoiceField(label=_("gender"), choices=Gender.choices, required=False)
+    gender = _member_field("gender")
     consent_email = _member_field("consent_email")
     consent_sms = _member_field("consent_sms")
     consent_push = _member_field("consent_push")
 
 
 class MemberCreateForm(MemberProfileForm):
-    program = forms.ModelChoiceField(label=_("program"), queryset=Program.objects.none())
-    phone = PhoneNumberField(label=_("phone"), help_text=_("In international format, e.g. +380501234567."))
+    program = forms.ModelChoiceField(label=_("Program"), queryset=Program.objects.none())
+    phone = PhoneNumberField(label=_("Phone"), help_text=_("In international format, e.g. +380501234567."))
 
     field_order = ["program", "phone"]
 

@@ -522,12 +522,17 @@ def test_loyalty_menu_groups_the_builder(owner_client):
 def test_builder_screens_work_in_russian_and_ukrainian(owner_client, program, language, settings):
     settings.LANGUAGE_CODE = language
     card_type = CardTypeFactory(program=program)
+    member = member_create(program=program, phone="+380501112233", first_name="Olena", card_types=[card_type])
+    card = member.cards.get()
 
     for url in (
         admin_url("loyalty_programs:index"),
         admin_url("loyalty_card_types:add"),
         admin_url("loyalty_card_types:edit", card_type.pk),
+        admin_url("loyalty_earning_rules:add"),
         admin_url("loyalty_members:index"),
+        admin_url("loyalty_members:detail", member.pk),
+        admin_url("loyalty_members:card_adjust", member.pk, card.pk),
         admin_url("loyalty_audit:index"),
     ):
         response = owner_client.get(url, HTTP_ACCEPT_LANGUAGE=language)
