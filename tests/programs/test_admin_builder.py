@@ -13,6 +13,7 @@ from programs.factories import (
     BusinessFactory,
     CardTypeFactory,
     ProgramFactory,
+    RedemptionRuleFactory,
     TierFactory,
     UserFactory,
 )
@@ -419,6 +420,25 @@ def test_a_second_redemption_rule_is_refused(owner_client, program):
     assert response.status_code == 200
     assert any("at most 1" in error for error in form_errors(response))
     assert not RedemptionRule.objects.exists()
+
+
+def test_a_hand_made_second_redemption_rule_is_an_error_not_a_crash(owner_client, program):
+    card_type = CardTypeFactory(program=program)
+    RedemptionRuleFactory(card_type=card_type, point_value=D(1))
+    edit_url = admin_url("loyalty_card_types:edit", card_type.pk)
+    data = form_data(owner_client.get(edit_url))
+    for key in [key for key in data if key.startswith("redemption_rules-")]:
+        del data[key]
+    # Posted as if the existing rule weren't there: the database constraint is what catches it.
+    rule = {"point_value": "2", "max_share_percent": "10", "min_check": "0"}
+    data.update(nested_form_data({"redemption_rules": inline_formset([rule], max=1)}))
+
+    response = owner_client.post(edit_url, data)
+
+    assert response.status_code == 200
+    assert any("Nothing was saved" in error for error in form_errors(response))
+    assert list(RedemptionRule.objects.filter(card_type=card_type).values_list("point_value", flat=True)) == [D(1)]
+    assert not AuditEvent.objects.filter(action="cardtype.update").exists()
 
 
 def test_duplicate_store_code_is_a_field_error(owner_client, program):
