@@ -271,10 +271,29 @@ class StoreViewSet(ScopedModelViewSet):
 
 
 def changes_summary(event: AuditEvent) -> str:
+    """``field: old → new; …`` — how the audit log reads an event's changes."""
     return "; ".join(
         f"{field}: {old if old not in (None, '') else '—'} → {new if new not in (None, '') else '—'}"
         for field, (old, new) in (event.changes or {}).items()
     )
+
+
+def _businesses_for_request(request):
+    return access.businesses_for_user(user=request.user)
+
+
+class AuditEventFilterSet(WagtailFilterSet):
+    business = ModelChoiceFilter(label=_("Business"), queryset=_businesses_for_request)
+    program = ModelChoiceFilter(label=_("Program"), queryset=_programs_for_request)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["business", "program", "object_type"]
+
+
+class AuditEventInspectView(views.InspectView):
+    def get_changes_display_value(self):
+        return changes_summary(self.object) or "—"
 
 
 class AuditEventViewSet(ScopedModelViewSet):
@@ -298,7 +317,8 @@ class AuditEventViewSet(ScopedModelViewSet):
         DateColumn("created_at", label=_("Time"), sort_key="created_at"),
     ]
     search_fields = ["action", "object_repr", "reason"]
-    filterset_class = program_filterset(AuditEvent, "object_type")
+    filterset_class = AuditEventFilterSet
+    inspect_view_class = AuditEventInspectView
     inspect_view_fields = ["created_at", "action", "object_type", "object_id", "object_repr", "program", "actor"]
 
     def get_common_view_kwargs(self, **kwargs):
