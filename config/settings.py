@@ -182,7 +182,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The project's own assets; skipped while the folder is absent (git keeps no empty folders in a fresh clone).
+STATICFILES_DIRS = [path for path in (BASE_DIR / "static",) if path.is_dir()]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
