@@ -1,5 +1,6 @@
 """Admin wiring for the loyalty engine: permission policies first, then the one Loyalty menu group."""
 
+from django.contrib.auth.models import Permission
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
@@ -42,3 +43,12 @@ from programs.admin.viewsets import LoyaltyViewSetGroup  # noqa: E402  (viewsets
 @hooks.register("register_admin_viewset")
 def register_loyalty_viewsets():
     return LoyaltyViewSetGroup()
+
+
+@hooks.register("register_permissions")
+def register_member_permissions():
+    # Members and cards have no ModelViewSet to register these; list them so Settings → Groups can grant them.
+    return Permission.objects.filter(
+        content_type__app_label="programs",
+        codename__in=["add_member", "change_member", "view_member", "change_card", "view_card"],
+    )

@@ -558,3 +558,15 @@ def test_builder_screens_work_in_russian_and_ukrainian(owner_client, program, la
         response = owner_client.get(url, HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 200, url
         assert response.headers["Content-Language"] == language
+
+
+def test_superuser_can_grant_member_permissions_in_group_settings(client, business):
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    group = Group.objects.get(name=BUSINESS_OWNERS_GROUP)
+
+    page = soup(client.get(admin_url("wagtailusers_groups:edit", group.pk)))
+
+    ticked = {box["value"] for box in page.select('input[name="permissions"][checked]')}
+    for codename in ("view_member", "change_member", "change_card", "change_cardtype", "add_program"):
+        permission = group.permissions.get(codename=codename)
+        assert str(permission.pk) in ticked, codename
