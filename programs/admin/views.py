@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib.admin.utils import quote, unquote
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import DecimalField, ProtectedError, RestrictedError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -26,8 +26,11 @@ from programs.services.businesses import business_staff_set
 # --- Audit of builder edits ----------------------------------------------------------------------------------
 
 
-def _plain(value):
+def _plain(value, field=None):
     if isinstance(value, Decimal):
+        # At the field's scale, so "5" typed in a form and "5.00" read back compare (and read) the same.
+        if isinstance(field, DecimalField) and value.is_finite():
+            value = value.quantize(Decimal(1).scaleb(-field.decimal_places))
         return str(value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
@@ -36,7 +39,7 @@ def _plain(value):
 
 def _child_summary(child, parent_field: str) -> str:
     parts = [
-        f"{field.name}={_plain(field.value_from_object(child))}"
+        f"{field.name}={_plain(field.value_from_object(child), field)}"
         for field in child._meta.concrete_fields
         if field.editable and not field.primary_key and field.name != parent_field
     ]
@@ -49,7 +52,7 @@ def audit_snapshot(instance) -> dict:
     Values are plain (strings for decimals and dates) so snapshots before and after an edit compare exactly.
     """
     data = {
-        field.name: _plain(field.value_from_object(instance))
+        field.name: _plain(field.value_from_object(instance), field)
         for field in instance._meta.concrete_fields
         if field.editable and not field.primary_key
     }
@@ -75,18 +78,8 @@ def audit_changes(before: dict, after: dict) -> dict:
         old, new = before.get(name), after.get(name)
         if old == new or (_is_empty(old) and _is_empty(new)):
             continue
-        if _numeric_equal(old, new):
-            continue
         changes[name] = (old, new)
     return changes
-
-
-def _numeric_equal(old, new) -> bool:
-    # "5" typed in the form and "5.00" read from the database are the same rate.
-    try:
-        return Decimal(str(old)) == Decimal(str(new))
-    except (ArithmeticError, ValueError, TypeError):
-        return False
 
 
 def builder_audit(*, user, instance, verb: str, changes: dict) -> None:

@@ -251,7 +251,7 @@ def test_editing_a_card_type_records_old_and_new_values(owner_client, program, o
     assert (card_type.name, card_type.cashback_percent) == ("Bonus plus", D("7.5"))
     event = last_audit("cardtype.update")
     assert event.actor == owner
-    assert event.changes["cashback_percent"] == ["5.00", "7.5"]
+    assert event.changes["cashback_percent"] == ["5.00", "7.50"]
     assert event.changes["name"] == ["Bonus", "Bonus plus"]
     assert event.changes["thresholds"] == [[], ["min_spend=100.00, percent=2.00"]]
     assert "program" not in event.changes
@@ -274,7 +274,7 @@ def test_owner_creates_a_tier(owner_client, program, owner):
     assert response.status_code == 302, form_errors(response)
     tier = Tier.objects.get(program=program, name="Gold")
     assert (tier.threshold, tier.multiplier, tier.color) == (D(1000), D("1.5"), "#c9a227")
-    assert last_audit("tier.create").changes["threshold"] == [None, "1000"]
+    assert last_audit("tier.create").changes["threshold"] == [None, "1000.00"]
 
 
 def test_owner_creates_an_earning_rule_with_weekday_checkboxes(owner_client, program, owner):
@@ -314,6 +314,18 @@ def test_the_only_program_is_preselected(owner_client, program):
 
     selected = page.select_one('select[name="program"] option[selected]')
     assert selected["value"] == str(program.pk)
+
+
+def test_a_code_that_only_looks_numeric_is_audited_as_changed(owner_client, program):
+    owner_client.post(admin_url("loyalty_stores:add"), {"program": program.pk, "name": "Podil", "code": "001"})
+    store = Store.objects.get(code="001")
+    edit_url = admin_url("loyalty_stores:edit", store.pk)
+    data = form_data(owner_client.get(edit_url))
+    data["code"] = "1"
+
+    owner_client.post(edit_url, data)
+
+    assert last_audit("store.update").changes == {"code": ["001", "1"]}
 
 
 def test_a_card_type_cannot_be_moved_to_another_program(owner_client, program, business):
