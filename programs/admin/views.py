@@ -13,13 +13,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, ProtectedError, RestrictedError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from modelcluster.models import get_all_child_relations
 from wagtail.admin import messages
+from wagtail.admin.ui.tables import Column, DateColumn, UserColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 
-from programs.models import Business, Program
+from programs.models import AuditEvent, Business, Program
 from programs.services.audit import audit_record
 from programs.services.businesses import business_staff_set
 
@@ -82,6 +85,14 @@ def audit_changes(before: dict, after: dict) -> dict:
     return changes
 
 
+def changes_summary(event: AuditEvent) -> str:
+    """``field: old → new; …`` — how the admin reads an audit event's changes."""
+    return "; ".join(
+        f"{field}: {old if old not in (None, '') else '—'} → {new if new not in (None, '') else '—'}"
+        for field, (old, new) in (event.changes or {}).items()
+    )
+
+
 def builder_audit(*, user, instance, verb: str, changes: dict) -> None:
     """Record a builder change through ``audit_record``, attached to the object's program and business."""
     if isinstance(instance, Business):
@@ -136,9 +147,20 @@ class SaveGuardMixin:
             return self.form_invalid(form)
 
 
+# Wagtail's own log (ModelLogEntry) is not written for tenant data: its Site history report shows every entry of
+# a model to anyone with a permission on that model, across businesses. The AuditEvent is the one history.
+
+
 class CreateView(SaveGuardMixin, generic.CreateView):
     def save_instance(self):
-        instance = super().save_instance()
+        self.action_class(
+            self.form.instance,
+            user=self.request.user,
+            form=self.form,
+            sort_order_field=self.sort_order_field,
+            log_action=None,
+        ).execute(skip_permission_checks=True)
+        instance = self.form.instance
         builder_audit(
             user=self.request.user,
             instance=instance,
@@ -159,7 +181,10 @@ class EditView(ScopedQuerysetMixin, SaveGuardMixin, generic.EditView):
         return obj
 
     def save_instance(self):
-        instance = super().save_instance()
+        self.action_class(self.form.instance, user=self.request.user, form=self.form, log_action=None).execute(
+            skip_permission_checks=True
+        )
+        instance = self.form.instance
         changes = audit_changes(self.audit_before, audit_snapshot(instance))
         if changes:
             builder_audit(user=self.request.user, instance=instance, verb="update", changes=changes)
@@ -178,7 +203,7 @@ class DeleteView(ScopedQuerysetMixin, generic.DeleteView):
                 verb="delete",
                 changes=audit_changes(audit_snapshot(self.object), {}),
             )
-            super().delete_action()
+            self.action_class(self.object, user=self.request.user, log_action=None).execute(skip_permission_checks=True)
 
     def form_valid(self, form):
         try:
@@ -200,8 +225,33 @@ class InspectView(ScopedQuerysetMixin, generic.InspectView):
 
 
 class HistoryView(ScopedQuerysetMixin, history.HistoryView):
+    """The object's history as its audit trail tells it: who changed which fields from what to what."""
+
+    filterset_class = None
+
     def get_base_object_queryset(self):
         return self.scoped_queryset(self.any_permission_required)
+
+    @cached_property
+    def columns(self):
+        return [
+            Column("action", label=gettext_lazy("Action")),
+            Column("changes", label=gettext_lazy("Changes"), accessor=changes_summary),
+            Column("reason", label=gettext_lazy("Reason")),
+            UserColumn("actor", label=gettext_lazy("By")),
+            DateColumn("created_at", label=gettext_lazy("Time")),
+        ]
+
+    def get_base_queryset(self):
+        return (
+            AuditEvent.objects.filter(object_type=self.object._meta.model_name, object_id=str(self.object.pk))
+            .select_related("actor")
+            .order_by("-created_at", "-pk")
+        )
+
+    @cached_property
+    def verbose_name_plural(self):
+        return AuditEvent._meta.verbose_name_plural
 
 
 class UsageView(ScopedQuerysetMixin, usage.UsageView):

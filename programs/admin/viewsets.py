@@ -24,6 +24,7 @@ from programs import access
 from programs.admin import views
 from programs.admin.forms import BusinessForm, CardTypeForm, EarningRuleForm, ProgramForm, ScopedAdminModelForm
 from programs.admin.members import MemberViewSet
+from programs.admin.views import changes_summary
 from programs.models import AuditEvent, Business, CardType, EarningRule, Program, Store, Tier
 
 
@@ -268,14 +269,6 @@ class StoreViewSet(ScopedModelViewSet):
 
 
 # --- Audit log and businesses --------------------------------------------------------------------------------
-
-
-def changes_summary(event: AuditEvent) -> str:
-    """``field: old → new; …`` — how the audit log reads an event's changes."""
-    return "; ".join(
-        f"{field}: {old if old not in (None, '') else '—'} → {new if new not in (None, '') else '—'}"
-        for field, (old, new) in (event.changes or {}).items()
-    )
 
 
 def _businesses_for_request(request):

@@ -5,6 +5,7 @@ new view with an id in its URL is covered (or makes this test fail until it is m
 
 import pytest
 from django.forms.models import model_to_dict
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from programs.choices import Bucket, CardKind, RuleKind
@@ -23,7 +24,7 @@ from programs.models import (
     Tier,
 )
 from programs.services.businesses import business_staff_add
-from tests.programs.admin_support import admin_url, build_tenant, field_errors, page_text, soup
+from tests.programs.admin_support import admin_url, build_tenant, field_errors, form_data, page_text, soup
 
 pytestmark = pytest.mark.django_db
 
@@ -383,3 +384,21 @@ def test_wagtail_endpoints_that_take_any_model_use_the_same_policy(alpha_client,
         assert alpha_client.post(url).status_code == 404, url
     own = admin_url("wagtailadmin_editing_sessions:ping", "programs", "program", alpha.program.pk, 0)
     assert alpha_client.post(own).status_code == 200
+
+
+def test_wagtail_site_history_shows_nothing_of_another_business(client, alpha, beta):
+    # Business B's owner edits B's program in the admin ...
+    beta_client = Client()
+    beta_client.force_login(beta.owner)
+    edit_url = admin_url("loyalty_programs:edit", beta.program.pk)
+    data = form_data(beta_client.get(edit_url))
+    data["description"] = "Beta's secret plans"
+    assert beta_client.post(edit_url, data).status_code == 302
+
+    # ... and A's owner, in Wagtail's own Site history report, sees nothing of it.
+    client.force_login(alpha.owner)
+    response = client.get(admin_url("wagtailadmin_reports:site_history"))
+
+    text = page_text(response)
+    assert beta.program.name not in text
+    assert beta.owner.username not in text
