@@ -464,7 +464,7 @@ class Simulation:
             self.push(self.moment(day, data.KVITKA_HOURS), self.kvitka_correction)
         if self.rng.random() < 0.04:
             self.push(self.moment(day, data.ZERNO_HOURS), self.zerno_gift)
-        if day.weekday() == 6:  # weekly here; the real schedule is daily, which changes nothing but speed
+        if day.weekday() == 6:  # weekly here (the real schedule is daily): a downgrade may land a few days late
             self.push(self.local(day, 23, 55), self.review)
 
     def kvitka_rush(self, day: date) -> float:
