@@ -245,7 +245,7 @@ class HistoryView(ScopedQuerysetMixin, history.HistoryView):
     def get_base_queryset(self):
         return (
             AuditEvent.objects.filter(object_type=self.object._meta.model_name, object_id=str(self.object.pk))
-            .select_related("actor")
+            .select_related("actor", "actor__wagtail_userprofile")
             .order_by("-created_at", "-pk")
         )
 

@@ -299,7 +299,7 @@ class AuditEventViewSet(ScopedModelViewSet):
     menu_label = _("Audit log")
     add_to_reference_index = False
     inspect_view_enabled = True
-    list_select_related = ("program", "actor")
+    list_select_related = ("program", "actor", "actor__wagtail_userprofile")
     list_display = [
         "action",
         "object_repr",

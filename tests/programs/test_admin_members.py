@@ -494,3 +494,16 @@ def test_member_page_queries_do_not_grow_with_the_ledger(
     assert many == few
     with django_assert_max_num_queries(16):
         owner_client.get(detail_url(olena))
+
+
+def test_audit_log_queries_do_not_grow_with_events(owner_client, card, django_assert_max_num_queries):
+    few = count_queries(owner_client, admin_url("loyalty_audit:index"))
+    for index in range(15):
+        other = UserFactory(username=f"clerk{index}")
+        card_adjust(card=card, amount=D(1), reason=f"bulk {index}", actor=other)
+
+    many = count_queries(owner_client, admin_url("loyalty_audit:index"))
+
+    assert many == few
+    with django_assert_max_num_queries(12):
+        owner_client.get(admin_url("loyalty_audit:index"))
