@@ -6,14 +6,18 @@ from datetime import time
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from programs.choices import Bucket, CardKind, RuleKind
 from programs.factories import (
     BusinessFactory,
     CardTypeFactory,
+    EarningRuleFactory,
     ProgramFactory,
     RedemptionRuleFactory,
+    StoreFactory,
     TierFactory,
     UserFactory,
 )
@@ -586,3 +590,30 @@ def test_superuser_can_grant_member_permissions_in_group_settings(client, busine
     for codename in ("view_member", "change_member", "change_card", "change_cardtype", "add_program"):
         permission = group.permissions.get(codename=codename)
         assert str(permission.pk) in ticked, codename
+
+
+@pytest.mark.parametrize(
+    ("namespace", "make"),
+    [
+        ("loyalty_programs", lambda program, n: ProgramFactory(business=program.business, slug=f"extra-{n}")),
+        ("loyalty_card_types", lambda program, n: CardTypeFactory(program=program)),
+        ("loyalty_tiers", lambda program, n: TierFactory(program=program, threshold=D(100 + n))),
+        ("loyalty_earning_rules", lambda program, n: EarningRuleFactory(program=program)),
+        ("loyalty_stores", lambda program, n: StoreFactory(program=program)),
+    ],
+)
+def test_builder_listings_do_not_grow_queries_with_rows(owner_client, program, namespace, make):
+    url = admin_url(f"{namespace}:index")
+    make(program, 0)
+    few = count_queries(owner_client, url)
+    for n in range(1, 12):
+        make(program, n)
+
+    assert count_queries(owner_client, url) == few
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context.captured_queries)
