@@ -5,9 +5,11 @@ new view with an id in its URL is covered (or makes this test fail until it is m
 
 import pytest
 from django.forms.models import model_to_dict
+from django.http import Http404
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from programs import access
 from programs.choices import Bucket, CardKind, RuleKind
 from programs.factories import UserFactory
 from programs.models import (
@@ -402,3 +404,23 @@ def test_wagtail_site_history_shows_nothing_of_another_business(client, alpha, b
     text = page_text(response)
     assert beta.program.name not in text
     assert beta.owner.username not in text
+
+
+def test_access_helpers_treat_missing_and_not_yours_alike(alpha, beta):
+    root = UserFactory(username="root", is_superuser=True)
+    missing = 10**9
+
+    assert access.access_program_for_user(user=alpha.owner, program_id=alpha.program.pk) == alpha.program
+    assert access.access_member_for_user(user=alpha.owner, member_id=alpha.member.pk) == alpha.member
+    for user, program_id in ((alpha.owner, beta.program.pk), (alpha.owner, missing), (root, missing)):
+        with pytest.raises(Http404):
+            access.access_program_for_user(user=user, program_id=program_id)
+    with pytest.raises(Http404):
+        access.access_member_for_user(user=alpha.owner, member_id=beta.member.pk)
+    with pytest.raises(Http404):
+        access.access_card_for_user(user=alpha.owner, member=alpha.member, card_id=beta.card.pk)
+    assert access.access_program_for_user(user=root, program_id=beta.program.pk) == beta.program
+    assert set(access.programs_for_user(user=root)) == {alpha.program, beta.program}
+    alpha.owner.is_active = False
+    assert not access.programs_for_user(user=alpha.owner).exists()
+    assert not access.scope_for_user(Member.objects.all(), user=alpha.owner).exists()
