@@ -1,21 +1,47 @@
 """Typed domain errors. Each carries a stable ``code`` (for the API) and a translatable message."""
 
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
+
+CENT = Decimal("0.01")
 
 
 class LoyaltyError(Exception):
+    """Base of the engine's refusals. ``field`` names the input at fault when there is one, and
+    ``field_errors`` maps several inputs to their messages (validation of a whole profile); forms and the API
+    attach the messages to those inputs."""
+
     code = "loyalty_error"
     status = 422
     message = _("The operation is not allowed.")
 
-    def __init__(self, message=None, **params):
+    def __init__(self, message=None, *, field: str | None = None, field_errors: dict | None = None, **params):
         self.params = params
+        self.field = field
+        self.field_errors = {name: [str(text) for text in texts] for name, texts in (field_errors or {}).items()}
         if message is not None:
             self.message = message
         super().__init__(str(self))
 
     def __str__(self):
-        return str(self.message) % self.params if self.params else str(self.message)
+        if not self.params:
+            return str(self.message)
+        # Amounts read the same whatever precision the caller passed: "65.00 available, 1000.00 requested".
+        params = {
+            name: value.quantize(CENT) if isinstance(value, Decimal) else value for name, value in self.params.items()
+        }
+        return str(self.message) % params
+
+    def add_to_form(self, form) -> None:
+        """Show the error on a Django form: on its fields where they exist, else above the form."""
+        placed = False
+        for name, texts in self.field_errors.items():
+            for text in texts:
+                form.add_error(name if name in form.fields else None, text)
+                placed = True
+        if not placed:
+            form.add_error(self.field if self.field in form.fields else None, str(self))
 
 
 class InvalidInput(LoyaltyError):

@@ -901,7 +901,8 @@ class TierChange(models.Model):
 class AuditEvent(models.Model):
     """Who changed what, when, and why: staff actions and builder edits, with old and new values."""
 
-    business = models.ForeignKey(Business, related_name="+", on_delete=models.CASCADE)
+    # The trail outlives what it describes: deleting a business or program keeps its history (superusers see it).
+    business = models.ForeignKey(Business, related_name="+", null=True, blank=True, on_delete=models.SET_NULL)
     program = models.ForeignKey(Program, related_name="+", null=True, blank=True, on_delete=models.SET_NULL)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", null=True, blank=True, on_delete=models.SET_NULL

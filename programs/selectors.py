@@ -88,7 +88,12 @@ def member_qualifying_value(*, member: Member, basis: str, window_days: int | No
         return Decimal(purchases.exclude(refunded_amount=F("total"), total__gt=0).count())
     field = ("spend_counted", "spend_reversed") if basis == TierBasis.SPEND else ("points_earned", "points_reversed")
     totals = purchases.aggregate(gained=Coalesce(Sum(field[0]), ZERO), lost=Coalesce(Sum(field[1]), ZERO))
-    return totals["gained"] - totals["lost"]
+    return _two_places(totals["gained"]) - _two_places(totals["lost"])
+
+
+def _two_places(value) -> Decimal:
+    # SQLite's SUM answers floats or integers; every database answers the same Decimal here.
+    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True)
@@ -126,12 +131,12 @@ def card_balances(*, card: Card, at: datetime | None = None) -> Balances:
         )["total"]
     rewards = card.rewards.filter(status="available").count() if card.card_type.earns_stamps else 0
     return Balances(
-        cashback=sums["cashback"],
-        promo=sums["promo"],
-        stamps=sums["stamps"],
+        cashback=_two_places(sums["cashback"]),
+        promo=_two_places(sums["promo"]),
+        stamps=_two_places(sums["stamps"]),
         points_debt=card.points_debt,
         next_expiry_at=sums["next_expiry"],
-        next_expiry_amount=next_amount,
+        next_expiry_amount=_two_places(next_amount),
         rewards_available=rewards,
     )
 
@@ -185,6 +190,9 @@ def member_tier_progress(*, member: Member, at: datetime | None = None) -> TierP
     )
     tiers = list(Tier.objects.filter(program_id=member.program_id).order_by("threshold"))
     current = member.tier
+    if current is None:
+        # Not placed yet (joined before tiers existed): show where the figure puts them.
+        current = next((tier for tier in reversed(tiers) if value >= tier.threshold), None)
     next_tier = next((tier for tier in tiers if current is None or tier.threshold > current.threshold), None)
     if next_tier is None:
         return TierProgress(tier=current, next_tier=None, value=value, remaining=ZERO, percent=100)

@@ -118,7 +118,7 @@ class MemberCreateView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormVi
             form.add_error("phone", str(error))
             return self.form_invalid(form)
         except LoyaltyError as error:
-            form.add_error(None, str(error))
+            error.add_to_form(form)
             return self.form_invalid(form)
         messages.success(self.request, _("Member “%(member)s” enrolled.") % {"member": member})
         return redirect(url("detail", member.pk))
@@ -165,7 +165,7 @@ class MemberEditView(MemberObjectMixin, PermissionCheckedMixin, WagtailAdminTemp
         try:
             member_services.member_update(member=self.member, actor=self.request.user, **changes)
         except LoyaltyError as error:
-            form.add_error(None, str(error))
+            error.add_to_form(form)
             return self.form_invalid(form)
         messages.success(self.request, _("Profile of “%(member)s” saved.") % {"member": self.member})
         return redirect(url("detail", self.member.pk))
@@ -329,7 +329,8 @@ class CardActionView(MemberObjectMixin, PermissionCheckedMixin, WagtailAdminTemp
         try:
             result = self.perform(form)
         except LoyaltyError as error:
-            form.add_error(self.error_fields.get(type(error)), str(error))
+            error.field = error.field or self.error_fields.get(type(error))
+            error.add_to_form(form)
             return self.form_invalid(form)
         messages.success(self.request, self.success_message % {"card": self.card.number})
         card = result if isinstance(result, Card) else self.card

@@ -70,7 +70,7 @@ def card_issue(*, member: Member, card_type: CardType, number: str = "", actor=N
         raise ProgramInactive()
     number = (number or "").strip().replace(" ", "")
     if number and Card.objects.filter(program_id=member.program_id, number=number).exists():
-        raise InvalidInput(_("Card number %(number)s is already in use.") % {"number": number})
+        raise InvalidInput(_("Card number %(number)s is already in use.") % {"number": number}, field="number")
     if Card.objects.live().filter(member=member, card_type=card_type).exists():
         raise InvalidInput(_("The member already has a card of this type."))
     now = clock.now()
@@ -97,6 +97,8 @@ def _status_set(*, card: Card, status: str, reason: str, actor, action: str) -> 
     if card.status == CardStatus.REPLACED:
         raise CardReplaced()
     old = card.status
+    if old == status:
+        return card  # already so: nothing changes, nothing to audit
     card.status = status
     card.status_reason = reason
     card.updated_at = clock.now()
@@ -116,7 +118,7 @@ def _status_set(*, card: Card, status: str, reason: str, actor, action: str) -> 
 def _reason_required(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput(_("Please give a reason."))
+        raise InvalidInput(_("Please give a reason."), field="reason")
     return reason
 
 
@@ -162,14 +164,14 @@ def card_adjust(
     """
     reason = _reason_required(reason)
     if amount == 0 or money(amount) != amount:
-        raise InvalidInput(_("The amount must not be zero and has at most two decimals."))
+        raise InvalidInput(_("The amount must not be zero and has at most two decimals."), field="amount")
     if unit == Unit.STAMPS and amount != amount.to_integral_value():
-        raise InvalidInput(_("Stamps are whole numbers."))
+        raise InvalidInput(_("Stamps are whole numbers."), field="amount")
     if bucket == Bucket.PROMO and amount > 0 and expires_at is None:
-        raise InvalidInput(_("Promo points need an expiry date."))
+        raise InvalidInput(_("Promo points need an expiry date."), field="expires_at")
     now = clock.now()
     if expires_at is not None and expires_at <= now:
-        raise InvalidInput(_("The expiry must be in the future."))
+        raise InvalidInput(_("The expiry must be in the future."), field="expires_at")
     card = ledger.cards_lock(card_ids=[card.pk])[card.pk]
     if card.status == CardStatus.REPLACED:
         raise CardReplaced()
@@ -210,7 +212,7 @@ def card_replace(*, card: Card, reason: str, actor, number: str = "") -> Card:
         raise CardReplaced()
     number = (number or "").strip().replace(" ", "")
     if number and Card.objects.filter(program_id=old.program_id, number=number).exists():
-        raise InvalidInput(_("Card number %(number)s is already in use.") % {"number": number})
+        raise InvalidInput(_("Card number %(number)s is already in use.") % {"number": number}, field="number")
     old_status = old.status
     Card.objects.filter(pk=old.pk).update(status=CardStatus.REPLACED, status_reason=reason, updated_at=now)
     old.status = CardStatus.REPLACED

@@ -20,8 +20,8 @@ def _profile_complete(member: Member) -> bool:
     return all(getattr(member, field) for field in PROFILE_FIELDS)
 
 
-def _validation_message(error: ValidationError) -> str:
-    return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+def _invalid(error: ValidationError) -> InvalidInput:
+    return InvalidInput(_("Please correct the profile."), field_errors=error.message_dict)
 
 
 @transaction.atomic
@@ -45,7 +45,7 @@ def member_create(
     try:
         member.full_clean(validate_constraints=False)
     except ValidationError as error:
-        raise InvalidInput(_validation_message(error)) from error
+        raise _invalid(error) from error
     if Member.objects.filter(program=program, phone=member.phone).exists():
         raise MemberExists()
     try:
@@ -85,7 +85,7 @@ def member_update(*, member: Member, actor=None, **changes) -> Member:
     try:
         member.full_clean(validate_constraints=False)
     except ValidationError as error:
-        raise InvalidInput(_validation_message(error)) from error
+        raise _invalid(error) from error
     changed = {field: (old[field], getattr(member, field)) for field in changes if old[field] != getattr(member, field)}
     if not changed:
         return member

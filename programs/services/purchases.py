@@ -133,7 +133,7 @@ def purchase_record(
     """
     receipt_id = (receipt_id or "").strip()
     if not receipt_id:
-        raise InvalidInput(_("A receipt id is required."))
+        raise InvalidInput(_("A receipt id is required."), field="receipt_id")
     if store.program_id != card.program_id:
         raise WrongProgram()
     total, norm_lines = lines_normalise(total=total, lines=lines)
@@ -326,7 +326,7 @@ def purchase_refund(
     """
     refund_id = (refund_id or "").strip()
     if not refund_id:
-        raise InvalidInput(_("A refund id is required."))
+        raise InvalidInput(_("A refund id is required."), field="refund_id")
     if lines and amount is not None:
         raise InvalidInput(_("Refund either by lines or by amount, not both."))
     payload = {
@@ -362,9 +362,10 @@ def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, f
         for request in lines:
             line = by_id.get(request.line_id)
             if line is None:
-                raise InvalidInput(_("Line %(line)s is not on this receipt.") % {"line": request.line_id})
+                message = _("Line %(line)s is not on this receipt.") % {"line": request.line_id}
+                raise InvalidInput(message, field="lines")
             if request.quantity <= 0:
-                raise InvalidInput(_("Refund quantities must be positive."))
+                raise InvalidInput(_("Refund quantities must be positive."), field="lines")
             line_left = line.quantity - line.refunded_quantity
             if request.quantity > line_left:
                 raise RefundExceedsPurchase(left=line_left)
@@ -378,7 +379,7 @@ def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, f
             refund_lines.append((line, request.quantity, part))
     elif amount is not None:
         if amount <= 0 or money(amount) != amount:
-            raise InvalidInput(_("The refund amount must be positive, with at most two decimals."))
+            raise InvalidInput(_("The refund amount must be positive, with at most two decimals."), field="amount")
         refund_amount = amount
     else:
         refund_amount = left

@@ -263,7 +263,7 @@ def test_taking_away_more_than_the_balance_is_a_form_error_and_changes_nothing(o
     )
 
     assert response.status_code == 200
-    assert field_errors(response, "amount") == ["Not enough points: 65.00 available, 1000 requested."]
+    assert field_errors(response, "amount") == ["Not enough points: 65.00 available, 1000.00 requested."]
     assert snapshot(card) == before
     assert_ledger_consistent(card)
 
