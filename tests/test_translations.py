@@ -288,12 +288,12 @@ ERROR_WORDS = {
 def test_domain_errors_render_in_the_active_language(language):
     words = ERROR_WORDS[language]
     # Made outside the override: the message is lazy and follows the language active when it is read.
-    points = InsufficientPoints(available=Decimal("12.50"), requested=Decimal("40"))
+    points = InsufficientPoints(available=Decimal("12.50"), requested=Decimal("40.00"))
     with translation.override(language):
         text = str(points)
         assert words["points"] in text
         assert f"{words['available']} 12.50" in text
-        assert "40" in text
+        assert "40.00" in text
         stamps = str(InsufficientStamps(available=3, requested=9))
         assert words["stamps"] in stamps
         assert "3" in stamps
@@ -302,7 +302,7 @@ def test_domain_errors_render_in_the_active_language(language):
         assert str(MemberExists()) == words["member"]
         assert str(DuplicateReceipt(receipt="R-77")).startswith(words["receipt"])
     with translation.override("en"):
-        assert str(points) == "Not enough points: 12.50 available, 40 requested."
+        assert str(points) == "Not enough points: 12.50 available, 40.00 requested."
 
 
 # --- (c) The Wagtail admin in Ukrainian and Russian ------------------------------------------------------------
