@@ -3,7 +3,7 @@ or a test runs the services at a chosen moment with ``clock.travel(at)``."""
 
 import contextlib
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.utils import timezone
 
@@ -19,7 +19,8 @@ def travel(at: datetime):
     if timezone.is_naive(at):
         raise ValueError("clock.travel needs an aware datetime")
     previous = getattr(_local, "at", None)
-    _local.at = at
+    # Kept in UTC like timezone.now(): "N days later" must be 24-hour days, not wall-clock days across DST.
+    _local.at = at.astimezone(UTC)
     try:
         yield at
     finally:

@@ -6,7 +6,7 @@ points-paid part when the rule says so); earning rules add their extra points on
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -121,7 +121,7 @@ def expiry_for(*, days: int | None, on=None, start: datetime, tz: ZoneInfo) -> d
     """Expiry instant: the end of day ``on`` in the program's zone, or ``days`` after ``start``."""
     candidates = []
     if days:
-        candidates.append(start + timedelta(days=days))
+        candidates.append(start.astimezone(UTC) + timedelta(days=days))  # 24-hour days across DST changes
     if on:
         candidates.append(datetime.combine(on + timedelta(days=1), datetime.min.time(), tzinfo=tz))
     return min(candidates) if candidates else None

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from programs import clock
 from programs.models import AuditEvent, Program
 
 
@@ -39,4 +40,5 @@ def audit_record(
         object_repr=str(obj)[:200],
         changes={field: [_plain(old), _plain(new)] for field, (old, new) in (changes or {}).items()},
         reason=reason,
+        created_at=clock.now(),
     )

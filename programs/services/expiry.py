@@ -1,5 +1,7 @@
 """Expiry of due lots: set-based SQL in chunks, one transaction per chunk.
 
+(``ROUND(…, 2)`` is a no-op on PostgreSQL's exact numerics; SQLite computes decimals in floating point.)
+
 Each chunk materialises up to ``chunk`` due lots in a temporary table, locks their cards in primary-key order
 (PostgreSQL), and then, in four statements, writes one ``expiry`` entry per lot (with the running balance),
 lowers the cards' balances and closes the lots. No per-row ORM work, so a million lots take minutes at most.
@@ -51,8 +53,8 @@ def _expire_chunk(cursor, *, at: datetime, chunk: int) -> list[int]:
         f"INSERT INTO {t['entry']} "
         f"(program_id, card_id, kind, unit, bucket, amount, balance_after, reason, lot_id, created_at) "
         f"SELECT l.program_id, l.card_id, %s, l.unit, l.bucket, -l.remaining, "
-        f"CASE WHEN l.unit = %s THEN c.points_balance ELSE c.stamps_balance END "
-        f"- SUM(l.remaining) OVER (PARTITION BY l.card_id, l.unit ORDER BY l.id), '', l.id, %s "
+        f"ROUND(CASE WHEN l.unit = %s THEN c.points_balance ELSE c.stamps_balance END "
+        f"- SUM(l.remaining) OVER (PARTITION BY l.card_id, l.unit ORDER BY l.id), 2), '', l.id, %s "
         f"FROM {t['lot']} l JOIN {t['tmp']} e ON e.id = l.id JOIN {t['card']} c ON c.id = l.card_id "
         f"WHERE l.remaining > 0 ORDER BY l.card_id, l.id",
         [EntryKind.EXPIRY, Unit.POINTS, at],
@@ -62,8 +64,8 @@ def _expire_chunk(cursor, *, at: datetime, chunk: int) -> list[int]:
         f"WHERE l.card_id = {t['card']}.id AND l.unit = %s"
     )
     cursor.execute(
-        f"UPDATE {t['card']} SET points_balance = points_balance - ({due}), "
-        f"stamps_balance = stamps_balance - ({due}), updated_at = %s "
+        f"UPDATE {t['card']} SET points_balance = ROUND(points_balance - ({due}), 2), "
+        f"stamps_balance = ROUND(stamps_balance - ({due}), 2), updated_at = %s "
         f"WHERE id IN (SELECT card_id FROM {t['tmp']})",
         [Unit.POINTS, Unit.STAMPS, at],
     )

@@ -3,12 +3,11 @@
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from programs import clock, signals
@@ -36,7 +35,7 @@ from programs.models import (
     StampReward,
     Store,
 )
-from programs.pricing import Line, Quote, lines_normalise, money, quote_compute
+from programs.pricing import Line, Quote, expiry_for, lines_normalise, money, quote_compute
 from programs.selectors import rules_for_card_type
 from programs.services import ledger
 from programs.services.ledger import Credit
@@ -264,9 +263,7 @@ def _purchase_record(
         )
     ledger.credits_post(card=card, unit=Unit.POINTS, kind=EntryKind.ACCRUAL, credits=quote.earnings, now=now, **links)
     if quote.stamps:
-        expires = None
-        if card_type.stamp_expiry_days:
-            expires = at + timedelta(days=card_type.stamp_expiry_days)
+        expires = expiry_for(days=card_type.stamp_expiry_days, start=at, tz=rules.timezone)
         ledger.credits_post(
             card=card,
             unit=Unit.STAMPS,
@@ -282,14 +279,7 @@ def _purchase_record(
         reward.redeemed_at = now
         reward.save(update_fields=["status", "redeemed_by_purchase", "redeemed_at"])
     ledger.card_save_balances(card=card, now=now)
-    Member.objects.filter(pk=member.pk).update(
-        lifetime_spend=F("lifetime_spend") + quote.after_discount,
-        purchase_count=F("purchase_count") + 1,
-        points_earned_total=F("points_earned_total") + quote.points_earned,
-    )
-    member.lifetime_spend += quote.after_discount
-    member.purchase_count += 1
-    member.points_earned_total += quote.points_earned
+    _member_counters_add(member, spend=quote.after_discount, purchases=1, points=quote.points_earned)
     tier_upgrade_check(
         member=member,
         tiers=rules.tiers,
@@ -300,6 +290,19 @@ def _purchase_record(
     )
     transaction.on_commit(lambda: signals.purchase_recorded.send(sender=Purchase, purchase=purchase))
     return PurchaseResult(purchase=purchase, card=card)
+
+
+def _member_counters_add(member: Member, *, spend: Decimal, purchases: int, points: Decimal) -> None:
+    """Move the member's tier counters. The member row is locked with the card, so the new values are computed
+    here and written as exact decimals (SQLite would do ``F()`` arithmetic on decimals in floating point)."""
+    member.lifetime_spend += spend
+    member.purchase_count += purchases
+    member.points_earned_total += points
+    Member.objects.filter(pk=member.pk).update(
+        lifetime_spend=member.lifetime_spend,
+        purchase_count=member.purchase_count,
+        points_earned_total=member.points_earned_total,
+    )
 
 
 @dataclass(frozen=True)
@@ -480,14 +483,7 @@ def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, f
     )
     member = card.member
     fully = refunded_total == purchase.total
-    Member.objects.filter(pk=member.pk).update(
-        lifetime_spend=F("lifetime_spend") - spend_back,
-        purchase_count=F("purchase_count") - (1 if fully else 0),
-        points_earned_total=F("points_earned_total") - points_back,
-    )
-    member.lifetime_spend -= spend_back
-    member.purchase_count -= 1 if fully else 0
-    member.points_earned_total -= points_back
+    _member_counters_add(member, spend=-spend_back, purchases=-1 if fully else 0, points=-points_back)
     rules = rules_for_card_type(card_type=card.card_type, program=card.program)
     tier_refund_check(member=member, tiers=rules.tiers, program=card.program, purchase=purchase, at=now)
     transaction.on_commit(lambda: signals.purchase_refunded.send(sender=Refund, refund=refund))

@@ -58,9 +58,7 @@ class World:
         self.store = StoreFactory(program=program, code="s1")
         cashback = CardTypeFactory(program=program, cashback_percent=Decimal(5), points_expiry_days=60)
         RedemptionRuleFactory(card_type=cashback, max_share_percent=Decimal(50), min_check=Decimal(10))
-        CardTypeFactory(
-            program=program, stamps=True, stamp_goal=4, stamp_basis=StampBasis.ITEM, stamp_expiry_days=45
-        )
+        CardTypeFactory(program=program, stamps=True, stamp_goal=4, stamp_basis=StampBasis.ITEM, stamp_expiry_days=45)
         TierFactory(program=program, name="Standard", threshold=0)
         TierFactory(program=program, name="Gold", threshold=Decimal(3000), multiplier=Decimal(2))
         EarningRuleFactory(
@@ -147,15 +145,16 @@ def apply(world: World, op) -> None:
         card_replace(card=world.card("cashback"), reason="prop", actor=None)
 
 
-# KARTKA_PROPERTY_EXAMPLES=500 for a deeper local run.
+# KARTKA_PROPERTY_EXAMPLES=500 for a deeper local run. Every example runs in its own transaction that is rolled
+# back, so the function-scoped test database starts empty each time.
 @settings(
     max_examples=int(os.environ.get("KARTKA_PROPERTY_EXAMPLES", "30")),
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(ops=operations)
-def test_random_operation_sequences_keep_ledger_invariants(django_db_blocker, ops):
-    with django_db_blocker.unblock(), transaction.atomic():
+def test_random_operation_sequences_keep_ledger_invariants(db, ops):
+    with transaction.atomic():
         world = World()
         moment = START
         for step, op in enumerate(ops):
