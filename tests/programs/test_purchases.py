@@ -543,3 +543,13 @@ def test_purchase_query_budget(program, store, cashback_type, make_card, django_
     # lock, receipt check, purchase, lines, entries, lots, card, member (+ savepoint pair)
     with django_assert_max_num_queries(10):
         buy(card, store, "r1", lines=lines)
+
+
+def test_expiry_days_are_24_hour_days_across_daylight_saving(store, cashback_type, make_card):
+    cashback_type.points_expiry_days = 30
+    cashback_type.save()
+    card = make_card(cashback_type)
+    before_dst = datetime(2027, 3, 20, 12, tzinfo=KYIV)  # Kyiv moves its clocks on 28 March
+    with clock.travel(before_dst):
+        buy(card, store, "r1", "100")
+    assert Lot.objects.get(card=card).expires_at - before_dst == timedelta(days=30)
