@@ -59,15 +59,17 @@ def _expire_chunk(cursor, *, at: datetime, chunk: int) -> list[int]:
         f"WHERE l.remaining > 0 ORDER BY l.card_id, l.id",
         [EntryKind.EXPIRY, Unit.POINTS, at],
     )
-    due = (
-        f"SELECT COALESCE(SUM(l.remaining), 0) FROM {t['lot']} l JOIN {t['tmp']} e ON e.id = l.id "
-        f"WHERE l.card_id = {t['card']}.id AND l.unit = %s"
-    )
+    # One grouped aggregate joined once (a correlated subquery per card re-scanned the chunk for every card).
     cursor.execute(
-        f"UPDATE {t['card']} SET points_balance = ROUND(points_balance - ({due}), 2), "
-        f"stamps_balance = ROUND(stamps_balance - ({due}), 2), updated_at = %s "
-        f"WHERE id IN (SELECT card_id FROM {t['tmp']})",
-        [Unit.POINTS, Unit.STAMPS, at],
+        f"UPDATE {t['card']} SET "
+        f"points_balance = ROUND({t['card']}.points_balance - due.points, 2), "
+        f"stamps_balance = ROUND({t['card']}.stamps_balance - due.stamps, 2), updated_at = %s "
+        f"FROM (SELECT l.card_id, "
+        f"SUM(CASE WHEN l.unit = %s THEN l.remaining ELSE 0 END) AS points, "
+        f"SUM(CASE WHEN l.unit = %s THEN l.remaining ELSE 0 END) AS stamps "
+        f"FROM {t['lot']} l JOIN {t['tmp']} e ON e.id = l.id WHERE l.remaining > 0 GROUP BY l.card_id) due "
+        f"WHERE {t['card']}.id = due.card_id",
+        [at, Unit.POINTS, Unit.STAMPS],
     )
     cursor.execute(f"UPDATE {t['lot']} SET remaining = 0 WHERE id IN (SELECT id FROM {t['tmp']}) AND remaining > 0")
     cursor.execute(f"DROP TABLE {t['tmp']}")
