@@ -16,40 +16,43 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 
+from programs import fastsql
 from programs.choices import Bucket, EntryKind, Unit
 from programs.errors import InsufficientPoints, InsufficientStamps
-from programs.models import Card, LedgerEntry, Lot, LotAllocation
+from programs.models import Card, CardType, LedgerEntry, Lot, LotAllocation, Member, Program
 
 ZERO = Decimal("0")
 
 
 def cards_lock(*, card_ids, with_member: bool = False) -> dict[int, Card]:
-    """Lock cards (and optionally their members) ``FOR UPDATE`` in primary-key order and return them fresh.
+    """Lock cards (and optionally their members) ``FOR UPDATE`` in primary-key order and return them fresh,
+    with their card type and program attached (and member).
 
     The single way to lock before moving points: a fixed order means two transactions touching the same cards
-    never deadlock. Must be called inside ``transaction.atomic``.
+    never deadlock. Must be called inside ``transaction.atomic``. (SQLite has no row locks; Kartka runs its
+    transactions there in IMMEDIATE mode, which serialises writers.)
     """
-    queryset = Card.objects.filter(pk__in=sorted(set(card_ids))).order_by("pk").select_related("card_type", "program")
+    ids = sorted(set(card_ids))
+    if not ids:
+        return {}
+    models, relations = (Card, CardType, Program), ("card_type", "program")
     if with_member:
-        queryset = queryset.select_related("member").select_for_update(of=("self", "member"))
-    else:
-        queryset = queryset.select_for_update(of=("self",))
-    return {card.pk: card for card in queryset}
+        models, relations = (*models, Member), (*relations, "member")
+    suffix = "ORDER BY t0.id"
+    if connection.features.has_select_for_update_of:
+        suffix += " FOR UPDATE OF t0, t3" if with_member else " FOR UPDATE OF t0"
+    where = "t0.id IN (" + ", ".join(["%s"] * len(ids)) + ")"
+    return {card.pk: card for card in fastsql.select_joined(models, relations, where, ids, suffix=suffix)}
 
 
 def card_save_balances(*, card: Card, now: datetime) -> None:
     """Persist the balances changed in memory by the functions below."""
     card.updated_at = now
-    Card.objects.filter(pk=card.pk).update(
-        points_balance=card.points_balance,
-        stamps_balance=card.stamps_balance,
-        points_debt=card.points_debt,
-        stamps_debt=card.stamps_debt,
-        updated_at=now,
-    )
+    fastsql.update(card, ("points_balance", "stamps_balance", "points_debt", "stamps_debt", "updated_at"))
 
 
 def _set_balance(card: Card, unit: str, value: Decimal) -> None:
@@ -119,8 +122,8 @@ def credits_post(
     ]
     if not entries:
         return []
-    LedgerEntry.objects.bulk_create(entries)
-    Lot.objects.bulk_create(
+    fastsql.insert(entries)
+    fastsql.insert(
         [
             Lot(
                 program_id=card.program_id,
@@ -164,7 +167,7 @@ def _open_lots(card: Card, unit: str, now: datetime) -> list[Lot]:
                 )
             )
             lot.remaining = ZERO
-        LedgerEntry.objects.bulk_create(expiry)
+        fastsql.insert(expiry)
         Lot.objects.bulk_update(due, ["remaining"])
     return [lot for lot in lots if lot.remaining > 0]
 
@@ -214,10 +217,10 @@ def _debit(
         )
         for bucket, parts in taken.items()
     ]
-    LedgerEntry.objects.bulk_create(entries)
+    fastsql.insert(entries)
     touched = [lot for parts in taken.values() for lot, _ in parts]
     Lot.objects.bulk_update(touched, ["remaining"])
-    LotAllocation.objects.bulk_create(
+    fastsql.insert(
         [
             LotAllocation(entry=entry, lot=lot, amount=take)
             for entry, parts in zip(entries, taken.values(), strict=True)
@@ -304,9 +307,9 @@ def allocations_return(
         )
         for bucket, parts in given.items()
     ]
-    LedgerEntry.objects.bulk_create(entries)
+    fastsql.insert(entries)
     Lot.objects.bulk_update([lot for parts in given.values() for lot, _ in parts], ["remaining"])
-    LotAllocation.objects.bulk_create(
+    fastsql.insert(
         [
             LotAllocation(entry=entry, lot=lot, amount=-back)
             for entry, parts in zip(entries, given.values(), strict=True)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from programs import clock, signals
+from programs import clock, fastsql, signals
 from programs.choices import CardKind, CardStatus, EntryKind, RewardStatus, StampBasis, Unit
 from programs.errors import (
     CardBlocked,
@@ -188,11 +188,11 @@ def _purchase_record(
     now = clock.now()
     at = purchased_at or now
     card = ledger.cards_lock(card_ids=[card.pk], with_member=True)[card.pk]
-    existing = Purchase.objects.filter(store=store, receipt_id=receipt_id).first()
+    existing = fastsql.lookup(Purchase, ("id", "fingerprint"), store_id=store.pk, receipt_id=receipt_id)
     if existing is not None:
-        if existing.fingerprint != fingerprint:
+        if existing[1] != fingerprint:
             raise DuplicateReceipt(receipt=receipt_id)
-        return PurchaseResult(purchase=existing, card=card, replayed=True)
+        return PurchaseResult(purchase=Purchase.objects.get(pk=existing[0]), card=card, replayed=True)
     card_check_usable(card=card, at=at)
     member = card.member
     card_type = card.card_type
@@ -217,7 +217,7 @@ def _purchase_record(
         redeem_points=redeem_points,
         redeem_reward=redeem_reward,
     )
-    purchase = Purchase.objects.create(
+    purchase = Purchase(
         program_id=card.program_id,
         store=store,
         card=card,
@@ -237,8 +237,9 @@ def _purchase_record(
         spend_counted=quote.after_discount,
         actor=actor,
     )
+    fastsql.insert([purchase])
     if lines:
-        PurchaseLine.objects.bulk_create(
+        fastsql.insert(
             [
                 PurchaseLine(
                     purchase=purchase,
@@ -298,11 +299,7 @@ def _member_counters_add(member: Member, *, spend: Decimal, purchases: int, poin
     member.lifetime_spend += spend
     member.purchase_count += purchases
     member.points_earned_total += points
-    Member.objects.filter(pk=member.pk).update(
-        lifetime_spend=member.lifetime_spend,
-        purchase_count=member.purchase_count,
-        points_earned_total=member.points_earned_total,
-    )
+    fastsql.update(member, ("lifetime_spend", "purchase_count", "points_earned_total"))
 
 
 @dataclass(frozen=True)
