@@ -216,14 +216,33 @@ if env_bool("SECURE_PROXY_SSL_HEADER"):
 SILENCED_SYSTEM_CHECKS = ["security.W019", "security.W021", *env_list("SILENCED_SYSTEM_CHECKS")]
 
 # REST API: drf-spectacular documents the public /api/ only; Swagger UI and ReDoc are served locally (sidecar).
+# The API views (programs/api) set their own authentication (API keys), throttling, parsing and error handling.
 REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kartka API",
+    "DESCRIPTION": (
+        "The POS and CRM API of Kartka: look members up, enrol them, quote and record purchases with points and "
+        "stamps, refund, read ledgers. Authenticate with an API key from the admin (Loyalty → API keys) as "
+        "`Authorization: Bearer kk_…`. Errors are `application/problem+json` with a stable `code`. Guide: "
+        "docs/api.md in the repository."
+    ),
+    "VERSION": "1.0.0",
     "PREPROCESSING_HOOKS": ["config.openapi.public_api_only"],
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
     "REDOC_DIST": "SIDECAR",
 }
+# Calls per API key: "600/min", "20/s", ... ("off" for none). Counted in the default cache: per process without
+# Redis, across processes with REDIS_URL.
+KARTKA_API_RATE = os.environ.get("API_RATE", "600/min").strip()
+if KARTKA_API_RATE.lower() in {"", "off", "none", "0"}:
+    KARTKA_API_RATE = None
+# Answers to writes sent with an Idempotency-Key are kept (and replayed) this many days.
+KARTKA_API_IDEMPOTENCY_DAYS = int(os.environ.get("API_IDEMPOTENCY_DAYS", "7"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kartka@localhost")

@@ -9,6 +9,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from programs.models import (
+    ApiKey,
     AuditEvent,
     Business,
     Card,
@@ -37,6 +38,7 @@ BUSINESS_PATHS: dict[type[Model], str] = {
     AuditEvent: "business",
     DiscountThreshold: "card_type__program__business",
     RedemptionRule: "card_type__program__business",
+    ApiKey: "program__business",
 }
 
 

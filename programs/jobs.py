@@ -1,8 +1,12 @@
 """Scheduled jobs of the engine and their django-q2 schedules (registered after every migrate)."""
 
 import logging
+from datetime import timedelta
+
+from django.conf import settings
 
 from programs import clock
+from programs.services.api_keys import idempotency_records_purge
 from programs.services.bonuses import birthday_bonuses_grant
 from programs.services.expiry import lots_expire
 from programs.services.tiers import tiers_review
@@ -14,6 +18,7 @@ SCHEDULES = {
     "kartka.expire_lots": ("programs.jobs.expire_lots", "I", 15),
     "kartka.review_tiers": ("programs.jobs.review_tiers", "D", None),
     "kartka.birthday_bonuses": ("programs.jobs.birthday_bonuses", "H", None),
+    "kartka.api_idempotency_purge": ("programs.jobs.api_idempotency_purge", "H", None),
 }
 
 
@@ -34,6 +39,14 @@ def birthday_bonuses() -> int:
     granted = birthday_bonuses_grant(at=clock.now())
     logger.info("birthday bonuses: %s granted", granted)
     return granted
+
+
+def api_idempotency_purge() -> int:
+    """Forget API answers older than ``API_IDEMPOTENCY_DAYS``: their Idempotency-Keys can't be replayed after."""
+    before = clock.now() - timedelta(days=settings.KARTKA_API_IDEMPOTENCY_DAYS)
+    deleted = idempotency_records_purge(before=before)
+    logger.info("idempotency records: %s purged", deleted)
+    return deleted
 
 
 def schedules_ensure() -> None:

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce
 
 from programs import clock
-from programs.choices import ACTION_RULE_KINDS, Bucket, CardStatus, RuleKind, TierBasis, Unit
+from programs.choices import ACTION_RULE_KINDS, Bucket, CardStatus, RewardStatus, RuleKind, TierBasis, Unit
 from programs.models import (
     Card,
     CardType,
@@ -21,6 +21,7 @@ from programs.models import (
     Program,
     Purchase,
     RedemptionRule,
+    StampReward,
     Tier,
 )
 from programs.pricing import ProgramRules
@@ -207,3 +208,62 @@ def member_tier_progress(*, member: Member, at: datetime | None = None) -> TierP
         remaining=max(ZERO, next_tier.threshold - value),
         percent=percent,
     )
+
+
+def cards_balances(*, cards, at: datetime | None = None) -> dict[int, Balances]:
+    """``card_balances`` of several cards (a member's cards, an API lookup) by card id, in at most three queries
+    whatever the number of cards. The cards need their ``card_type`` loaded."""
+    at = at or clock.now()
+    cards = list(cards)
+    if not cards:
+        return {}
+    live = (
+        Lot.objects.filter(card_id__in=[card.pk for card in cards])
+        .open()
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+    )
+    sums = {
+        row["card_id"]: row
+        for row in live.values("card_id")
+        .annotate(
+            cashback=Coalesce(Sum("remaining", filter=Q(unit=Unit.POINTS, bucket=Bucket.CASHBACK)), ZERO),
+            promo=Coalesce(Sum("remaining", filter=Q(unit=Unit.POINTS, bucket=Bucket.PROMO)), ZERO),
+            stamps=Coalesce(Sum("remaining", filter=Q(unit=Unit.STAMPS)), ZERO),
+            next_expiry=Min("expires_at", filter=Q(unit=Unit.POINTS)),
+        )
+        .order_by()
+    }
+    due = Q()
+    for card_id, row in sums.items():
+        if row["next_expiry"] is not None:
+            due |= Q(card_id=card_id, expires_at=row["next_expiry"])
+    next_amounts = {}
+    if due:
+        next_amounts = {
+            row["card_id"]: row["total"]
+            for row in live.filter(due, unit=Unit.POINTS).values("card_id").annotate(total=Sum("remaining")).order_by()
+        }
+    stamp_ids = [card.pk for card in cards if card.card_type.earns_stamps]
+    rewards = {}
+    if stamp_ids:
+        rewards = {
+            row["card_id"]: row["count"]
+            for row in StampReward.objects.filter(card_id__in=stamp_ids, status=RewardStatus.AVAILABLE)
+            .values("card_id")
+            .annotate(count=Count("pk"))
+            .order_by()
+        }
+    empty = {"cashback": ZERO, "promo": ZERO, "stamps": ZERO, "next_expiry": None}
+    result = {}
+    for card in cards:
+        row = sums.get(card.pk, empty)
+        result[card.pk] = Balances(
+            cashback=_two_places(row["cashback"]),
+            promo=_two_places(row["promo"]),
+            stamps=_two_places(row["stamps"]),
+            points_debt=card.points_debt,
+            next_expiry_at=row["next_expiry"],
+            next_expiry_amount=_two_places(next_amounts.get(card.pk, ZERO)),
+            rewards_available=rewards.get(card.pk, 0),
+        )
+    return result

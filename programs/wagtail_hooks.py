@@ -5,6 +5,7 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
 from programs.models import (
+    ApiKey,
     AuditEvent,
     Business,
     Card,
@@ -34,6 +35,7 @@ for _model in (
     Card,
     LedgerEntry,
     AuditEvent,
+    ApiKey,
 ):
     register_permission_policy(_model, BusinessScopedPermissionPolicy(_model))
 

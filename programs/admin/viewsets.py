@@ -1,5 +1,5 @@
 """The Loyalty menu: one ViewSetGroup with the builder (programs, card types, tiers, earning rules, stores),
-members, the audit log and, for superusers, businesses. Registered once in ``programs/wagtail_hooks.py``."""
+members, API keys, the audit log and, for superusers, businesses. Registered once in ``programs/wagtail_hooks.py``."""
 
 from django import forms
 from django.urls import path
@@ -22,10 +22,11 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from programs import access
 from programs.admin import views
+from programs.admin.api_keys import ApiKeyCreateView, ApiKeyIndexView, ApiKeyRevokeView, api_key_status
 from programs.admin.forms import BusinessForm, CardTypeForm, EarningRuleForm, ProgramForm, ScopedAdminModelForm
 from programs.admin.members import MemberViewSet
 from programs.admin.views import changes_summary
-from programs.models import AuditEvent, Business, CardType, EarningRule, Program, Store, Tier
+from programs.models import ApiKey, AuditEvent, Business, CardType, EarningRule, Program, Store, Tier
 
 
 def _programs_for_request(request):
@@ -268,6 +269,50 @@ class StoreViewSet(ScopedModelViewSet):
     )
 
 
+# --- API keys ------------------------------------------------------------------------------------------------
+
+
+class ApiKeyViewSet(ScopedModelViewSet):
+    """Index, create (the secret is shown once) and revoke; keys are never edited or deleted."""
+
+    model = ApiKey
+    name = "loyalty_api_keys"
+    url_prefix = "loyalty/api-keys"
+    icon = "key"
+    menu_label = _("API keys")
+    add_to_reference_index = False
+    index_view_class = ApiKeyIndexView
+    list_select_related = ("program", "store", "created_by", "created_by__wagtail_userprofile")
+    list_display = [
+        "name",
+        "program",
+        "store",
+        Column("masked", label=_("Key")),
+        Column("status", label=_("Status"), accessor=api_key_status),
+        UserColumn("created_by", label=_("Created by")),
+        DateColumn("created_at", label=_("Created"), sort_key="created_at"),
+        DateColumn("last_used_at", label=_("Last used"), sort_key="last_used_at"),
+    ]
+    search_fields = ["name", "prefix"]
+    filterset_class = program_filterset(ApiKey)
+
+    def get_common_view_kwargs(self, **kwargs):
+        closed = dict.fromkeys(["edit_url_name", "delete_url_name", "history_url_name"])
+        return super().get_common_view_kwargs(**{**closed, "usage_url_name": None, **kwargs})
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("new/", ApiKeyCreateView.as_view(), name="add"),
+            path("<int:pk>/revoke/", ApiKeyRevokeView.as_view(), name="revoke"),
+        ]
+
+    def register_admin_url_finder(self):
+        # No edit view to point to: keys are never edited.
+        pass
+
+
 # --- Audit log and businesses --------------------------------------------------------------------------------
 
 
@@ -372,6 +417,7 @@ class LoyaltyViewSetGroup(ViewSetGroup):
         EarningRuleViewSet,
         StoreViewSet,
         MemberViewSet,
+        ApiKeyViewSet,
         AuditEventViewSet,
         BusinessViewSet,
     )

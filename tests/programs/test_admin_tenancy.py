@@ -25,6 +25,7 @@ from programs.models import (
     Store,
     Tier,
 )
+from programs.services.api_keys import api_key_create
 from programs.services.businesses import business_staff_add
 from tests.programs.admin_support import admin_url, build_tenant, field_errors, form_data, page_text, soup
 
@@ -65,6 +66,7 @@ def loyalty_patterns():
 def beta_ids(beta):
     """For each Loyalty namespace, the ids of business B's object to put in its URLs."""
     audit_event = AuditEvent.objects.filter(business=beta.business).first()
+    api_key = api_key_create(program=beta.program, store=beta.store, name="Beta till", actor=beta.owner).api_key
     return {
         "loyalty_programs": {"pk": beta.program.pk},
         "loyalty_card_types": {"pk": beta.card_type.pk},
@@ -74,6 +76,7 @@ def beta_ids(beta):
         "loyalty_members": {"pk": beta.member.pk, "card_pk": beta.card.pk},
         "loyalty_audit": {"pk": audit_event.pk},
         "loyalty_businesses": {"pk": beta.business.pk},
+        "loyalty_api_keys": {"pk": api_key.pk},
     }
 
 
@@ -163,6 +166,7 @@ def test_every_admin_url_with_another_business_ids_is_not_found(alpha_client, al
         "loyalty_audit:inspect",
         "loyalty_businesses:edit",
         "loyalty_businesses:delete",
+        "loyalty_api_keys:revoke",
     ):
         assert expected in walked
 

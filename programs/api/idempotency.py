@@ -1,0 +1,106 @@
+"""``Idempotency-Key`` on API writes: a replay gets the first answer back and changes nothing.
+
+The record ``(api key, Idempotency-Key)`` holds the fingerprint of the request (method, path, canonical JSON
+body) and the answer (status and body). It is inserted *before* the write runs, in the same transaction, under a
+unique constraint: a concurrent duplicate blocks on that insert until the first request commits, then fails it and
+replays the stored answer (or, if the first rolled back, runs itself). So a request never runs twice.
+
+What is stored: the answer of every request that got past input validation, successes and domain refusals alike
+(a replay of a refused redemption is refused the same way). Not stored: malformed requests (400) and server
+errors (5xx), whose transaction is rolled back with the record, so the client can fix the request and send it again
+with the same key.
+"""
+
+import hashlib
+import json
+import re
+
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from programs import clock
+from programs.api.problems import (
+    PROBLEM_CONTENT_TYPE,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
+    exception_handler,
+)
+from programs.errors import LoyaltyError
+from programs.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAY_HEADER = "Idempotent-Replayed"
+KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+class _Raced(Exception):
+    """Another request with the same key committed first."""
+
+
+def fingerprint(request) -> str:
+    """Method, path and the body as canonical JSON (key order and spacing don't matter)."""
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    text = f"{request.method}\n{request.path}\n{body}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord, fingerprint_: str) -> HttpResponse:
+    if record.fingerprint != fingerprint_ or record.status is None:
+        raise IdempotencyKeyReused()
+    content_type = PROBLEM_CONTENT_TYPE if record.status >= 400 else "application/json"
+    response = HttpResponse(record.body, status=record.status, content_type=content_type)
+    response[REPLAY_HEADER] = "true"
+    return response
+
+
+def _stored(status: int) -> bool:
+    return status != 400 and status < 500
+
+
+def idempotent(request, handler) -> Response:
+    """Run ``handler()`` (which returns a ``Response`` or raises) at most once per ``Idempotency-Key``.
+
+    Without the header the handler just runs. Raises ``IdempotencyKeyReused`` (409) when the key was used for a
+    different request and ``IdempotencyKeyInvalid`` (400) for a malformed key.
+    """
+    key = request.headers.get(HEADER)
+    if key is None:
+        return handler()
+    if not KEY_PATTERN.match(key):
+        raise IdempotencyKeyInvalid(field=HEADER)
+    api_key = request.auth
+    request_fingerprint = fingerprint(request)  # reads the body: malformed JSON is a 400 here, nothing stored
+    record = IdempotencyRecord.objects.filter(api_key=api_key, key=key).first()
+    if record is not None:
+        return _replay(record, request_fingerprint)
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        api_key=api_key, key=key, fingerprint=request_fingerprint, created_at=clock.now()
+                    )
+            except IntegrityError:
+                raise _Raced() from None
+            try:
+                response = handler()
+            except LoyaltyError as error:
+                # A domain refusal is an answer too; engine errors leave the transaction usable (their own
+                # atomic blocks rolled back), so the record can still be written.
+                response = exception_handler(error, {"request": request})
+                if not _stored(response.status_code):
+                    raise
+            if not _stored(response.status_code):
+                transaction.set_rollback(True)
+                return response
+            record.status = response.status_code
+            record.body = JSONRenderer().render(response.data).decode()  # what DRF is about to send
+            record.save(update_fields=["status", "body"])
+            return response
+    except _Raced:
+        record = IdempotencyRecord.objects.filter(api_key=api_key, key=key).first()
+        if record is None:  # the first one rolled back between our insert and this read: let the client retry
+            raise IdempotencyKeyReused() from None
+        return _replay(record, request_fingerprint)

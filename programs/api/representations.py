@@ -1,0 +1,216 @@
+"""The API's answers as plain dicts of JSON types, built by hand from loaded rows (no serializers on the hot path).
+
+Money and points are strings with two decimals, quantities with three, times ISO 8601 in UTC with a ``Z``. The
+shapes are documented for OpenAPI by ``programs.api.schema``; a change here is a change there.
+"""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from programs.barcodes import card_payload
+from programs.models import Card, Member, Purchase, Refund, Store
+from programs.pricing import Quote
+from programs.selectors import Balances
+
+CENT = Decimal("0.01")
+MILLI = Decimal("0.001")
+
+
+def money(value: Decimal | None) -> str:
+    return str(Decimal(value or 0).quantize(CENT))
+
+
+def quantity(value: Decimal) -> str:
+    return str(Decimal(value).quantize(MILLI))
+
+
+def moment(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def tier_data(tier) -> dict | None:
+    return None if tier is None else {"id": tier.pk, "name": tier.name}
+
+
+def member_data(member: Member, *, tier) -> dict:
+    return {
+        "id": member.pk,
+        "phone": str(member.phone),
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "email": member.email,
+        "birth_date": member.birth_date.isoformat() if member.birth_date else None,
+        "gender": member.gender,
+        "consent_email": member.consent_email,
+        "consent_sms": member.consent_sms,
+        "consent_push": member.consent_push,
+        "tier": tier_data(tier),
+        "joined_at": moment(member.joined_at),
+    }
+
+
+def card_data(card: Card, balances: Balances) -> dict:
+    card_type = card.card_type
+    return {
+        "number": card.number,
+        "barcode": card_payload(card.number),
+        "status": card.status,
+        "card_type": {"id": card_type.pk, "name": card_type.name, "kind": card_type.kind},
+        "balances": {
+            "points": money(balances.points),
+            "cashback": money(balances.cashback),
+            "promo": money(balances.promo),
+            "stamps": money(balances.stamps),
+            "points_debt": money(balances.points_debt),
+        },
+        "rewards_available": balances.rewards_available,
+        "stamp_goal": card_type.stamp_goal if card_type.earns_stamps else None,
+        "next_expiry": None
+        if balances.next_expiry_at is None
+        else {"at": moment(balances.next_expiry_at), "amount": money(balances.next_expiry_amount)},
+    }
+
+
+def short_balances(card: Card) -> dict:
+    """What a write leaves on the card, from the card row the service returned (no query)."""
+    return {
+        "points": money(card.points_balance),
+        "stamps": money(card.stamps_balance),
+        "points_debt": money(card.points_debt),
+    }
+
+
+def quote_data(quote: Quote, *, card: Card, currency: str) -> dict:
+    return {
+        "card": card.number,
+        "currency": currency,
+        "total": money(quote.total),
+        "discount_percent": money(quote.discount_percent),
+        "discount_amount": money(quote.discount_amount),
+        "amount_after_discount": money(quote.after_discount),
+        "points_available": money(quote.points_available),
+        "points_redeemable": money(quote.points_redeemable),
+        "points_redeemed": money(quote.points_redeemed),
+        "redeemed_value": money(quote.redeemed_value),
+        "amount_to_pay": money(quote.paid_amount),
+        "points_to_earn": money(quote.points_earned),
+        "earnings": [
+            {
+                "amount": money(earning.amount),
+                "bucket": earning.bucket,
+                "expires_at": moment(earning.expires_at),
+                "reason": earning.reason,
+            }
+            for earning in quote.earnings
+        ],
+        "stamps_to_earn": money(quote.stamps),
+        "reward_redeemed": quote.reward_redeemed,
+    }
+
+
+def purchase_data(
+    purchase: Purchase, *, card: Card, store: Store, currency: str, tier, rewards: dict, replayed: bool = False
+) -> dict:
+    """A recorded purchase: what it granted and spent, and the card's balances after it.
+
+    ``rewards`` holds ``issued``, ``redeemed`` (by this purchase) and ``available`` (on the card) stamp rewards.
+    """
+    return {
+        "id": purchase.pk,
+        "receipt_id": purchase.receipt_id,
+        "store": store.code,
+        "card": card.number,
+        "member_id": purchase.member_id,
+        "purchased_at": moment(purchase.purchased_at),
+        "currency": currency,
+        "total": money(purchase.total),
+        "discount_percent": money(purchase.discount_percent),
+        "discount_amount": money(purchase.discount_amount),
+        "points_redeemed": money(purchase.points_redeemed),
+        "redeemed_value": money(purchase.redeemed_value),
+        "paid_amount": money(purchase.paid_amount),
+        "points_earned": money(purchase.points_earned),
+        "stamps_earned": money(purchase.stamps_earned),
+        "reward_redeemed": rewards["redeemed"] > 0,
+        "rewards_issued": rewards["issued"],
+        "rewards_available": rewards["available"],
+        "refunded_amount": money(purchase.refunded_amount),
+        "tier": tier_data(tier),
+        "balances": short_balances(card),
+        "replayed": replayed,
+    }
+
+
+def purchase_line_data(line) -> dict:
+    return {
+        "id": line.pk,
+        "position": line.position,
+        "sku": line.sku,
+        "category": line.category,
+        "quantity": quantity(line.quantity),
+        "amount": money(line.amount),
+        "refunded_quantity": quantity(line.refunded_quantity),
+        "refunded_amount": money(line.refunded_amount),
+    }
+
+
+def refund_data(refund: Refund, *, purchase: Purchase, card: Card, replayed: bool) -> dict:
+    return {
+        "id": refund.pk,
+        "refund_id": refund.refund_id,
+        "purchase_id": purchase.pk,
+        "receipt_id": purchase.receipt_id,
+        "store": purchase.store.code,
+        "card": card.number,
+        "amount": money(refund.amount),
+        "points_reversed": money(refund.points_reversed),
+        "points_debt": money(refund.points_debt),
+        "points_returned": money(refund.points_returned),
+        "stamps_reversed": money(refund.stamps_reversed),
+        "reward_returned": refund.reward_returned,
+        "created_at": moment(refund.created_at),
+        "purchase": {
+            "total": money(purchase.total),
+            "refunded_amount": money(purchase.refunded_amount),
+            "points_earned": money(purchase.points_earned),
+            "points_reversed": money(purchase.points_reversed),
+            "points_redeemed": money(purchase.points_redeemed),
+            "points_returned": money(purchase.points_returned),
+        },
+        "balances": short_balances(card),
+        "replayed": replayed,
+    }
+
+
+def entry_data(entry) -> dict:
+    """A ledger entry with its reason: the rule, the receipt, the refund, a staff note (whichever apply)."""
+    rule = entry.rule.name if entry.rule_id and entry.rule is not None else None
+    receipt = entry.purchase.receipt_id if entry.purchase_id else None
+    refund = entry.refund.refund_id if entry.refund_id else None
+    note = entry.reason if entry.reason and entry.reason != rule else ""
+    parts = [
+        rule,
+        receipt and _("receipt %(receipt)s") % {"receipt": receipt},
+        refund and _("refund %(refund)s") % {"refund": refund},
+        note,
+    ]
+    return {
+        "id": entry.pk,
+        "kind": entry.kind,
+        "unit": entry.unit,
+        "bucket": entry.bucket,
+        "amount": money(entry.amount),
+        "balance_after": money(entry.balance_after),
+        "reason": " · ".join(part for part in parts if part),
+        "rule": rule,
+        "receipt_id": receipt,
+        "refund_id": refund,
+        "store": entry.store.code if entry.store_id and entry.store is not None else None,
+        "note": note,
+        "expires_at": moment(entry.expires_at),
+        "created_at": moment(entry.created_at),
+    }

@@ -1,0 +1,90 @@
+"""What every error looks like: an application/problem+json body with a stable code, the detail in the request's
+language, and the HTTP details integrators rely on (Retry-After on 429, Allow on 405, a problem for unknown
+paths under /api/ instead of an HTML page)."""
+
+import pytest
+from django.utils import translation
+from rest_framework import serializers
+
+from programs.services.api_keys import api_key_create
+from programs.services.cards import card_block
+from tests.programs.api.conftest import Api, assert_problem
+from tests.test_translations import compiled_catalogs  # noqa: F401  (the fixture: locale/*.mo up to date)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.usefixtures("compiled_catalogs")
+@pytest.mark.parametrize(
+    ("language", "blocked"),
+    [
+        ("en", "This card is blocked."),
+        ("uk", "Цю картку заблоковано."),
+        ("ru", "Эта карта заблокирована."),
+        ("uk-UA,uk;q=0.9,en;q=0.5", "Цю картку заблоковано."),
+    ],
+)
+def test_detail_speaks_the_language_of_accept_language(api, card, language, blocked):
+    card_block(card=card, reason="lost", actor=None)
+    with translation.override(language[:2]):  # DRF's own catalog for its field messages
+        required = str(serializers.Field.default_error_messages["required"])
+    headers = {"Accept-Language": language}
+
+    domain = api.post("/purchases/", {"card_number": card.number, "receipt_id": "R", "total": "10"}, headers=headers)
+    validation = api.post("/purchases/", {"card_number": card.number, "total": "10"}, headers=headers)
+
+    assert assert_problem(domain, 409, "card_blocked")["detail"] == blocked
+    assert domain["Content-Language"] == language[:2]
+    assert assert_problem(validation, 400, "invalid_input")["errors"] == {"receipt_id": [required]}
+
+
+def test_too_many_calls_are_429_with_retry_after_per_key(client, api, card, program, settings):
+    settings.KARTKA_API_RATE = "3/min"
+    other_till = Api(client, api_key_create(program=program, name="Till 2", actor=None).plaintext)
+
+    answers = [api.get("/lookup/", {"card_number": card.number}).status_code for _ in range(3)]
+    throttled = api.get("/lookup/", {"card_number": card.number})
+
+    assert answers == [200, 200, 200]
+    body = assert_problem(throttled, 429, "throttled")
+    assert 1 <= int(throttled["Retry-After"]) <= 60
+    assert "throttled" in body["detail"]
+    assert other_till.get("/lookup/", {"card_number": card.number}).status_code == 200  # its own budget
+
+
+def test_writes_are_throttled_before_they_run(api, card, settings):
+    settings.KARTKA_API_RATE = "1/min"
+    api.get("/lookup/", {"card_number": card.number})
+
+    response = api.post("/purchases/", {"card_number": card.number, "receipt_id": "R", "total": "10"})
+
+    assert_problem(response, 429, "throttled")
+    card.refresh_from_db()
+    assert not card.purchases.exists()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nope/", "/api/v2/purchases/", "/api/", "/api/v1/purchases"])
+def test_unknown_api_paths_are_problems_not_pages(client, path):
+    response = client.get(path)
+
+    assert_problem(response, 404, "not_found")
+
+
+def test_wrong_method_is_405_with_allow(api, card):
+    response = api.client.delete("/api/v1/purchases/", headers={"Authorization": f"Bearer {api.key}"})
+
+    assert_problem(response, 405, "method_not_allowed")
+    assert "POST" in response["Allow"]
+    assert_problem(api.get("/quote/"), 405, "method_not_allowed")
+
+
+def test_an_unacceptable_accept_header_is_406(api, card):
+    response = api.get("/lookup/", {"card_number": card.number}, headers={"Accept": "text/html"})
+
+    assert_problem(response, 406, "not_acceptable")
+
+
+def test_successes_are_plain_json(api, card):
+    response = api.get("/lookup/", {"card_number": card.number})
+
+    assert response["Content-Type"] == "application/json"

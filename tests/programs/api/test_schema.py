@@ -1,0 +1,88 @@
+"""The OpenAPI document: valid with no warnings, a bearer security scheme, examples for every endpoint (requests,
+answers and problems), and the Swagger UI and ReDoc pages served from our own static files, never a CDN."""
+
+import json
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+WRITES = {"post", "patch"}
+
+
+@pytest.fixture(scope="module")
+def schema():
+    from django.test import Client
+
+    return json.loads(Client().get("/api/v1/schema/", {"format": "json"}).content)
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_the_schema_validates_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+    assert "/api/v1/purchases/" in (tmp_path / "schema.yaml").read_text()
+
+
+def test_only_the_api_is_documented_and_every_endpoint_is_there(schema):
+    assert {(path, method) for path, method, _ in operations(schema)} == {
+        ("/api/v1/lookup/", "get"),
+        ("/api/v1/members/", "post"),
+        ("/api/v1/members/{member_id}/", "get"),
+        ("/api/v1/members/{member_id}/", "patch"),
+        ("/api/v1/quote/", "post"),
+        ("/api/v1/purchases/", "post"),
+        ("/api/v1/purchases/{purchase_id}/", "get"),
+        ("/api/v1/refunds/", "post"),
+        ("/api/v1/cards/{number}/ledger/", "get"),
+        ("/api/v1/cards/{number}/block/", "post"),
+        ("/api/v1/cards/{number}/unblock/", "post"),
+    }
+
+
+def test_the_security_scheme_is_a_bearer_api_key(schema):
+    assert schema["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+    for path, method, operation in operations(schema):
+        assert operation["security"] == [{"apiKey": []}], (path, method)
+
+
+def test_every_endpoint_has_examples_for_its_request_answers_and_problems(schema):
+    for path, method, operation in operations(schema):
+        where = f"{method.upper()} {path}"
+        if method in WRITES:
+            assert operation["requestBody"]["content"]["application/json"].get("examples"), where
+            names = {parameter["name"] for parameter in operation.get("parameters", [])}
+            # The quote is a POST that writes nothing; every other POST/PATCH accepts an Idempotency-Key.
+            assert ("Idempotency-Key" in names) == (path != "/api/v1/quote/"), where
+        for status, response in operation["responses"].items():
+            [(media_type, content)] = response["content"].items()
+            assert content.get("examples"), f"{where} {status}"
+            if status.startswith("2"):
+                assert media_type == "application/json", f"{where} {status}"
+            else:
+                assert media_type == "application/problem+json", f"{where} {status}"
+                assert content["schema"]["$ref"] == "#/components/schemas/ProblemOut"
+        assert {"401", "429"} <= set(operation["responses"]), where
+
+
+@pytest.mark.parametrize("url", ["/api/v1/docs/", "/api/v1/redoc/"])
+def test_docs_pages_load_their_assets_locally(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets
+    for asset in assets:
+        assert asset.startswith("/static/drf_spectacular_sidecar/"), asset
+        assert finders.find(asset.removeprefix("/static/")), f"{asset} is not a static file we ship"
+    assert "cdn" not in html.lower()
+    assert "/api/v1/schema/" in html
