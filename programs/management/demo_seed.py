@@ -47,6 +47,7 @@ from programs.factories import (
 )
 from programs.management import demo_data as data
 from programs.models import (
+    ApiKey,
     Business,
     Card,
     CardType,
@@ -62,6 +63,7 @@ from programs.models import (
 )
 from programs.pricing import Line
 from programs.selectors import card_balances
+from programs.services.api_keys import api_key_create
 from programs.services.bonuses import birthday_bonuses_grant
 from programs.services.businesses import business_staff_add
 from programs.services.cards import card_adjust
@@ -120,6 +122,63 @@ def _user_ensure(login: Login):
         last_name=login.last_name,
         password=login.password,
     )
+
+
+# --- API keys ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoApiKey:
+    business: str
+    store_code: str
+    name: str
+    plaintext: str
+
+    @property
+    def prefix(self) -> str:
+        return self.plaintext.split("_")[1]
+
+
+def demo_api_keys() -> list[DemoApiKey]:
+    """One till key per demo business. Fixed and public, so the README's curl examples work: demo only (set
+    DEMO_KVITKA_API_KEY / DEMO_ZERNO_API_KEY, in the ``kk_<prefix>_<secret>`` form, to use others)."""
+    env = os.environ.get
+    return [
+        DemoApiKey(
+            "kvitka",
+            "kyiv-khreshchatyk",
+            "Demo till, Khreshchatyk",
+            env("DEMO_KVITKA_API_KEY") or "kk_kvitkademo_khreshchatyk-till-demo-only-key",
+        ),
+        DemoApiKey(
+            "zerno", "podil", "Demo till, Podil", env("DEMO_ZERNO_API_KEY") or "kk_zernodemo_podil-till-demo-only-key"
+        ),
+    ]
+
+
+def demo_api_keys_ensure() -> int:
+    """Create the demo's till keys that are missing (also for a demo seeded before the API existed).
+
+    Returns how many were created; a second run reads two rows and writes nothing.
+    """
+    created = 0
+    existing = set(
+        ApiKey.objects.filter(prefix__in=[key.prefix for key in demo_api_keys()]).values_list("prefix", flat=True)
+    )
+    for key in demo_api_keys():
+        if key.prefix in existing:
+            continue
+        store = (
+            Store.objects.filter(program__business__slug=key.business, code=key.store_code)
+            .select_related("program__business")
+            .first()
+        )
+        if store is None:
+            continue
+        owner = store.program.business.staff.order_by("pk").first()
+        api_key_create(program=store.program, store=store, name=key.name, actor=owner, plaintext=key.plaintext)
+        created += 1
+    return created
 
 
 # --- The businesses --------------------------------------------------------------------------------------------
@@ -751,7 +810,9 @@ def demo_seed(
         kvitka.customers = _customers(rng, kvitka, fashion_people, data.KVITKA_SEGMENTS, days)
         zerno.customers = _customers(rng, zerno, coffee_people, data.ZERNO_SEGMENTS, days)
         simulation = Simulation(rng=rng, start=start, days=days, shops=[kvitka, zerno], progress=progress)
-        return simulation.run()
+        stats = simulation.run()
+    demo_api_keys_ensure()
+    return stats
 
 
 @dataclass(frozen=True)

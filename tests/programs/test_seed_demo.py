@@ -15,6 +15,7 @@ from django.test import override_settings
 
 from programs.choices import Bucket, CardKind, EntryKind, RewardStatus, RuleKind, StampBasis, Unit
 from programs.models import (
+    ApiKey,
     AuditEvent,
     Business,
     Card,
@@ -213,6 +214,7 @@ def test_seed_is_idempotent(seeded):
         StampReward,
         TierChange,
         AuditEvent,
+        ApiKey,
     )
     before = {model.__name__: model.objects.count() for model in models}
     balances = list(Card.objects.order_by("pk").values_list("points_balance", "stamps_balance", "updated_at"))
@@ -237,3 +239,16 @@ def test_seed_summary_prints_counts_and_logins(seeded, monkeypatch):
     assert "zerno / brew-more" in summary
     assert f"members 64 · cards {Card.objects.count()} · purchases {Purchase.objects.count():,}" in summary
     assert f"ledger entries {LedgerEntry.objects.count():,}" in summary
+    assert "kk_kvitkademo_khreshchatyk-till-demo-only-key   Demo till, Khreshchatyk" in summary
+    assert "curl -H 'Authorization: Bearer kk_kvitkademo_" in summary
+
+
+def test_seed_creates_one_working_till_key_per_business(seeded, client):
+    keys = {key.program.business.slug: key for key in ApiKey.objects.select_related("program__business", "store")}
+
+    assert {slug: key.store.code for slug, key in keys.items()} == {"kvitka": "kyiv-khreshchatyk", "zerno": "podil"}
+    card = Card.objects.filter(program=keys["kvitka"].program).first()
+    headers = {"Authorization": "Bearer kk_kvitkademo_khreshchatyk-till-demo-only-key"}
+    response = client.get("/api/v1/lookup/", {"card_number": card.number}, headers=headers)
+    assert response.status_code == 200
+    assert response.json()["member"]["id"] == card.member_id

@@ -7,7 +7,15 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from programs.management.demo_seed import demo_exists, demo_logins, demo_seed, demo_summary
+from programs.management.demo_seed import (
+    demo_api_keys,
+    demo_api_keys_ensure,
+    demo_exists,
+    demo_logins,
+    demo_seed,
+    demo_summary,
+)
+from programs.models import ApiKey, Card
 
 
 class Command(BaseCommand):
@@ -31,6 +39,8 @@ class Command(BaseCommand):
         if not options["summary"]:
             if demo_exists():
                 self.stdout.write("Demo data is already there; nothing changed.")
+                if demo_api_keys_ensure():  # a demo seeded before the API had no keys yet
+                    self.stdout.write("Added the demo API keys.")
             else:
                 self.stdout.write(f"Seeding the demo: {options['members']} members, {options['days']} days of history…")
                 started = time.monotonic()
@@ -80,3 +90,27 @@ class Command(BaseCommand):
         width = max(len(f"{login.username} / {login.password}") for login in logins)
         for login in logins:
             write(f"  {f'{login.username} / {login.password}':<{width}}   {login.role}")
+        self.print_api_keys(port)
+
+    def print_api_keys(self, port: str):
+        write = self.stdout.write
+        keys = [key for key in demo_api_keys() if ApiKey.objects.filter(prefix=key.prefix, revoked_at=None).exists()]
+        if not keys:
+            return
+        write("")
+        write(self.style.MIGRATE_HEADING(f"API: http://localhost:{port}/api/v1/docs/  (guide: docs/api.md)"))
+        write("API keys (demo only; set DEMO_KVITKA_API_KEY, DEMO_ZERNO_API_KEY to change):")
+        width = max(len(key.plaintext) for key in keys)
+        for key in keys:
+            write(f"  {key.plaintext:<{width}}   {key.name}")
+        card = (
+            Card.objects.filter(program__business__slug=keys[0].business, status="active")
+            .order_by("-points_balance", "pk")
+            .first()
+        )
+        if card is not None:
+            write("Try:")
+            write(
+                f"  curl -H 'Authorization: Bearer {keys[0].plaintext}' "
+                f"'http://localhost:{port}/api/v1/lookup/?card_number={card.number}'"
+            )
