@@ -40,6 +40,7 @@ def member_data(member: Member, *, tier) -> dict:
     return {
         "id": member.pk,
         "phone": str(member.phone),
+        "name": member.full_name,
         "first_name": member.first_name,
         "last_name": member.last_name,
         "email": member.email,

@@ -49,6 +49,7 @@ class TierOut(serializers.Serializer):
 class MemberOut(serializers.Serializer):
     id = serializers.IntegerField()
     phone = serializers.CharField(help_text="E.164")
+    name = serializers.CharField(help_text="First and last name, as the cashier greets them.")
     first_name = serializers.CharField()
     last_name = serializers.CharField()
     email = serializers.CharField()
@@ -319,6 +320,7 @@ INVALID_EXAMPLE = problem_example(
 MEMBER = {
     "id": 42,
     "phone": "+380501234567",
+    "name": "Olena Kovalenko",
     "first_name": "Olena",
     "last_name": "Kovalenko",
     "email": "olena@example.com",

@@ -26,6 +26,7 @@ def test_by_card_number_answers_member_cards_and_balances(api, card):
     assert response.status_code == 200
     body = response.json()
     assert body["card"] == card.number
+    assert body["member"]["name"] == "Olena"
     assert body["member"]["first_name"] == "Olena"
     assert body["member"]["phone"] == "+380501234567"
     [found] = body["cards"]
