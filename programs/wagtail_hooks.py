@@ -4,40 +4,14 @@ from django.contrib.auth.models import Permission
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
-from programs.models import (
-    ApiKey,
-    AuditEvent,
-    Business,
-    Card,
-    CardType,
-    DiscountThreshold,
-    EarningRule,
-    LedgerEntry,
-    Member,
-    Program,
-    RedemptionRule,
-    Store,
-    Tier,
-)
+from programs.access import BUSINESS_PATHS
+from programs.models import Business
 from programs.permissions import BusinessScopedPermissionPolicy
 
 # Before anything asks the registry for these models' policy (it would create a fallback that can't be replaced).
-register_permission_policy(Business, BusinessScopedPermissionPolicy(Business, superusers_only=True))
-for _model in (
-    Program,
-    Store,
-    CardType,
-    DiscountThreshold,
-    RedemptionRule,
-    Tier,
-    EarningRule,
-    Member,
-    Card,
-    LedgerEntry,
-    AuditEvent,
-    ApiKey,
-):
-    register_permission_policy(_model, BusinessScopedPermissionPolicy(_model))
+# Every tenant-owned model (the ones access.py knows the way to a business for) gets the business-scoped policy.
+for _model in BUSINESS_PATHS:
+    register_permission_policy(_model, BusinessScopedPermissionPolicy(_model, superusers_only=_model is Business))
 
 from programs.admin.viewsets import LoyaltyViewSetGroup  # noqa: E402  (viewsets read the policies above)
 
