@@ -78,10 +78,10 @@ def idempotent(request, handler) -> Response:
     try:
         with transaction.atomic():
             try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        api_key=api_key, key=key, fingerprint=request_fingerprint, created_at=clock.now()
-                    )
+                # No savepoint of its own: a clash leaves this transaction at once (rolled back) by _Raced.
+                record = IdempotencyRecord.objects.create(
+                    api_key=api_key, key=key, fingerprint=request_fingerprint, created_at=clock.now()
+                )
             except IntegrityError:
                 raise _Raced() from None
             try:
