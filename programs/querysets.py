@@ -52,6 +52,10 @@ class LotQuerySet(models.QuerySet):
         # Never-expiring lots go last; ties break by age so the order is stable.
         return self.order_by(F("expires_at").asc(nulls_last=True), "id")
 
+    def spendable(self, at):
+        """Open and not past expiry at ``at`` (lots past it count nowhere, even before the job closes them)."""
+        return self.open().filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+
     def due(self, at):
         return self.open().filter(expires_at__lte=at)
 

@@ -118,7 +118,7 @@ def card_balances(*, card: Card, at: datetime | None = None) -> Balances:
     Three aggregate queries whatever the card's history length.
     """
     at = at or clock.now()
-    live = Lot.objects.filter(card=card).open().filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+    live = Lot.objects.filter(card=card).spendable(at)
     sums = live.aggregate(
         cashback=Coalesce(Sum("remaining", filter=Q(unit=Unit.POINTS, bucket=Bucket.CASHBACK)), ZERO),
         promo=Coalesce(Sum("remaining", filter=Q(unit=Unit.POINTS, bucket=Bucket.PROMO)), ZERO),
@@ -217,11 +217,7 @@ def cards_balances(*, cards, at: datetime | None = None) -> dict[int, Balances]:
     cards = list(cards)
     if not cards:
         return {}
-    live = (
-        Lot.objects.filter(card_id__in=[card.pk for card in cards])
-        .open()
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
-    )
+    live = Lot.objects.filter(card_id__in=[card.pk for card in cards]).spendable(at)
     sums = {
         row["card_id"]: row
         for row in live.values("card_id")

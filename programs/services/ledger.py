@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, Q, Sum
+from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 
 from programs import fastsql
@@ -174,7 +174,7 @@ def _open_lots(card: Card, unit: str, now: datetime) -> list[Lot]:
 
 def available(*, card: Card, unit: str, now: datetime) -> Decimal:
     """What the card can spend now: its open lots that are not past expiry (read from the database)."""
-    live = Lot.objects.for_card(card, unit).open().filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    live = Lot.objects.for_card(card, unit).spendable(now)
     return live.aggregate(total=Coalesce(Sum("remaining"), ZERO))["total"]
 
 

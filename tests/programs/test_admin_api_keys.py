@@ -8,21 +8,11 @@ import pytest
 
 from programs.models import ApiKey, AuditEvent
 from programs.services.api_keys import api_key_create
-from tests.programs.admin_support import admin_url, build_tenant, form_errors, page_text, soup
+from tests.programs.admin_support import admin_url, form_errors, page_text, soup
 
 pytestmark = pytest.mark.django_db
 
 KEY = re.compile(r"kk_[a-z0-9]+_[A-Za-z0-9_-]+")
-
-
-@pytest.fixture
-def alpha():
-    return build_tenant("alpha", phone="+380501000001", first_name="Anna")
-
-
-@pytest.fixture
-def beta():
-    return build_tenant("beta", phone="+380672000002", first_name="Bohdan")
 
 
 @pytest.fixture

@@ -27,19 +27,9 @@ from programs.models import (
 )
 from programs.services.api_keys import api_key_create
 from programs.services.businesses import business_staff_add
-from tests.programs.admin_support import admin_url, build_tenant, field_errors, form_data, page_text, soup
+from tests.programs.admin_support import admin_url, field_errors, form_data, page_text, soup
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alpha():
-    return build_tenant("alpha", phone="+380501000001", first_name="Anna")
-
-
-@pytest.fixture
-def beta():
-    return build_tenant("beta", phone="+380672000002", first_name="Bohdan")
 
 
 @pytest.fixture
