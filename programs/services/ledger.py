@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, Sum
+from django.db.models import F, Model, Sum
 from django.db.models.functions import Coalesce
 
 from programs import fastsql
@@ -49,10 +49,14 @@ def cards_lock(*, card_ids, with_member: bool = False) -> dict[int, Card]:
     return {card.pk: card for card in fastsql.select_joined(models, relations, where, ids, suffix=suffix)}
 
 
-def card_save_balances(*, card: Card, now: datetime) -> None:
-    """Persist the balances changed in memory by the functions below."""
+CARD_BALANCES = ("points_balance", "stamps_balance", "points_debt", "stamps_debt", "updated_at")
+
+
+def card_save_balances(*, card: Card, now: datetime, also: list[tuple[Model, tuple[str, ...]]] = ()) -> None:
+    """Persist the balances changed in memory by the functions below, and in the same round trip the named
+    fields of the other rows in ``also`` (``(instance, field names)`` pairs, e.g. the member's counters)."""
     card.updated_at = now
-    fastsql.update(card, ("points_balance", "stamps_balance", "points_debt", "stamps_debt", "updated_at"))
+    fastsql.updates([(card, CARD_BALANCES), *also])
 
 
 def _set_balance(card: Card, unit: str, value: Decimal) -> None:
@@ -69,20 +73,48 @@ def _set_debt(card: Card, unit: str, value: Decimal) -> None:
         card.stamps_debt = value
 
 
+# Links of an entry that are foreign keys: they are given as rows (or None) and stored by id, which spares
+# Django's related-object descriptors on every entry of the hot path.
+_ENTRY_FOREIGN_KEYS = frozenset({"purchase", "refund", "reward", "store", "actor", "lot", "rule"})
+
+
 def _entry(*, card: Card, unit: str, kind: str, amount: Decimal, bucket: str, now: datetime, **fields) -> LedgerEntry:
     balance = card.balance(unit) + amount
     _set_balance(card, unit, balance)
+    values = {
+        (f"{name}_id" if name in _ENTRY_FOREIGN_KEYS else name): (value.pk if isinstance(value, Model) else value)
+        for name, value in fields.items()
+    }
     return LedgerEntry(
         program_id=card.program_id,
-        card=card,
+        card_id=card.pk,
         unit=unit,
         kind=kind,
         amount=amount,
         bucket=bucket,
         balance_after=balance,
         created_at=now,
-        **fields,
+        **values,
     )
+
+
+# A credit's lot repeats its entry (``remaining`` starts at the amount).
+_LOT_FROM_ENTRY = {
+    "program_id": "program_id",
+    "card_id": "card_id",
+    "unit": "unit",
+    "bucket": "bucket",
+    "amount": "amount",
+    "remaining": "amount",
+    "expires_at": "expires_at",
+    "entry_id": "id",
+    "created_at": "created_at",
+}
+
+
+def _entries_with_lots_insert(entries: list[LedgerEntry]) -> None:
+    """Insert credit entries and open one lot for each (one statement on PostgreSQL)."""
+    fastsql.insert_with_derived(entries, Lot, _LOT_FROM_ENTRY)
 
 
 @dataclass(frozen=True)
@@ -122,23 +154,7 @@ def credits_post(
     ]
     if not entries:
         return []
-    fastsql.insert(entries)
-    fastsql.insert(
-        [
-            Lot(
-                program_id=card.program_id,
-                card=card,
-                unit=unit,
-                bucket=entry.bucket,
-                amount=entry.amount,
-                remaining=entry.amount,
-                expires_at=entry.expires_at,
-                entry=entry,
-                created_at=now,
-            )
-            for entry in entries
-        ]
-    )
+    _entries_with_lots_insert(entries)
     debt = card.debt(unit)
     if debt > 0:
         settle = min(debt, card.balance(unit))
@@ -168,7 +184,7 @@ def _open_lots(card: Card, unit: str, now: datetime) -> list[Lot]:
             )
             lot.remaining = ZERO
         fastsql.insert(expiry)
-        Lot.objects.bulk_update(due, ["remaining"])
+        fastsql.update_many(due, ("remaining",))
     return [lot for lot in lots if lot.remaining > 0]
 
 
@@ -219,7 +235,7 @@ def _debit(
     ]
     fastsql.insert(entries)
     touched = [lot for parts in taken.values() for lot, _ in parts]
-    Lot.objects.bulk_update(touched, ["remaining"])
+    fastsql.update_many(touched, ("remaining",))
     fastsql.insert(
         [
             LotAllocation(entry=entry, lot=lot, amount=take)
@@ -308,7 +324,7 @@ def allocations_return(
         for bucket, parts in given.items()
     ]
     fastsql.insert(entries)
-    Lot.objects.bulk_update([lot for parts in given.values() for lot, _ in parts], ["remaining"])
+    fastsql.update_many([lot for parts in given.values() for lot, _ in parts], ("remaining",))
     fastsql.insert(
         [
             LotAllocation(entry=entry, lot=lot, amount=-back)

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from programs import clock, fastsql, signals
@@ -19,6 +19,7 @@ from programs.errors import (
     DuplicateReceipt,
     DuplicateRefund,
     InvalidInput,
+    LoyaltyError,
     NoRewardAvailable,
     ProgramInactive,
     RefundExceedsPurchase,
@@ -146,28 +147,43 @@ def purchase_record(
             purchased_at=purchased_at,
         )
     )
-    try:
-        return _purchase_record(
-            card=card,
-            store=store,
-            receipt_id=receipt_id,
-            total=total,
-            lines=lines or [],
-            norm_lines=norm_lines,
-            redeem_points=redeem_points,
-            redeem_reward=redeem_reward,
-            purchased_at=purchased_at,
-            actor=actor,
-            fingerprint=fingerprint,
-        )
-    except IntegrityError:
-        # Lost a race with the same receipt on another card: answer like a replay or a clash.
-        existing = Purchase.objects.filter(store=store, receipt_id=receipt_id).select_related("card").first()
-        if existing is None:
-            raise
-        if existing.fingerprint != fingerprint:
-            raise DuplicateReceipt(receipt=receipt_id) from None
-        return PurchaseResult(purchase=existing, card=existing.card, replayed=True)
+    return _purchase_record(
+        card=card,
+        store=store,
+        receipt_id=receipt_id,
+        total=total,
+        lines=lines or [],
+        norm_lines=norm_lines,
+        redeem_points=redeem_points,
+        redeem_reward=redeem_reward,
+        purchased_at=purchased_at,
+        actor=actor,
+        fingerprint=fingerprint,
+    )
+
+
+def _purchase_replay(*, card: Card, store: Store, receipt_id: str, fingerprint: str) -> PurchaseResult | None:
+    """The answer to a receipt the store already recorded: the first purchase again, or ``DuplicateReceipt``
+    when the same receipt id came with other content. ``None`` if the receipt is new."""
+    existing = fastsql.lookup(Purchase, ("id", "fingerprint"), store_id=store.pk, receipt_id=receipt_id)
+    if existing is None:
+        return None
+    if existing[1] != fingerprint:
+        raise DuplicateReceipt(receipt=receipt_id)
+    return PurchaseResult(purchase=Purchase.objects.get(pk=existing[0]), card=card, replayed=True)
+
+
+_LINE_COLUMNS = (
+    "purchase",
+    "position",
+    "sku",
+    "category",
+    "quantity",
+    "amount",
+    "refunded_quantity",
+    "refunded_amount",
+)
+_MEMBER_COUNTERS = ("lifetime_spend", "purchase_count", "points_earned_total")
 
 
 @transaction.atomic
@@ -188,40 +204,42 @@ def _purchase_record(
     now = clock.now()
     at = purchased_at or now
     card = ledger.cards_lock(card_ids=[card.pk], with_member=True)[card.pk]
-    existing = fastsql.lookup(Purchase, ("id", "fingerprint"), store_id=store.pk, receipt_id=receipt_id)
-    if existing is not None:
-        if existing[1] != fingerprint:
-            raise DuplicateReceipt(receipt=receipt_id)
-        return PurchaseResult(purchase=Purchase.objects.get(pk=existing[0]), card=card, replayed=True)
-    card_check_usable(card=card, at=at)
     member = card.member
     card_type = card.card_type
     rules = rules_for_card_type(card_type=card_type, program=card.program)
-    tier = next((tier for tier in rules.tiers if tier.pk == member.tier_id), None)
-    reward = None
-    if redeem_reward:
-        reward = card.rewards.filter(status=RewardStatus.AVAILABLE).order_by("issued_at", "pk").first()
-        if reward is None:
-            raise NoRewardAvailable()
-    points_available = card.points_balance
-    if redeem_points:
-        points_available = ledger.available(card=card, unit=Unit.POINTS, now=now)
-    quote = quote_compute(
-        rules=rules,
-        tier=tier,
-        lifetime_spend=member.lifetime_spend,
-        total=total,
-        lines=norm_lines,
-        at=at,
-        points_available=points_available,
-        redeem_points=redeem_points,
-        redeem_reward=redeem_reward,
-    )
+    try:
+        card_check_usable(card=card, at=at)
+        tier = next((tier for tier in rules.tiers if tier.pk == member.tier_id), None)
+        reward = None
+        if redeem_reward:
+            reward = card.rewards.filter(status=RewardStatus.AVAILABLE).order_by("issued_at", "pk").first()
+            if reward is None:
+                raise NoRewardAvailable()
+        points_available = card.points_balance
+        if redeem_points:
+            points_available = ledger.available(card=card, unit=Unit.POINTS, now=now)
+        quote = quote_compute(
+            rules=rules,
+            tier=tier,
+            lifetime_spend=member.lifetime_spend,
+            total=total,
+            lines=norm_lines,
+            at=at,
+            points_available=points_available,
+            redeem_points=redeem_points,
+            redeem_reward=redeem_reward,
+        )
+    except LoyaltyError:
+        # A replay answers like the first call, even when the card was blocked or its points spent since.
+        replay = _purchase_replay(card=card, store=store, receipt_id=receipt_id, fingerprint=fingerprint)
+        if replay is not None:
+            return replay
+        raise
     purchase = Purchase(
         program_id=card.program_id,
-        store=store,
-        card=card,
-        member=member,
+        store_id=store.pk,
+        card_id=card.pk,
+        member_id=member.pk,
         receipt_id=receipt_id,
         fingerprint=fingerprint,
         purchased_at=at,
@@ -237,21 +255,20 @@ def _purchase_record(
         spend_counted=quote.after_discount,
         actor=actor,
     )
-    fastsql.insert([purchase])
-    if lines:
-        fastsql.insert(
-            [
-                PurchaseLine(
-                    purchase=purchase,
-                    position=index,
-                    sku=line.sku,
-                    category=line.category,
-                    quantity=line.quantity,
-                    amount=line.amount,
-                )
-                for index, line in enumerate(lines)
-            ]
-        )
+    # The receipt's uniqueness per store decides here: a receipt already recorded (or being recorded by a
+    # concurrent call, which this waits for) inserts nothing and is answered as a replay.
+    if not fastsql.insert([purchase], on_conflict=("store_id", "receipt_id")):
+        return _purchase_replay(card=card, store=store, receipt_id=receipt_id, fingerprint=fingerprint)
+    purchase.store, purchase.card, purchase.member = store, card, member
+    fastsql.insert_rows(
+        PurchaseLine,
+        _LINE_COLUMNS,
+        [
+            (purchase.pk, index, line.sku, line.category, line.quantity, line.amount, ZERO, ZERO)
+            for index, line in enumerate(lines)
+        ],
+        returning=(),
+    )
     links = {"purchase": purchase, "store": store, "actor": actor}
     if quote.points_redeemed:
         ledger.debit_post(
@@ -279,7 +296,6 @@ def _purchase_record(
         reward.redeemed_by_purchase = purchase
         reward.redeemed_at = now
         reward.save(update_fields=["status", "redeemed_by_purchase", "redeemed_at"])
-    ledger.card_save_balances(card=card, now=now)
     _member_counters_add(member, spend=quote.after_discount, purchases=1, points=quote.points_earned)
     tier_upgrade_check(
         member=member,
@@ -289,17 +305,18 @@ def _purchase_record(
         at=now,
         purchase=purchase,
     )
+    ledger.card_save_balances(card=card, now=now, also=[(member, _MEMBER_COUNTERS)])
     transaction.on_commit(lambda: signals.purchase_recorded.send(sender=Purchase, purchase=purchase))
     return PurchaseResult(purchase=purchase, card=card)
 
 
 def _member_counters_add(member: Member, *, spend: Decimal, purchases: int, points: Decimal) -> None:
-    """Move the member's tier counters. The member row is locked with the card, so the new values are computed
-    here and written as exact decimals (SQLite would do ``F()`` arithmetic on decimals in floating point)."""
+    """Move the member's tier counters in memory; the caller writes them (``_MEMBER_COUNTERS``). The member row
+    is locked with the card, so the new values are computed here and written as exact decimals (SQLite would
+    do ``F()`` arithmetic on decimals in floating point)."""
     member.lifetime_spend += spend
     member.purchase_count += purchases
     member.points_earned_total += points
-    fastsql.update(member, ("lifetime_spend", "purchase_count", "points_earned_total"))
 
 
 @dataclass(frozen=True)
@@ -481,6 +498,7 @@ def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, f
     member = card.member
     fully = refunded_total == purchase.total
     _member_counters_add(member, spend=-spend_back, purchases=-1 if fully else 0, points=-points_back)
+    fastsql.update(member, _MEMBER_COUNTERS)
     rules = rules_for_card_type(card_type=card.card_type, program=card.program)
     tier_refund_check(member=member, tiers=rules.tiers, program=card.program, purchase=purchase, at=now)
     transaction.on_commit(lambda: signals.purchase_refunded.send(sender=Refund, refund=refund))

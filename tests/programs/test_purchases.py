@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 
 from programs import clock
 from programs.choices import Bucket, CardStatus, EntryKind, RewardStatus, Rounding, StampBasis, TierBasis, Unit
@@ -534,15 +535,19 @@ def test_rule_changes_apply_to_the_next_purchase(program, store, cashback_type, 
     assert buy(card, store, "r4", "100").purchase.points_earned == D(8)
 
 
-def test_purchase_query_budget(program, store, cashback_type, make_card, django_assert_max_num_queries):
+def test_purchase_query_budget(program, store, cashback_type, make_card, django_assert_num_queries):
     TierFactory(program=program, name="Standard", threshold=0)
     EarningRuleFactory(program=program, categories="accessories", multiplier=D(2))
     card = make_card(cashback_type)
     buy(card, store, "warm-up", "100")
     lines = [Line(amount=D(600), category="shoes"), Line(amount=D(400), category="accessories")]
-    # lock, receipt check, purchase, lines, entries, lots, card, member (+ savepoint pair)
-    with django_assert_max_num_queries(10):
-        buy(card, store, "r1", lines=lines)
+    # lock, purchase (the receipt check is its ON CONFLICT), lines, entries with their lots, card with member,
+    # and the savepoint pair; SQLite has no data-modifying CTEs: entries, lots, card and member one by one.
+    expected = 7 if connection.vendor == "postgresql" else 9
+    with django_assert_num_queries(expected):
+        result = buy(card, store, "r1", lines=lines)
+    assert result.purchase.points_earned == D(70)  # 5 % of 600 + 2 × 5 % of 400
+    assert result.purchase.lines.count() == 2
 
 
 def test_expiry_days_are_24_hour_days_across_daylight_saving(store, cashback_type, make_card):
