@@ -180,6 +180,44 @@ def insert_with_derived(objs: list[Model], derived: type[Model], columns: dict[s
 
 
 @cache
+def _children_shape(model: type[Model], parent_fk: str, names: tuple[str, ...], rows: int, parent_pk: str) -> str:
+    fields = fields_of(model, names)
+    casts = "(" + ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})" for field in fields) + ")"
+    columns = ", ".join(quote(field.column) for field in fields)
+    fk = quote(model._meta.get_field(parent_fk).column)
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({fk}, {columns}) SELECT parent.{parent_pk}, v.* FROM parent "
+        f"CROSS JOIN (VALUES {', '.join([casts] * rows)}) AS v ({columns})"
+    )
+
+
+def insert_with_children(
+    obj: Model, *, on_conflict: tuple[str, ...], children: type[Model], parent_fk: str, names: tuple, rows: list
+) -> bool:
+    """Insert one unsaved instance (skipped on a conflict, see ``insert_statement``) and plain rows of
+    ``children`` (the named columns) pointing at it through ``parent_fk``. Returns whether the parent went in;
+    when it did not, no child row is written. One statement on PostgreSQL, two elsewhere."""
+    if not rows or not postgres():
+        inserted = insert([obj], on_conflict=on_conflict)
+        if inserted and rows:
+            insert_rows(children, (parent_fk, *names), [(obj.pk, *row) for row in rows], returning=())
+        return inserted
+    sql, params = insert_statement([obj], on_conflict=on_conflict)
+    fields = fields_of(children, names)
+    for row in rows:
+        params.extend(params_for(fields, row))
+    pk = _insert_shape(type(obj))[3]
+    children_sql = _children_shape(children, parent_fk, names, len(rows), pk)
+    found = execute(
+        f"WITH parent AS ({sql} RETURNING {pk}), children AS ({children_sql}) SELECT {pk} FROM parent", params
+    )
+    if not found:
+        return False
+    saved([obj], [found[0][0]])
+    return True
+
+
+@cache
 def insert_sql(model: type[Model], names: tuple[str, ...], rows: int, returning: tuple[str, ...] = ("id",)) -> str:
     """``INSERT`` of ``rows`` rows of the named columns, returning the named ones."""
     fields = fields_of(model, names)

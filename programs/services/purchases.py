@@ -174,7 +174,6 @@ def _purchase_replay(*, card: Card, store: Store, receipt_id: str, fingerprint: 
 
 
 _LINE_COLUMNS = (
-    "purchase",
     "position",
     "sku",
     "category",
@@ -257,18 +256,19 @@ def _purchase_record(
     )
     # The receipt's uniqueness per store decides here: a receipt already recorded (or being recorded by a
     # concurrent call, which this waits for) inserts nothing and is answered as a replay.
-    if not fastsql.insert([purchase], on_conflict=("store_id", "receipt_id")):
+    inserted = fastsql.insert_with_children(
+        purchase,
+        on_conflict=("store_id", "receipt_id"),
+        children=PurchaseLine,
+        parent_fk="purchase",
+        names=_LINE_COLUMNS,
+        rows=[
+            (index, line.sku, line.category, line.quantity, line.amount, ZERO, ZERO) for index, line in enumerate(lines)
+        ],
+    )
+    if not inserted:
         return _purchase_replay(card=card, store=store, receipt_id=receipt_id, fingerprint=fingerprint)
     purchase.store, purchase.card, purchase.member = store, card, member
-    fastsql.insert_rows(
-        PurchaseLine,
-        _LINE_COLUMNS,
-        [
-            (purchase.pk, index, line.sku, line.category, line.quantity, line.amount, ZERO, ZERO)
-            for index, line in enumerate(lines)
-        ],
-        returning=(),
-    )
     links = {"purchase": purchase, "store": store, "actor": actor}
     if quote.points_redeemed:
         ledger.debit_post(

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from programs import signals
+from programs import fastsql, signals
 from programs.choices import DowngradePolicy, TierBasis, TierChangeReason
 from programs.models import Member, Program, Purchase, Tier, TierChange
 from programs.selectors import member_qualifying_value
@@ -37,8 +37,9 @@ def member_tier_set(
     member.tier = tier
     member.tier_achieved_at = at
     member.tier_below_since = None
-    Member.objects.filter(pk=member.pk).update(tier=tier, tier_achieved_at=at, tier_below_since=None)
-    change = TierChange.objects.create(
+    # Fixed-shape statements: upgrades happen inside the purchase path.
+    fastsql.update(member, ("tier", "tier_achieved_at", "tier_below_since"))
+    change = TierChange(
         program_id=member.program_id,
         member=member,
         from_tier=old,
@@ -47,6 +48,7 @@ def member_tier_set(
         purchase=purchase,
         created_at=at,
     )
+    fastsql.insert([change])
     transaction.on_commit(lambda: signals.tier_changed.send(sender=Member, member=member, from_tier=old, to_tier=tier))
     return change
 
@@ -61,6 +63,7 @@ def tier_upgrade_check(
     target = _tier_for(tiers, value)
     current = next((tier for tier in tiers if tier.pk == member.tier_id), None)  # no extra query for the tier
     if target is not None and _rank(target) > _rank(current):
+        member.tier = current  # the same tier, now cached: member_tier_set reads it as the old one
         return member_tier_set(member=member, tier=target, reason=TierChangeReason.UPGRADE, at=at, purchase=purchase)
     return None
 
