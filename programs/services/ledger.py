@@ -164,9 +164,16 @@ def credits_post(
     return entries
 
 
-def _open_lots(card: Card, unit: str, now: datetime) -> list[Lot]:
-    """Open lots in spending order, after expiring those already due (expire-on-touch)."""
-    lots = list(Lot.objects.for_card(card, unit).open().soonest_expiring_first())
+def open_lots(*, card: Card, unit: str, now: datetime) -> list[Lot]:
+    """The card's open lots in spending order (soonest expiry first, never-expiring last, then by age), after
+    expiring those already due (expire-on-touch). The card must be locked."""
+    lots = fastsql.select_joined(
+        (Lot,),
+        (),
+        "t0.card_id = %s AND t0.unit = %s AND t0.remaining > 0",
+        [card.pk, unit],
+        suffix="ORDER BY t0.expires_at ASC NULLS LAST, t0.id ASC",
+    )
     due = [lot for lot in lots if lot.expires_at is not None and lot.expires_at <= now]
     if due:
         expiry = []
@@ -206,7 +213,7 @@ def _debit(
 ) -> list[LedgerEntry]:
     """Consume ``amount`` from open lots (caller has checked it is available); one entry per bucket touched."""
     if lots is None:
-        lots = _open_lots(card, unit, now)
+        lots = open_lots(card=card, unit=unit, now=now)
     taken: dict[str, list[tuple[Lot, Decimal]]] = defaultdict(list)
     left = amount
     for lot in lots:
@@ -246,14 +253,18 @@ def _debit(
     return entries
 
 
-def debit_post(*, card: Card, unit: str, kind: str, amount: Decimal, now: datetime, **links) -> list[LedgerEntry]:
-    """Spend ``amount`` (> 0) from the card's lots, soonest-expiring first.
+def debit_post(
+    *, card: Card, unit: str, kind: str, amount: Decimal, now: datetime, lots: list[Lot] | None = None, **links
+) -> list[LedgerEntry]:
+    """Spend ``amount`` (> 0) from the card's lots, soonest-expiring first (``lots``: what ``open_lots`` just
+    returned for this card and unit, when the caller has read it already).
 
     Raises ``InsufficientPoints`` / ``InsufficientStamps`` when the unexpired balance is smaller.
     """
     if amount <= 0:
         return []
-    lots = _open_lots(card, unit, now)
+    if lots is None:
+        lots = open_lots(card=card, unit=unit, now=now)
     return _debit(card=card, unit=unit, kind=kind, amount=amount, now=now, lots=lots, **links)
 
 
@@ -266,7 +277,7 @@ def debit_or_owe(
     """
     if amount <= 0:
         return ZERO
-    lots = _open_lots(card, unit, now)
+    lots = open_lots(card=card, unit=unit, now=now)
     if prefer_entries is not None:
         preferred = {entry.pk for entry in prefer_entries}
         lots.sort(key=lambda lot: lot.entry_id not in preferred)  # stable: the rest keep their order

@@ -214,9 +214,10 @@ def _purchase_record(
             reward = card.rewards.filter(status=RewardStatus.AVAILABLE).order_by("issued_at", "pk").first()
             if reward is None:
                 raise NoRewardAvailable()
-        points_available = card.points_balance
+        points_available, lots = card.points_balance, None
         if redeem_points:
-            points_available = ledger.available(card=card, unit=Unit.POINTS, now=now)
+            lots = ledger.open_lots(card=card, unit=Unit.POINTS, now=now)
+            points_available = sum((lot.remaining for lot in lots), ZERO)
         quote = quote_compute(
             rules=rules,
             tier=tier,
@@ -277,6 +278,7 @@ def _purchase_record(
             kind=EntryKind.REDEMPTION,
             amount=quote.points_redeemed,
             now=now,
+            lots=lots,
             **links,
         )
     ledger.credits_post(card=card, unit=Unit.POINTS, kind=EntryKind.ACCRUAL, credits=quote.earnings, now=now, **links)

@@ -550,6 +550,22 @@ def test_purchase_query_budget(program, store, cashback_type, make_card, django_
     assert result.purchase.lines.count() == 2
 
 
+def test_redemption_query_budget(store, cashback_type, make_card, django_assert_num_queries):
+    card = make_card(cashback_type)
+    now = clock.now()
+    for days in (5, 30, 60):
+        card_adjust(card=card, amount=D(20), reason=f"{days} days", actor=None, expires_at=now + timedelta(days=days))
+    # lock, open lots, purchase, redemption entries, lots, allocations, accrual entries with their lots, card with
+    # member, and the savepoint pair; on SQLite each lot, the accrual lots and the member are a statement more.
+    expected = 10 if connection.vendor == "postgresql" else 14
+    with django_assert_num_queries(expected):
+        result = buy(card, store, "r1", "1000", redeem_points=D(50))
+    assert result.purchase.points_redeemed == D(50)
+    lots = Lot.objects.filter(card=card).soonest_expiring_first()
+    assert [lot.remaining for lot in lots] == [0, 0, 10, 47]  # the rest of the 60-day lot; 5 % of 950 earned
+    assert_ledger_consistent(card)
+
+
 def test_expiry_days_are_24_hour_days_across_daylight_saving(store, cashback_type, make_card):
     cashback_type.points_expiry_days = 30
     cashback_type.save()
