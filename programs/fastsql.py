@@ -309,49 +309,54 @@ def updates(pairs: list[tuple[Model, tuple[str, ...]]]) -> None:
 
 
 @cache
-def _select_shape(models: tuple[type[Model], ...], relations: tuple[str, ...]):
-    """``SELECT`` of the first model joined along ``relations`` (its foreign keys), all columns of each."""
+def _select_shape(models: tuple[type[Model], ...], relations: tuple[str, ...], defer: tuple[tuple[str, ...], ...]):
+    """``SELECT`` of the first model joined along ``relations`` (its foreign keys): every column of each model
+    but the ones ``defer`` names for it. Per model: the attribute names read and the converters of their
+    columns (what the ORM applies to raw values on this backend: the backend's first, then the field's)."""
     base = models[0]
-    columns, joins = [], []
-    for index, model in enumerate(models):
+    columns, joins, shapes = [], [], []
+    for index, (model, skipped) in enumerate(zip(models, defer, strict=True)):
         alias = f"t{index}"
-        columns.extend(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+        fields = [field for field in model._meta.concrete_fields if field.name not in skipped]
+        columns.extend(f"{alias}.{quote(field.column)}" for field in fields)
+        converters = []
+        for position, field in enumerate(fields):
+            column = field.cached_col
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                converters.append((position, column, found))
+        shapes.append(([field.attname for field in fields], converters))
         if index:
             fk = base._meta.get_field(relations[index - 1])
             table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
             joins.append(f"JOIN {table} {alias} ON {alias}.{pk} = t0.{quote(fk.column)}")
-    sql = f"SELECT {', '.join(columns)} FROM {quote(base._meta.db_table)} t0 {' '.join(joins)}"
-    return sql, [[field.attname for field in model._meta.concrete_fields] for model in models]
+    return f"SELECT {', '.join(columns)} FROM {quote(base._meta.db_table)} t0 {' '.join(joins)}", shapes
 
 
-@cache
-def _converters(model: type[Model]):
-    """What the ORM applies to raw column values of ``model`` on this backend (backend's first, then field's)."""
-    result = []
-    for position, field in enumerate(model._meta.concrete_fields):
-        column = field.cached_col
-        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if found:
-            result.append((position, column, found))
-    return result
-
-
-def select_joined(models: tuple[type[Model], ...], relations: tuple[str, ...], where: str, params, suffix: str = ""):
+def select_joined(
+    models: tuple[type[Model], ...],
+    relations: tuple[str, ...],
+    where: str,
+    params,
+    suffix: str = "",
+    defer: dict[type[Model], tuple[str, ...]] | None = None,
+):
     """Instances of ``models[0]`` with the related rows of ``relations`` attached (as ``select_related`` would).
 
-    ``where`` refers to the base table as ``t0`` and to the joined ones as ``t1``, ``t2``… in order.
+    ``where`` refers to the base table as ``t0`` and to the joined ones as ``t1``, ``t2``… in order. ``defer``
+    leaves fields of some models unread (deferred, as ``QuerySet.defer`` does: reading one costs a query).
     """
-    sql, names = _select_shape(models, relations)
-    converters = [_converters(model) for model in models]
+    skipped = tuple(tuple((defer or {}).get(model, ())) for model in models)
+    sql, shapes = _select_shape(models, relations, skipped)
     db = _db()
     rows = execute(f"{sql} WHERE {where} {suffix}", params)
     result = []
     for row in rows:
         instances, start = [], 0
-        for model, attnames, field_converters in zip(models, names, converters, strict=True):
+        for model, (attnames, converters) in zip(models, shapes, strict=True):
             values = list(row[start : start + len(attnames)])
             start += len(attnames)
-            for position, column, column_converters in field_converters:
+            for position, column, column_converters in converters:
                 value = values[position]
                 for converter in column_converters:
                     value = converter(value, column, db)
