@@ -127,6 +127,12 @@ class WrongProgram(LoyaltyError):
     message = _("The store and the card belong to different programs.")
 
 
+class StoreInactive(LoyaltyError):
+    code = "store_inactive"
+    status = 409
+    message = _("This store is not active.")
+
+
 class MemberExists(LoyaltyError):
     code = "member_exists"
     status = 409

@@ -23,6 +23,7 @@ from programs.errors import (
     NoRewardAvailable,
     ProgramInactive,
     RefundExceedsPurchase,
+    StoreInactive,
     WrongProgram,
 )
 from programs.models import (
@@ -128,14 +129,17 @@ def purchase_record(
 
     Idempotent per ``(store, receipt_id)``: the same receipt again returns the first purchase with
     ``replayed=True`` and changes nothing; the same receipt id with different content raises
-    ``DuplicateReceipt``. Raises ``CardBlocked``/``CardReplaced``/``CardTypeInactive``, the redemption errors
-    and ``InvalidInput`` for receipts that don't add up. Listeners get ``purchase_recorded`` after commit.
+    ``DuplicateReceipt``. Raises ``CardBlocked``/``CardReplaced``/``CardTypeInactive``, ``StoreInactive`` for a
+    store that was closed, the redemption errors and ``InvalidInput`` for receipts that don't add up.
+    Listeners get ``purchase_recorded`` after commit.
     """
     receipt_id = (receipt_id or "").strip()
     if not receipt_id:
         raise InvalidInput(_("A receipt id is required."), field="receipt_id")
     if store.program_id != card.program_id:
         raise WrongProgram()
+    if not store.is_active:
+        raise StoreInactive(field="store")
     total, norm_lines = lines_normalise(total=total, lines=lines)
     fingerprint = _fingerprint(
         _purchase_payload(

@@ -17,6 +17,7 @@ from programs.errors import (
     NoRewardAvailable,
     RedemptionLimitExceeded,
     RedemptionNotAllowed,
+    StoreInactive,
     WrongProgram,
 )
 from programs.factories import (
@@ -30,7 +31,7 @@ from programs.factories import (
 from programs.models import LedgerEntry, Lot, Purchase, StampReward, TierChange
 from programs.pricing import Line
 from programs.services.cards import card_adjust, card_block
-from programs.services.purchases import purchase_quote, purchase_record
+from programs.services.purchases import purchase_quote, purchase_record, purchase_refund
 from tests.conftest import D
 from tests.programs.invariants import assert_ledger_consistent
 
@@ -380,6 +381,20 @@ def test_store_of_another_program_is_refused(store, cashback_type, make_card):
     foreign_store = StoreFactory(program=ProgramFactory(slug="other"))
     with pytest.raises(WrongProgram):
         buy(card, foreign_store, "r1", "100")
+
+
+def test_closed_store_records_nothing_but_its_refunds_still_work(store, cashback_type, make_card):
+    card = make_card(cashback_type)
+    first = buy(card, store, "r1", "100").purchase
+    store.is_active = False
+    store.save()
+    with pytest.raises(StoreInactive) as refused:
+        buy(card, store, "r2", "100")
+    assert refused.value.field == "store"
+    assert list(Purchase.objects.values_list("receipt_id", flat=True)) == ["r1"]
+    refund = purchase_refund(purchase=first, refund_id="back-1")  # goods bought there may come back elsewhere
+    assert refund.points_reversed == first.points_earned
+    assert_ledger_consistent(card)
 
 
 @pytest.mark.parametrize(
