@@ -56,3 +56,18 @@ def committed(django_capture_on_commit_callbacks):
     """``with committed():`` runs the block as if its transaction committed: on-commit hooks (the engine's signals,
     the queued sends) run when it ends, as they would in production."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def alpha(db):
+    """A whole tenant (tests/programs/admin_support.py) with an owner; ``beta`` is its neighbour."""
+    from tests.programs.admin_support import build_tenant
+
+    return build_tenant("alpha", phone="+380501000001", first_name="Anna")
+
+
+@pytest.fixture
+def beta(db):
+    from tests.programs.admin_support import build_tenant
+
+    return build_tenant("beta", phone="+380672000002", first_name="Bohdan")
