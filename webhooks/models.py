@@ -42,7 +42,7 @@ class WebhookEndpoint(models.Model):
         Program, verbose_name=_("program"), related_name="webhook_endpoints", on_delete=models.CASCADE
     )
     url = models.URLField(
-        _("URL"),
+        _("endpoint URL"),
         max_length=500,
         validators=[URLValidator(schemes=list(destinations.SCHEMES))],
         help_text=_("Kartka POSTs the events here, e.g. https://crm.example.com/hooks/kartka. Use https."),

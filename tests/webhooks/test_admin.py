@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from programs.factories import UserFactory
 from programs.models import AuditEvent
 from tests.programs.admin_support import admin_url, field_errors, form_data, page_text, soup
+from tests.test_translations import compiled_catalogs  # noqa: F401  (fixture)
 from webhooks.choices import DeliveryStatus
 from webhooks.factories import WebhookDeliveryFactory, WebhookEndpointFactory
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -349,9 +350,9 @@ def test_the_endpoint_listing_reads_a_fixed_number_of_queries(owner, alpha, endp
     assert queries() == few
 
 
-def test_webhooks_are_in_the_loyalty_menu_after_api_keys(owner):
-    page = soup(owner.get(admin_url("wagtailadmin_home")))
-    props = json.loads(page.find("script", id="wagtail-sidebar-props").string)
+def sidebar_groups(response) -> dict[str, list[str]]:
+    """The sidebar's menu as Wagtail sends it (JSON props for the React sidebar): {group label: item labels}."""
+    props = json.loads(soup(response).find("script", id="wagtail-sidebar-props").string)
     groups = {}
 
     def walk(node):
@@ -366,7 +367,56 @@ def test_webhooks_are_in_the_loyalty_menu_after_api_keys(owner):
                 walk(value)
 
     walk(props)
+    return groups
+
+
+def test_webhooks_are_in_the_loyalty_menu_after_api_keys(owner):
+    groups = sidebar_groups(owner.get(admin_url("wagtailadmin_home")))
+
     loyalty = groups["Loyalty"]
     keys = loyalty.index("API keys")
     assert loyalty[keys + 1 : keys + 3] == ["Webhooks", "Webhook deliveries"]
     assert loyalty[keys + 3] == "Audit log"
+
+
+WORDS = {
+    "ru": {
+        "menu": ["Вебхуки", "Доставки вебхуков"],
+        "form": ["Адрес получателя", "Участник зарегистрирован", "Баллы списаны", "Баллы сгорели"],
+        "log": ["Событие", "Получатель", "Попытки", "Код ответа", "Следующая попытка", "Не доставлено"],
+        "error": "Выберите хотя бы одно событие.",
+    },
+    "uk": {
+        "menu": ["Вебхуки", "Доставки вебхуків"],
+        "form": ["Адреса отримувача", "Учасника зареєстровано", "Бали списано", "Бали згоріли"],
+        "log": ["Подія", "Отримувач", "Спроби", "Код відповіді", "Наступна спроба", "Не доставлено"],
+        "error": "Виберіть принаймні одну подію.",
+    },
+}
+
+
+@pytest.mark.usefixtures("compiled_catalogs")
+@pytest.mark.parametrize("language", ["ru", "uk"])
+def test_the_webhooks_admin_in_russian_and_ukrainian(client, alpha, endpoint, language):
+    from wagtail.users.models import UserProfile
+
+    words = WORDS[language]
+    profile = UserProfile.get_for_user(alpha.owner)
+    profile.preferred_language = language
+    profile.save()
+    client.force_login(alpha.owner)
+    WebhookDeliveryFactory(endpoint=endpoint, status="failed", next_attempt_at=None, attempts=8)
+
+    groups = sidebar_groups(client.get(admin_url("wagtailadmin_home")))
+    menu = [label for labels in groups.values() for label in labels]
+    form = page_text(client.get(admin_url("webhooks_endpoints:add")))
+    log = page_text(client.get(admin_url("webhooks_deliveries:index")))
+    invalid = client.post(admin_url("webhooks_endpoints:add"), create_data(alpha, events=None))
+
+    for phrase in words["menu"]:
+        assert phrase in menu, menu
+    for phrase in words["form"]:
+        assert phrase in form, phrase
+    for phrase in words["log"]:
+        assert phrase in log, phrase
+    assert field_errors(invalid, "events") == [words["error"]]

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import capfirst
 
 from programs.admin.forms import ScopedAdminModelForm
 from webhooks.models import WebhookEndpoint
@@ -8,7 +9,7 @@ class WebhookEndpointForm(ScopedAdminModelForm):
     """The program can be chosen among the user's own only (``ScopedAdminModelForm``), and not changed later."""
 
     url = forms.URLField(
-        label=WebhookEndpoint._meta.get_field("url").verbose_name,
+        label=capfirst(WebhookEndpoint._meta.get_field("url").verbose_name),
         max_length=500,
         assume_scheme="https",
         help_text=WebhookEndpoint._meta.get_field("url").help_text,

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             name='WebhookEndpoint',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(help_text='Kartka POSTs the events here, e.g. https://crm.example.com/hooks/kartka. Use https.', max_length=500, validators=[django.core.validators.URLValidator(schemes=['http', 'https'])], verbose_name='URL')),
+                ('url', models.URLField(help_text='Kartka POSTs the events here, e.g. https://crm.example.com/hooks/kartka. Use https.', max_length=500, validators=[django.core.validators.URLValidator(schemes=['http', 'https'])], verbose_name='endpoint URL')),
                 ('description', models.CharField(blank=True, help_text='Who receives the events, e.g. “CRM”.', max_length=200, verbose_name='description')),
                 ('events', webhooks.fields.EventTypesField(default='', help_text='Only these events are sent to this URL.', max_length=300, verbose_name='events')),
                 ('secret', models.CharField(default=webhooks.models.secret_new, editable=False, max_length=64, verbose_name='signing secret')),
