@@ -95,7 +95,9 @@ class WebhookClient:
             return Answer(error=refusal, retryable=False)
         try:
             with self._http.stream("POST", url, content=body, headers=headers) as response:
-                excerpt = _excerpt(response)
+                # The status is what counts; the body is read only while the attempt is within its timeout, so
+                # a receiver trickling its answer can't hold the worker (httpx's timeouts are per read).
+                excerpt = _excerpt(response, deadline=started + self.timeout)
                 return Answer(status_code=response.status_code, body=excerpt, duration_ms=elapsed())
         except httpx.TimeoutException:
             error = _("No answer within %(seconds)s s.") % {"seconds": f"{self.timeout:g}"}
@@ -104,10 +106,10 @@ class WebhookClient:
         return Answer(error=error[:ERROR_CHARS], duration_ms=elapsed())
 
 
-def _excerpt(response: httpx.Response) -> str:
+def _excerpt(response: httpx.Response, *, deadline: float) -> str:
     received = bytearray()
     for chunk in response.iter_bytes():
         received += chunk
-        if len(received) >= RESPONSE_EXCERPT_BYTES:
+        if len(received) >= RESPONSE_EXCERPT_BYTES or time.monotonic() > deadline:
             break
     return bytes(received[:RESPONSE_EXCERPT_BYTES]).decode("utf-8", errors="replace")[:RESPONSE_EXCERPT_CHARS]

@@ -347,3 +347,23 @@ def test_the_sweep_and_purge_are_scheduled_after_migrate():
     }
     sweep_schedule = Schedule.objects.get(name="kartka.webhooks_sweep")
     assert (sweep_schedule.schedule_type, sweep_schedule.minutes, sweep_schedule.repeats) == ("I", 1, -1)
+
+
+def test_a_trickling_answer_does_not_hold_the_worker(endpoint, receiver, committed, settings, t0):
+    import time
+
+    settings.KARTKA_WEBHOOK_TIMEOUT = 0.3
+
+    def trickle():
+        for _ in range(100):  # ten seconds in all, a byte at a time (each read well within the timeout)
+            time.sleep(0.1)
+            yield b"x"
+
+    receiver.answer(httpx.Response(200, content=trickle()))
+    started = time.monotonic()
+
+    delivery = send_test(endpoint, committed, t0)
+
+    assert time.monotonic() - started < 3
+    assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.SUCCEEDED, 200)
+    assert 0 < len(delivery.last_response) < 10
