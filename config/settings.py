@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "portal",
     "wallet",
     "analytics",
+    "webhooks",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -253,7 +254,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # httpx logs every request's full URL at INFO; a webhook URL may carry the receiver's own token.
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 # Wagtail
@@ -270,3 +275,11 @@ PHONENUMBER_DEFAULT_FORMAT = "E164"
 
 # Loyalty engine knobs (deploy-time, not per program).
 KARTKA_EXPIRY_CHUNK = int(os.environ.get("KARTKA_EXPIRY_CHUNK", "20000"))
+
+# Outbound webhooks (webhooks/): seconds each attempt may take per phase (connect, send, wait for the answer); whether
+# endpoints may point into private networks (loopback, RFC 1918, link-local: allowed locally so a receiver on the
+# same machine works, refused in production so an owner can't make Kartka probe its own network); days the
+# delivery log is kept.
+KARTKA_WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))
+KARTKA_WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", default=not PRODUCTION)
+KARTKA_WEBHOOK_RETENTION_DAYS = int(os.environ.get("WEBHOOK_RETENTION_DAYS", "30"))

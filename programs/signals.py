@@ -3,6 +3,7 @@
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import Signal, receiver
 
+member_created = Signal()  # member
 purchase_recorded = Signal()  # purchase
 purchase_refunded = Signal()  # refund
 card_issued = Signal()  # card

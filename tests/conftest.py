@@ -57,3 +57,14 @@ def make_card(program):
 def postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks across connections")
+
+
+@pytest.fixture(autouse=True)
+def q_sync():
+    """django-q2 tasks run inline, in the test's transaction (what ``Q_SYNC=true`` does, which the settings read
+    once at start-up, before pytest-django has set anything up)."""
+    from django_q.conf import Conf
+
+    previous, Conf.SYNC = Conf.SYNC, True
+    yield
+    Conf.SYNC = previous

@@ -406,10 +406,16 @@ class BusinessViewSet(ScopedModelViewSet):
     )
 
 
+# Other apps (webhooks) add their viewsets to the Loyalty menu with ``menu_hook = LOYALTY_MENU_HOOK``, so
+# ``programs`` never imports them.
+LOYALTY_MENU_HOOK = "register_loyalty_menu_item"
+
+
 class LoyaltyViewSetGroup(ViewSetGroup):
     menu_label = _("Loyalty")
     menu_icon = "pick"
     menu_order = 150
+    submenu_hook = LOYALTY_MENU_HOOK
     items = (
         ProgramViewSet,
         CardTypeViewSet,

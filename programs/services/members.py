@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from programs import clock
+from programs import clock, signals
 from programs.choices import CardStatus, RuleKind
 from programs.errors import InvalidInput, MemberExists, ProgramInactive
 from programs.models import CardType, Member, Program, Tier
@@ -31,7 +31,7 @@ def member_create(
     """Enrol a member in ``program`` and issue a card of each given card type (default: every active one).
 
     The member starts in the lowest tier. Raises ``MemberExists`` for a phone already enrolled and
-    ``InvalidInput`` for an invalid phone or profile.
+    ``InvalidInput`` for an invalid phone or profile. Listeners get ``member_created`` after commit.
     """
     if not program.is_active:
         raise ProgramInactive()
@@ -53,6 +53,8 @@ def member_create(
             member.save()
     except IntegrityError as error:
         raise MemberExists() from error
+    # Registered before the cards are issued, so listeners hear of the member before their cards.
+    transaction.on_commit(lambda: signals.member_created.send(sender=Member, member=member))
     if _profile_complete(member):
         member.profile_completed_at = now
         member.save(update_fields=["profile_completed_at"])

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebhooksConfig(AppConfig):
+    name = "webhooks"
+    verbose_name = _("Webhooks")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from programs import access
+        from webhooks import receivers
+        from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+        # Endpoints and their deliveries are a business's rows like any other: the access helpers and the
+        # business-scoped permission policy reach them through their program.
+        access.BUSINESS_PATHS[WebhookEndpoint] = "program__business"
+        access.BUSINESS_PATHS[WebhookDelivery] = "endpoint__program__business"
+        receivers.connect()

@@ -1,0 +1,57 @@
+"""Data: business owners may manage their programs' webhook endpoints, read the delivery log, and re-send or send
+test events (each a new delivery, hence "add").
+
+Which rows they reach is decided by programs.permissions.BusinessScopedPermissionPolicy. Reversible: going back
+takes the permissions away from the group again.
+"""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+GROUP = "Business owners"
+CODENAMES = (
+    "add_webhookendpoint",
+    "change_webhookendpoint",
+    "delete_webhookendpoint",
+    "view_webhookendpoint",
+    "add_webhookdelivery",
+    "view_webhookdelivery",
+)
+
+
+def grant(apps, schema_editor):
+    # Permissions are normally created after migrate; make sure the new models' exist on a fresh database.
+    app_config = apps.get_app_config("webhooks")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name=GROUP)
+    permissions = list(Permission.objects.filter(content_type__app_label="webhooks", codename__in=CODENAMES))
+    missing = set(CODENAMES) - {permission.codename for permission in permissions}
+    if missing:
+        raise RuntimeError(f"Missing permissions: {sorted(missing)}")
+    group.permissions.add(*permissions)
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group = Group.objects.filter(name=GROUP).first()
+    if group is not None:
+        group.permissions.remove(
+            *Permission.objects.filter(content_type__app_label="webhooks", codename__in=CODENAMES)
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("programs", "0002_business_owners_group"),
+        ("webhooks", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(grant, revoke)]
