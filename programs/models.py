@@ -338,6 +338,7 @@ class RedemptionRule(models.Model):
     max_share_percent = percent_field(
         _("max share of the check"),
         default=Decimal("50"),
+        # xgettext:no-python-format
         help_text=_("At most this % of a check is paid by points."),
     )
     min_check = money_field(_("minimum check"), help_text=_("Points pay only for checks of at least this amount."))

@@ -120,6 +120,7 @@ BRACES = re.compile(r"\{[A-Za-z_]\w*\}")
 TAG = re.compile(r"</?[A-Za-z][^>]*>")
 CYRILLIC = re.compile(r"[А-Яа-яЁёІіЇїЄєҐґ]")
 LATIN = re.compile(r"[A-Za-z]")
+WORD = re.compile(r"[^\W\d_]+")  # runs of letters
 NOT_UKRAINIAN = re.compile(r"[ЫыЭэЪъЁё]")
 NOT_RUSSIAN = re.compile(r"[ІіЇїЄєҐґ]")
 
@@ -210,6 +211,10 @@ def test_translations_are_in_the_right_language(catalog):
                 problems.append(f"{entry.label}: left in English? {text!r}")
             if wrong_script.search(text):
                 problems.append(f"{entry.label}: letters of the other language in {text!r}")
+            # A Latin look-alike inside a Cyrillic word ("oплати" with a Latin o) reads fine and breaks search.
+            for word in WORD.findall(bare):
+                if LATIN.search(word) and CYRILLIC.search(word):
+                    problems.append(f"{entry.label}: Latin and Cyrillic letters mixed in {word!r}")
     assert not problems, f"{language}: " + "\n".join(problems)
 
 
