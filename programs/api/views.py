@@ -15,7 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from programs import clock, selectors
+from programs import selectors
 from programs.api import representations as rep
 from programs.api import schema as doc
 from programs.api.authentication import ApiKeyAuthentication, HasApiKey
@@ -644,12 +644,10 @@ class RefundListView(ApiView):
         lines = None
         if data.get("lines"):
             lines = self.refund_lines(purchase, data["lines"])
-        started = clock.now()
         refund = purchase_refund(purchase=purchase, refund_id=data["refund_id"], lines=lines, amount=data.get("amount"))
         purchase = Purchase.objects.select_related("store", "card").get(pk=purchase.pk)
-        replayed = refund.created_at < started
-        body = rep.refund_data(refund, purchase=purchase, card=purchase.card, replayed=replayed)
-        return Response(body, status=200 if replayed else 201)
+        body = rep.refund_data(refund, purchase=purchase, card=purchase.card, replayed=refund.replayed)
+        return Response(body, status=200 if refund.replayed else 201)
 
     def refund_lines(self, purchase: Purchase, requested: list[dict]) -> list[RefundLineRequest]:
         lines = list(purchase.lines.all())

@@ -344,8 +344,9 @@ def purchase_refund(
     Takes back the share of earned points and stamps that the refunded part earned and gives back the share
     of points it spent, to their original lots. Shares are cumulative over all refunds of the purchase, so
     refunding everything in parts takes back exactly what the purchase earned, never more. Points already
-    spent become debt settled by later accruals. Idempotent per ``(purchase, refund_id)``; raises
-    ``RefundExceedsPurchase``, ``DuplicateRefund`` and ``InvalidInput``.
+    spent become debt settled by later accruals. Idempotent per ``(purchase, refund_id)``: the same refund
+    again returns the first one, with ``replayed`` set on it, and changes nothing. Raises
+    ``RefundExceedsPurchase``, ``DuplicateRefund`` (same id, other content) and ``InvalidInput``.
     """
     refund_id = (refund_id or "").strip()
     if not refund_id:
@@ -376,6 +377,7 @@ def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, f
     if existing is not None:
         if existing.fingerprint != fingerprint:
             raise DuplicateRefund(refund=refund_id)
+        existing.replayed = True
         return existing
     left = purchase.total - purchase.refunded_amount
     refund_lines = []
@@ -508,6 +510,7 @@ def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, f
     rules = rules_for_card_type(card_type=card.card_type, program=card.program)
     tier_refund_check(member=member, tiers=rules.tiers, program=card.program, purchase=purchase, at=now)
     transaction.on_commit(lambda: signals.purchase_refunded.send(sender=Refund, refund=refund))
+    refund.replayed = False
     return refund
 
 

@@ -49,6 +49,7 @@ def test_refund_is_never_applied_twice(store, cashback_type, make_card):
     first = purchase_refund(purchase=purchase, refund_id="ref-1", amount=D(400))
     again = purchase_refund(purchase=purchase, refund_id="ref-1", amount=D(400))
     assert again.pk == first.pk
+    assert (first.replayed, again.replayed) == (False, True)
     assert Refund.objects.count() == 1
     assert balance(card) == D(30)
     with pytest.raises(DuplicateRefund):

@@ -2,8 +2,11 @@
 purchase earned go back, points it was paid with return to the card, and refunding everything in parts restores
 the card exactly; refund ids are idempotent per purchase."""
 
+from datetime import timedelta
+
 import pytest
 
+from programs import clock
 from programs.models import Refund
 from programs.services.purchases import purchase_record
 from tests.programs.api.conftest import D, assert_problem
@@ -107,6 +110,15 @@ def test_the_same_refund_again_is_a_200_replay_and_other_content_is_409(api, car
     body = assert_problem(clash, 409, "duplicate_refund")
     assert "RF-1" in body["detail"]
     assert Refund.objects.count() == 1
+
+
+def test_a_replay_is_told_by_the_engine_not_by_the_clock(api, card, bought):
+    # A till whose clock is behind (or a replay read back through time) still gets the replay, not a new refund.
+    first = refund(api, purchase_id=bought["id"], refund_id="RF-1", amount="50.00")
+    with clock.travel(clock.now() - timedelta(days=1)):
+        again = refund(api, purchase_id=bought["id"], refund_id="RF-1", amount="50.00")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["replayed"] is True
 
 
 def test_refunding_more_than_is_left_is_422(api, card, bought):
