@@ -49,11 +49,12 @@ def api_idempotency_purge() -> int:
     return deleted
 
 
-def schedules_ensure() -> None:
-    """Create or update the project's schedules; safe to call repeatedly."""
+def schedules_ensure(schedules: dict | None = None) -> None:
+    """Create or update django-q2 schedules (the engine's unless ``schedules`` are given, as other apps do for
+    theirs: name -> (dotted function, schedule type, minutes)); safe to call repeatedly."""
     from django_q.models import Schedule
 
-    for name, (func, schedule_type, minutes) in SCHEDULES.items():
+    for name, (func, schedule_type, minutes) in (SCHEDULES if schedules is None else schedules).items():
         Schedule.objects.update_or_create(
             name=name,
             defaults={"func": func, "schedule_type": schedule_type, "minutes": minutes, "repeats": -1},

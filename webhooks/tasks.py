@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from programs import clock
+from programs.jobs import schedules_ensure as programs_schedules_ensure
 from webhooks import services
 
 logger = logging.getLogger(__name__)
@@ -41,10 +42,4 @@ def deliveries_purge() -> int:
 
 def schedules_ensure() -> None:
     """Create or update the webhooks' schedules; safe to call repeatedly."""
-    from django_q.models import Schedule
-
-    for name, (func, schedule_type, minutes) in SCHEDULES.items():
-        Schedule.objects.update_or_create(
-            name=name,
-            defaults={"func": func, "schedule_type": schedule_type, "minutes": minutes, "repeats": -1},
-        )
+    programs_schedules_ensure(SCHEDULES)
