@@ -60,8 +60,9 @@ _POSTGRES_LOCK = (
 )
 
 # One read of the chunk's lots (``due``), three writes from it. Every part sees the snapshot taken when the
-# statement started, after the lock: the entries' running balances start from the cards' balances before this
-# chunk, and ``ORDER BY`` hands out entry ids in the order the running sums were taken.
+# statement started, after the lock. The entries' running balances start from each card's balance before this
+# chunk, which the card update returns (its new balance plus what it took off: no second read of the cards), and
+# ``ORDER BY`` hands out entry ids in the order the running sums were taken.
 _POSTGRES_EXPIRE = (
     "WITH due AS MATERIALIZED ("
     "  SELECT l.id, l.program_id, l.card_id, l.unit, l.bucket, l.remaining FROM {lot} l"
@@ -76,13 +77,14 @@ _POSTGRES_EXPIRE = (
     "    coalesce(sum(remaining) FILTER (WHERE unit = %(stamps)s), 0) AS stamps"
     "    FROM due GROUP BY card_id) s"
     "  WHERE c.id = s.card_id"
+    "  RETURNING c.id, c.points_balance + s.points AS points, c.stamps_balance + s.stamps AS stamps"
     ") "
     "INSERT INTO {entry} "
     "(program_id, card_id, kind, unit, bucket, amount, balance_after, reason, lot_id, created_at) "
     "SELECT d.program_id, d.card_id, %(kind)s, d.unit, d.bucket, -d.remaining, "
-    "CASE WHEN d.unit = %(points)s THEN c.points_balance ELSE c.stamps_balance END "
+    "CASE WHEN d.unit = %(points)s THEN b.points ELSE b.stamps END "
     "- sum(d.remaining) OVER (PARTITION BY d.card_id, d.unit ORDER BY d.id), '', d.id, %(at)s "
-    "FROM due d JOIN {card} c ON c.id = d.card_id ORDER BY d.card_id, d.id"
+    "FROM due d JOIN lowered b ON b.id = d.card_id ORDER BY d.card_id, d.id"
 )
 
 _SQLITE_PICK = "SELECT card_id, max(id) FROM (" + _PICK + ") GROUP BY card_id ORDER BY card_id"
