@@ -631,8 +631,11 @@ class Card(models.Model):
 class LedgerEntry(models.Model):
     """One append-only movement of points or stamps on a card. Never updated, never deleted."""
 
-    program = models.ForeignKey(Program, related_name="+", on_delete=models.PROTECT)
-    card = models.ForeignKey(Card, verbose_name=_("card"), related_name="entries", on_delete=models.PROTECT)
+    # No index of their own: entry_program_time_idx and entry_card_time_idx lead with them (Meta.indexes).
+    program = models.ForeignKey(Program, related_name="+", on_delete=models.PROTECT, db_index=False)
+    card = models.ForeignKey(
+        Card, verbose_name=_("card"), related_name="entries", on_delete=models.PROTECT, db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
     unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.POINTS)
     bucket = models.CharField(_("bucket"), max_length=10, choices=Bucket.choices, default=Bucket.CASHBACK)
@@ -640,21 +643,31 @@ class LedgerEntry(models.Model):
     balance_after = points_field(_("balance after"))
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    # The optional links are indexed by partial indexes (Meta.indexes) that leave out the rows without them.
     lot = models.ForeignKey(
         "Lot",
         related_name="expiry_entries",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        db_index=False,
         help_text="The lot an expiry entry closes.",
     )
-    rule = models.ForeignKey(EarningRule, related_name="+", null=True, blank=True, on_delete=models.SET_NULL)
-    purchase = models.ForeignKey("Purchase", related_name="entries", null=True, blank=True, on_delete=models.PROTECT)
-    refund = models.ForeignKey("Refund", related_name="entries", null=True, blank=True, on_delete=models.PROTECT)
-    reward = models.ForeignKey("StampReward", related_name="entries", null=True, blank=True, on_delete=models.PROTECT)
-    store = models.ForeignKey(Store, related_name="+", null=True, blank=True, on_delete=models.PROTECT)
+    rule = models.ForeignKey(
+        EarningRule, related_name="+", null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
+    purchase = models.ForeignKey(
+        "Purchase", related_name="entries", null=True, blank=True, on_delete=models.PROTECT, db_index=False
+    )
+    refund = models.ForeignKey(
+        "Refund", related_name="entries", null=True, blank=True, on_delete=models.PROTECT, db_index=False
+    )
+    reward = models.ForeignKey(
+        "StampReward", related_name="entries", null=True, blank=True, on_delete=models.PROTECT, db_index=False
+    )
+    store = models.ForeignKey(Store, related_name="+", null=True, blank=True, on_delete=models.PROTECT, db_index=False)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, related_name="+", null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, related_name="+", null=True, blank=True, on_delete=models.SET_NULL, db_index=False
     )
     created_at = models.DateTimeField(_("time"), default=dj_timezone.now)
 
@@ -669,8 +682,21 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="entry_balance_after_non_negative"),
         ]
         indexes = [
+            # A card's history (newest first); also the card's foreign-key index.
             models.Index(fields=["card", "-created_at", "-id"], name="entry_card_time_idx"),
+            # A program's entries over time; also what a program delete checks (PROTECT).
             models.Index(fields=["program", "created_at"], name="entry_program_time_idx"),
+            # Each optional link only where it is set. Who needs them: refunds find a purchase's entries, a stamp
+            # reward's cancellation its issue entries; deleting a store (PROTECT), an earning rule or a user
+            # (SET_NULL) looks up the entries that point at it; lot and refund keep `lot.expiry_entries` and
+            # `refund.entries` cheap (no reader in the engine today) at the cost of the rows that carry them.
+            models.Index(fields=["purchase"], name="entry_purchase_idx", condition=Q(purchase__isnull=False)),
+            models.Index(fields=["refund"], name="entry_refund_idx", condition=Q(refund__isnull=False)),
+            models.Index(fields=["reward"], name="entry_reward_idx", condition=Q(reward__isnull=False)),
+            models.Index(fields=["store"], name="entry_store_idx", condition=Q(store__isnull=False)),
+            models.Index(fields=["rule"], name="entry_rule_idx", condition=Q(rule__isnull=False)),
+            models.Index(fields=["actor"], name="entry_actor_idx", condition=Q(actor__isnull=False)),
+            models.Index(fields=["lot"], name="entry_lot_idx", condition=Q(lot__isnull=False)),
         ]
 
     def __str__(self):
@@ -684,7 +710,9 @@ class Lot(models.Model):
     """
 
     program = models.ForeignKey(Program, related_name="+", on_delete=models.PROTECT)
-    card = models.ForeignKey(Card, related_name="lots", on_delete=models.PROTECT)
+    # No index of its own: every read of a card's lots is of its open ones (lot_open_by_card_idx), and cards are
+    # never deleted.
+    card = models.ForeignKey(Card, related_name="lots", on_delete=models.PROTECT, db_index=False)
     unit = models.CharField(max_length=8, choices=Unit.choices, default=Unit.POINTS)
     bucket = models.CharField(max_length=10, choices=Bucket.choices, default=Bucket.CASHBACK)
     amount = points_field(_("amount"))

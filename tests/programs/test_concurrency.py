@@ -1,15 +1,20 @@
 """Row locks under real concurrency (PostgreSQL): many tills hitting one card at once."""
 
 import threading
+import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connections
+from django.db import connection, connections, transaction
 
+from programs import clock
+from programs.choices import EntryKind
 from programs.errors import InsufficientPoints, RefundExceedsPurchase
 from programs.factories import CardTypeFactory, ProgramFactory, RedemptionRuleFactory, StoreFactory
-from programs.models import LedgerEntry, Purchase
+from programs.models import LedgerEntry, Lot, Purchase
 from programs.services.cards import card_adjust
+from programs.services.expiry import lots_expire
 from programs.services.members import member_create
 from programs.services.purchases import purchase_record, purchase_refund
 from tests.programs.invariants import assert_ledger_consistent
@@ -102,4 +107,55 @@ def test_concurrent_refunds_of_one_purchase_never_refund_twice(world):
     assert LedgerEntry.objects.filter(purchase=purchase, kind="return").count() == 3
     card.refresh_from_db()
     assert card.points_balance == Decimal(96)
+    assert_ledger_consistent(card)
+
+
+def test_expiry_waits_for_a_till_holding_the_card_and_expires_each_lot_once(world):
+    store, card = world
+    now = clock.now()
+    card_adjust(card=card, amount=Decimal(10), reason="due", actor=None, expires_at=now + timedelta(days=1))
+    lot = Lot.objects.get(card=card, amount=Decimal(10))
+    Lot.objects.filter(pk=lot.pk).update(expires_at=now - timedelta(hours=1))
+    holding, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def till():
+        # A redemption expires the due lot itself (expire-on-touch) and keeps the card locked a while.
+        try:
+            with transaction.atomic():
+                purchase_record(card=card, store=store, receipt_id="r", total=Decimal(50), redeem_points=Decimal(5))
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def job():
+        try:
+            outcome["cards"] = lots_expire(at=now)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=till), threading.Thread(target=job)]
+    threads[0].start()
+    assert holding.wait(30)
+    threads[1].start()
+    # The job picked the lot while the till's change was uncommitted; it must now wait for the card's lock.
+    with connection.cursor() as cursor:
+        for _ in range(300):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the expiry job never waited for the card's lock")
+    release.set()
+    for thread in threads:
+        thread.join(60)
+    assert outcome == {"cards": 1}
+    # Read after the lock: the job saw the lot closed and wrote nothing more for it.
+    assert list(LedgerEntry.objects.filter(lot=lot, kind=EntryKind.EXPIRY).values_list("amount", flat=True)) == [
+        Decimal(-10)
+    ]
+    card.refresh_from_db()
+    assert card.points_balance == Decimal(95)
     assert_ledger_consistent(card)

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_q.models import Schedule
 
-from programs import clock
-from programs.choices import Bucket, DowngradePolicy, EntryKind, TierChangeReason
+from programs import clock, signals
+from programs.choices import Bucket, DowngradePolicy, EntryKind, TierChangeReason, Unit
 from programs.factories import TierFactory
 from programs.jobs import SCHEDULES, schedules_ensure
 from programs.models import LedgerEntry, Lot, Member, TierChange
@@ -18,6 +18,27 @@ from tests.conftest import D
 from tests.programs.invariants import assert_ledger_consistent
 
 # --- Expiry --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def expired_chunks(django_capture_on_commit_callbacks):
+    """Run ``lots_expire`` with its after-commit callbacks executed; returns the card ids of each chunk."""
+
+    def run(**kwargs) -> list[list[int]]:
+        sent = []
+
+        def receiver(sender, card_ids, **_):
+            sent.append(card_ids)
+
+        signals.points_expired.connect(receiver)
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                lots_expire(**kwargs)
+        finally:
+            signals.points_expired.disconnect(receiver)
+        return sent
+
+    return run
 
 
 def test_expiry_closes_due_lots_with_one_entry_each(cashback_type, make_card, staff):
@@ -77,6 +98,78 @@ def test_expiry_of_promo_and_stamps_keeps_bucket(cashback_type, make_card, staff
     entry = LedgerEntry.objects.get(card=card, kind=EntryKind.EXPIRY)
     assert entry.bucket == Bucket.PROMO
     assert_ledger_consistent(card)
+
+
+def test_expiry_carries_a_card_split_across_chunks_on_one_running_balance(
+    cashback_type, make_card, staff, expired_chunks
+):
+    first, second = make_card(cashback_type), make_card(cashback_type)
+    now = clock.now()
+    card_adjust(card=first, amount=D(50), reason="keep", actor=staff)
+    for amount in (1, 2, 3, 4, 5):
+        card_adjust(card=first, amount=D(amount), reason="due", actor=staff, expires_at=now + timedelta(hours=1))
+    card_adjust(card=second, amount=D(7), reason="due", actor=staff, expires_at=now + timedelta(hours=1))
+    # Chunks of 2 lots: the first card's five due lots take three chunks, the last one shared with the second card.
+    chunks = expired_chunks(at=now + timedelta(hours=2), chunk=2)
+    assert chunks == [[first.pk], [first.pk], [first.pk, second.pk]]
+    expiries = LedgerEntry.objects.filter(card=first, kind=EntryKind.EXPIRY).order_by("id")
+    assert [(entry.amount, entry.balance_after) for entry in expiries] == [
+        (D(-1), D(64)),
+        (D(-2), D(62)),
+        (D(-3), D(59)),
+        (D(-4), D(55)),
+        (D(-5), D(50)),
+    ]
+    for card, balance in ((first, D(50)), (second, D(0))):
+        card.refresh_from_db()
+        assert card.points_balance == balance
+        assert_ledger_consistent(card)
+    assert expired_chunks(at=now + timedelta(hours=2), chunk=2) == []  # a re-run finds nothing
+
+
+def test_expiry_of_cashback_promo_and_stamps_on_one_card(cashback_type, make_card, staff):
+    card = make_card(cashback_type)
+    now = clock.now()
+    due = now + timedelta(hours=1)
+    card_adjust(card=card, amount=D("10.25"), reason="cashback", actor=staff, expires_at=due)
+    card_adjust(card=card, amount=D("3.50"), reason="promo", actor=staff, bucket=Bucket.PROMO, expires_at=due)
+    card_adjust(card=card, amount=D(4), reason="stamps", actor=staff, unit=Unit.STAMPS, expires_at=due)
+    card_adjust(card=card, amount=D(2), reason="stamps kept", actor=staff, unit=Unit.STAMPS)
+    card_adjust(
+        card=card, amount=D(20), reason="kept", actor=staff, bucket=Bucket.PROMO, expires_at=due + timedelta(days=9)
+    )
+    lots_expire(at=now + timedelta(hours=2))
+    card.refresh_from_db()
+    assert (card.points_balance, card.stamps_balance) == (D(20), D(2))
+    expiries = LedgerEntry.objects.filter(card=card, kind=EntryKind.EXPIRY).order_by("id")
+    # Each unit runs its own balance: points 33.75 -> 23.50 -> 20, stamps 6 -> 2.
+    assert [(entry.unit, entry.bucket, entry.amount, entry.balance_after) for entry in expiries] == [
+        (Unit.POINTS, Bucket.CASHBACK, D("-10.25"), D("23.50")),
+        (Unit.POINTS, Bucket.PROMO, D("-3.50"), D(20)),
+        (Unit.STAMPS, Bucket.CASHBACK, D(-4), D(2)),
+    ]
+    assert all(entry.created_at == now + timedelta(hours=2) for entry in expiries)
+    assert_ledger_consistent(card)
+
+
+def test_expiry_chunk_size_comes_from_the_setting(settings, cashback_type, make_card, staff, expired_chunks):
+    cards = [make_card(cashback_type) for _ in range(3)]
+    now = clock.now()
+    for card in cards:
+        for hours in (1, 2):
+            card_adjust(card=card, amount=D(1), reason="x", actor=staff, expires_at=now + timedelta(hours=hours))
+    settings.KARTKA_EXPIRY_CHUNK = 2
+    assert expired_chunks(at=now + timedelta(hours=3)) == [[card.pk] for card in cards]
+    for card in cards:
+        card_adjust(card=card, amount=D(1), reason="y", actor=staff, expires_at=now + timedelta(hours=4))
+    settings.KARTKA_EXPIRY_CHUNK = 1000
+    assert expired_chunks(at=now + timedelta(hours=5)) == [[card.pk for card in cards]]
+    assert LedgerEntry.objects.filter(kind=EntryKind.EXPIRY).count() == 9
+
+
+def test_expiry_refuses_a_chunk_below_one_lot(db):
+    with pytest.raises(ValueError, match="at least 1 lot"):
+        lots_expire(at=clock.now(), chunk=-1)
 
 
 # --- Tier review ---------------------------------------------------------------------------------------------
