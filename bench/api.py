@@ -62,6 +62,7 @@ from common import (
     median,
     migrate,
     pgbench,
+    process_cpu_seconds,
     program_seed,
     table,
 )
@@ -308,18 +309,6 @@ def children(pid: int) -> list[int]:
         return []
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes (all their threads), from /proc."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICK
-
-
 def machine_cpu() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
     values = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -393,13 +382,13 @@ def load_run(
         str(out),
     ]
     log = out / f"wrk-{mode}.txt"
-    app0, db0, (busy0, total0) = cpu_seconds(workers), cpu_seconds(backends), machine_cpu()
+    app0, db0, (busy0, total0) = process_cpu_seconds(workers), process_cpu_seconds(backends), machine_cpu()
     usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     with log.open("w") as stdout:
         process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.STDOUT)
         _pid, status, _usage = os.wait4(process.pid, 0)
     usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    app1, db1, (busy1, total1) = cpu_seconds(workers), cpu_seconds(backends), machine_cpu()
+    app1, db1, (busy1, total1) = process_cpu_seconds(workers), process_cpu_seconds(backends), machine_cpu()
     output = log.read_text()
     match = re.search(r"^RESULT (.*)$", output, re.MULTILINE)
     if os.waitstatus_to_exitcode(status) != 0 or match is None:
@@ -437,6 +426,48 @@ def load_run(
     }
 
 
+def server_parse(text: str) -> dict:
+    """``sync:3`` (3 sync workers) or ``gthread:2x4`` (2 workers of 4 threads)."""
+    worker_class, _, size = text.strip().partition(":")
+    workers, _, threads = size.partition("x")
+    return {"worker_class": worker_class, "workers": int(workers or 2), "threads": int(threads or 1)}
+
+
+def server_name(server: dict) -> str:
+    name = f"{server['workers']} × {server['worker_class']}"
+    return name + (f" ({server['threads']} threads)" if server["threads"] > 1 else "")
+
+
+def server_phases(
+    *, server: dict, modes, seconds: int, warmup: int, url: str, api_rate: str, tag: str, out: Path, load_args: dict
+) -> dict:
+    """Start gunicorn as ``server`` says, warm it up, run the load phases ``modes`` one after the other, stop it.
+    Exits loudly on any non-2xx answer or socket error."""
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "gunicorn.log"
+    process, base = server_start(url=url, api_rate=api_rate, log=log, **server)
+    runs = {}
+    try:
+        args = {**load_args, "base": base, "server": process, "tag": tag, "out": out}
+        runs["warmup"] = load_run(mode="warmup", seconds=warmup, **args)
+        for mode in modes:
+            runs[mode] = run = load_run(mode=mode, seconds=seconds, **args)
+            print(
+                f"  {server_name(server)}, {mode}: {run['rate']:.0f} req/s, p50/p95/p99 {run['p50']:.1f} / "
+                f"{run['p95']:.1f} / {run['p99']:.1f} ms, CPU/request app {run['app_ms']:.2f} ms, "
+                f"db {run['db_ms']:.2f} ms, wrk {run['wrk_ms']:.2f} ms; non-2xx {run['non_2xx']}"
+            )
+    finally:
+        server_stop(process)
+    bad = {mode: run["statuses"] for mode, run in runs.items() if run["non_2xx"] or run["socket_errors"]}
+    if bad:
+        for run in runs.values():
+            print(run["output"][-1500:])
+        print(f"gunicorn log:\n{log.read_text()[-3000:]}")
+        sys.exit(f"NON-2XX ANSWERS OR SOCKET ERRORS: {bad} {[run['socket_errors'] for run in runs.values()]}")
+    return runs
+
+
 # --- Checks -----------------------------------------------------------------------------------------------------
 
 
@@ -446,7 +477,7 @@ def receipts_check(*, out: Path, tag: str) -> dict:
 
     answered: dict[str, int] = {}
     duplicates = 0
-    for path in out.glob("*-*.txt"):
+    for path in out.rglob("*-*.txt"):
         if path.name.startswith("wrk-"):
             continue
         for line in path.read_text().splitlines():
@@ -458,8 +489,8 @@ def receipts_check(*, out: Path, tag: str) -> dict:
         cursor.execute(
             "SELECT p.receipt_id, count(*), count(r.id) FROM programs_purchase p "
             "LEFT JOIN programs_idempotencyrecord r ON r.key = p.receipt_id AND r.status = 201 "
-            "WHERE p.receipt_id LIKE ANY (%s) GROUP BY p.receipt_id",
-            [[f"{tag}-{mode}-%" for mode in ("warmup", "purchase", "redeem")]],
+            "WHERE p.receipt_id ~ %s GROUP BY p.receipt_id",
+            [f"^{tag}(-v[0-9]+)?-(warmup|purchase|redeem)-"],
         )
         recorded = {receipt: (count, records) for receipt, count, records in cursor.fetchall()}
         cursor.execute(
@@ -502,6 +533,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--api-rate", default="off", help="API_RATE of the server (default: off)")
+    parser.add_argument(
+        "--compare",
+        default="",
+        metavar="SERVERS",
+        help="then a purchase phase on each of these servers, e.g. sync:3,sync:4,gthread:2x4",
+    )
+    parser.add_argument("--compare-seconds", type=int, default=15, help="duration of each compared phase")
     parser.add_argument("--pgbench-clients", type=int, default=8)
     parser.add_argument("--pgbench-threads", type=int, default=2)
     parser.add_argument("--sample", type=int, default=200, help="requests of the in-process sample, per kind")
@@ -561,47 +599,35 @@ def main() -> None:
     connection.close()
 
     wrk = wrk_ensure()
-    log = work / "gunicorn.log"
-    server, base = server_start(
+    load_args = {"wrk": wrk, "data": data, "connections": options.connections, "threads": options.wrk_threads}
+    primary = {"workers": options.workers, "worker_class": options.worker_class, "threads": options.threads}
+    runs = server_phases(
+        server=primary,
+        modes=("purchase", "redeem"),
+        seconds=options.seconds,
+        warmup=options.warmup,
         url=url,
-        workers=options.workers,
-        worker_class=options.worker_class,
-        threads=options.threads,
         api_rate=options.api_rate,
-        log=log,
+        tag=tag,
+        out=work,
+        load_args=load_args,
     )
-    runs = {}
-    try:
-        load_args = {
-            "wrk": wrk,
-            "base": base,
-            "server": server,
-            "data": data,
-            "tag": tag,
-            "out": work,
-            "connections": options.connections,
-            "threads": options.wrk_threads,
-        }
-        warm = load_run(mode="warmup", seconds=options.warmup, **load_args)
-        print(f"  warm-up: {warm['requests']} requests, {warm['non_2xx']} non-2xx")
-        for mode in ("purchase", "redeem"):
-            runs[mode] = load_run(mode=mode, seconds=options.seconds, **load_args)
-            run = runs[mode]
-            print(
-                f"  {mode}: {run['rate']:.0f} req/s, p50/p95/p99 {run['p50']:.1f} / {run['p95']:.1f} / "
-                f"{run['p99']:.1f} ms, CPU/request app {run['app_ms']:.2f} ms, db {run['db_ms']:.2f} ms, "
-                f"wrk {run['wrk_ms']:.2f} ms; non-2xx {run['non_2xx']}"
-            )
-    finally:
-        server_stop(server)
+    compared = []
+    for index, text in enumerate(filter(None, options.compare.split(","))):
+        variant = server_parse(text)
+        variant_runs = server_phases(
+            server=variant,
+            modes=("purchase",),
+            seconds=options.compare_seconds,
+            warmup=options.warmup,
+            url=url,
+            api_rate=options.api_rate,
+            tag=f"{tag}-v{index}",
+            out=work / f"v{index}",
+            load_args=load_args,
+        )
+        compared.append((variant, variant_runs["purchase"]))
     connection.close()
-    errors = [warm, *runs.values()]
-    bad = {run["mode"]: run["statuses"] for run in errors if run["non_2xx"] or run["socket_errors"]}
-    if bad:
-        for run in errors:
-            print(run["output"][-1500:])
-        print(f"gunicorn log:\n{log.read_text()[-3000:]}")
-        sys.exit(f"NON-2XX ANSWERS OR SOCKET ERRORS: {bad} {[run['socket_errors'] for run in errors]}")
 
     bench = None
     if not options.no_pgbench:
@@ -618,9 +644,7 @@ def main() -> None:
 
     purchase, redeem = runs["purchase"], runs["redeem"]
     tps = bench["tps"] if bench else float("nan")
-    server_line = f"{options.workers} × {options.worker_class}" + (
-        f" ({options.threads} threads)" if options.threads > 1 else ""
-    )
+    server_line = server_name(primary)
     qp, qr = samples["purchase"], samples["redeem"]
     rows = [
         ("purchases/s (HTTP)", f"{purchase['rate']:.0f}", ""),
@@ -658,6 +682,7 @@ def main() -> None:
             "",
         ),
         ("wrk CPU ms/request, purchase / redemption", f"{purchase['wrk_ms']:.2f} / {redeem['wrk_ms']:.2f}", ""),
+        ("PostgreSQL backend CPU ms/transaction, pgbench", f"{bench['db_ms']:.2f}" if bench else "-", ""),
         (
             "cores busy during the phase (of which others'), purchase / redemption",
             f"{purchase['cores_busy']:.2f} ({purchase['cores_others']:.2f}) / "
@@ -681,6 +706,22 @@ def main() -> None:
     print()
     print(f"{machine_line(info)}; {options.cards} cards, {options.seconds} s per phase")
     print(table(rows, ("measure", "value", "target")))
+    if compared:
+        variants = [
+            (
+                server_name(variant),
+                f"{run['rate']:.0f}",
+                f"{100 * run['rate'] / tps:.1f} %",
+                f"{run['p50']:.1f} / {run['p95']:.1f} / {run['p99']:.1f} ms",
+                f"{run['app_ms']:.2f}",
+                f"{run['db_ms']:.2f}",
+                f"{run['wrk_ms']:.2f}",
+            )
+            for variant, run in [(primary, purchase), *compared]
+        ]
+        header = ("server", "purchases/s", "/ pgbench", "p50 / p95 / p99", "app ms", "db ms", "wrk ms")
+        print(f"\npurchases on other servers ({options.compare_seconds} s each, after the main phases):")
+        print(table(variants, header))
     for kind, found in samples.items():
         histogram = ", ".join(f"{count} queries × {n}" for count, n in sorted(found["histogram"].items()))
         print(f"queries per {kind} request over {options.sample}: {histogram} (BEGIN, COMMIT, savepoints included)")

@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -352,10 +353,22 @@ def pgbench(*, url: str, cards: int, seconds: int, clients: int, threads: int) -
                 command += [flag, str(db[key])]
         command.append(db["NAME"])
         env = {"PGPASSWORD": db["PASSWORD"]} if db["PASSWORD"] else {}
-        done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env}, cwd=tmp)
-        if done.returncode != 0:
-            sys.exit(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
-        match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", done.stdout)
+        backends = _BackendWatch(url)
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **env},
+            cwd=tmp,
+        )
+        while process.poll() is None:
+            backends.sample()
+            time.sleep(0.25)
+        stdout, stderr = process.communicate()
+        if process.returncode != 0:
+            sys.exit(f"pgbench failed:\n{stdout}\n{stderr}")
+        match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", stdout)
         latencies = []
         for log in Path(tmp).glob("log.*"):
             for line in log.read_text().splitlines():
@@ -365,10 +378,51 @@ def pgbench(*, url: str, cards: int, seconds: int, clients: int, threads: int) -
     return {
         "tps": float(match.group(1)) if match else float("nan"),
         "count": len(latencies),
+        "db_ms": 1000 * backends.cpu() / len(latencies) if latencies else float("nan"),
         "p50": percentile(latencies, 0.50),
         "p95": percentile(latencies, 0.95),
         "p99": percentile(latencies, 0.99),
     }
+
+
+class _BackendWatch:
+    """The CPU of pgbench's PostgreSQL backends, sampled while they live (the last quarter second is lost)."""
+
+    def __init__(self, url: str):
+        import dj_database_url
+        import psycopg
+
+        params = dj_database_url.parse(url)
+        self.conn = psycopg.connect(
+            dbname=params["NAME"],
+            user=params["USER"] or None,
+            password=params["PASSWORD"] or None,
+            host=params["HOST"] or None,
+            port=params["PORT"] or None,
+            autocommit=True,
+        )
+        self.seen: dict[int, float] = {}
+
+    def sample(self) -> None:
+        rows = self.conn.execute("SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench'").fetchall()
+        for (pid,) in rows:
+            self.seen[pid] = process_cpu_seconds([pid]) or self.seen.get(pid, 0.0)
+
+    def cpu(self) -> float:
+        self.conn.close()
+        return sum(self.seen.values())
+
+
+def process_cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes (all their threads) so far, from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 # --- Consistency ----------------------------------------------------------------------------------------------
