@@ -247,7 +247,9 @@ def server_env(*, url: str, api_rate: str) -> dict:
     return env
 
 
-def server_start(*, url: str, workers: int, worker_class: str, threads: int, api_rate: str, log: Path):
+def server_start(
+    *, url: str, workers: int, worker_class: str, threads: int, api_rate: str, log: Path, repo: Path = REPO
+):
     port = free_port()
     command = [
         sys.executable,
@@ -265,7 +267,7 @@ def server_start(*, url: str, workers: int, worker_class: str, threads: int, api
     ]
     process = subprocess.Popen(
         command,
-        cwd=REPO,
+        cwd=repo,
         env=server_env(url=url, api_rate=api_rate),
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
@@ -427,15 +429,21 @@ def load_run(
 
 
 def server_parse(text: str) -> dict:
-    """``sync:3`` (3 sync workers) or ``gthread:2x4`` (2 workers of 4 threads)."""
-    worker_class, _, size = text.strip().partition(":")
+    """``sync:3`` (3 sync workers), ``gthread:2x4`` (2 workers of 4 threads); ``…@DIR`` serves the code in DIR
+    (another checkout of Kartka, e.g. ``git archive`` of an older commit: a before/after in the same run)."""
+    text, _, repo = text.strip().partition("@")
+    worker_class, _, size = text.partition(":")
     workers, _, threads = size.partition("x")
-    return {"worker_class": worker_class, "workers": int(workers or 2), "threads": int(threads or 1)}
+    server = {"worker_class": worker_class, "workers": int(workers or 2), "threads": int(threads or 1)}
+    if repo:
+        server["repo"] = Path(repo).resolve()
+    return server
 
 
 def server_name(server: dict) -> str:
     name = f"{server['workers']} × {server['worker_class']}"
-    return name + (f" ({server['threads']} threads)" if server["threads"] > 1 else "")
+    name += f" ({server['threads']} threads)" if server["threads"] > 1 else ""
+    return name + (f", code in {server['repo']}" if server.get("repo") else "")
 
 
 def server_phases(
