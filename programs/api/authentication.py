@@ -14,7 +14,7 @@ the service at each cache miss, at most once a minute as before.
 
 import hashlib
 import hmac
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
@@ -38,7 +38,7 @@ from programs.models import (
 from programs.services.api_keys import api_key_authenticate
 
 # prefix -> (valid until, SHA-256 of the whole key, the ApiKey with its program and store)
-_keys: dict[str, tuple[object, bytes, ApiKey]] = {}
+_keys: dict[str, tuple[datetime, bytes, ApiKey]] = {}
 
 
 def _digest(token: str) -> bytes:
@@ -57,7 +57,7 @@ def api_key_for_token(token: str) -> ApiKey | None:
     if cached is not None:
         valid_until, digest, api_key = cached
         # A clock that went back (tests travel in time) is a miss, like one that went past the deadline.
-        if now <= valid_until and now >= valid_until - timedelta(seconds=seconds):
+        if valid_until - timedelta(seconds=seconds) <= now <= valid_until:
             return api_key if hmac.compare_digest(digest, _digest(token)) else None
     api_key = api_key_authenticate(text=token, now=now)
     if api_key is None:
