@@ -17,6 +17,8 @@ keys and card numbers to a file the load generator reads. Then, in this order:
    receipt ids and Idempotency-Keys), then purchases paying 25–40 points (each spends 2–4 lots) for
    ``--seconds``. Per phase: requests/s, p50/p95/p99, non-2xx (must be 0), and CPU per request of the gunicorn
    workers, of their PostgreSQL backends and of wrk (from /proc and rusage);
+   ``--compare sync:3,gthread:2x4,sync:2@DIR`` then runs a purchase phase on each of these servers (``@DIR``:
+   the code of another checkout, for a before/after in the same run);
 3. gunicorn stopped, the pgbench ledger-append script of the performance design (own tables, same number of
    cards, ``-c 8 -j 2``, same duration): the reference;
 4. consistency: the ledger invariants on every card (balance = sum of entries = open lots, lots = amount −
