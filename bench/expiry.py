@@ -32,6 +32,7 @@ from common import (
     machine,
     machine_line,
     migrate,
+    sql_inline,
     sql_insert_select,
     table,
 )
@@ -146,7 +147,7 @@ def seed(*, program_id: int, card_type_id: int, cards: int, due_per_card: int, l
         )
         step(
             "entries",
-            _inline(entry_sql, entry_defaults, cursor),
+            sql_inline(entry_sql, entry_defaults, cursor),
             {"due": due_per_card, "at": at, "per_card": per_card},
         )
         lot_sql, lot_defaults = sql_insert_select(
@@ -172,15 +173,6 @@ def seed(*, program_id: int, card_type_id: int, cards: int, due_per_card: int, l
             "WHERE e.card_id = c.id",
         )
     return steps
-
-
-def _inline(sql: str, params: list, cursor) -> str:
-    """Turn the positional default parameters into literals so the rest can use named parameters."""
-    literals = [cursor.mogrify("%s", [param]) for param in params]
-    head, *parts = sql.split("%s")
-    if len(parts) != len(literals):
-        raise ValueError("positional parameters in an expression: use named ones")
-    return head + "".join(literal.replace("%", "%%") + part for literal, part in zip(literals, parts, strict=True))
 
 
 def prepare() -> dict:

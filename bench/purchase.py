@@ -24,22 +24,17 @@ import argparse
 import cProfile
 import io
 import multiprocessing
-import os
 import pstats
 import random
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from collections import Counter
-from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from common import (
+    CATEGORIES,
+    consistency,
     database_recreate,
     database_url,
     django_setup,
@@ -49,147 +44,10 @@ from common import (
     median,
     migrate,
     percentile,
-    sql_insert_select,
+    pgbench,
+    program_seed,
     table,
 )
-
-CATEGORIES = ["coffee", "bakery", "grocery", "dairy", "household", "produce"]
-TIERS = [("Bronze", "0", "1", None), ("Silver", "5000", "1.25", None), ("Gold", "20000", "1.5", "7")]
-STORES = 20
-FLOOR_CARDS = 1000  # the last cards are reserved for the bare ORM reference, which writes no lots
-
-LEDGER_APPEND = """\\set cid random(1, {cards})
-\\set amt random(100, 20000)
-\\set store random(1, 500)
-BEGIN;
-SELECT id, tier, balance FROM card WHERE id = :cid FOR UPDATE;
-INSERT INTO ledger_entry (card_id, kind, points, amount_cents, store_id, external_ref, expires_at)
-  VALUES (:cid, 1, :amt/100, :amt, :store, 'pos-'||:cid||'-'||:amt, now() + interval '365 days');
-UPDATE card SET balance = balance + :amt/100, updated_at = now() WHERE id = :cid;
-COMMIT;
-"""
-
-
-# --- Seeding -------------------------------------------------------------------------------------------------
-
-
-def seed(*, cards: int) -> dict:
-    """A cashback program as a business would configure it, and ``cards`` members with one card each.
-
-    Configuration goes through the ORM; members and cards are bulk SQL (data setup, not the subject).
-    Members start with a spread of lifetime spend and the tier it earns, so some purchases upgrade tiers.
-    """
-    from zoneinfo import ZoneInfo
-
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from programs.choices import Bucket, CardKind, RuleKind
-    from programs.models import (
-        Business,
-        Card,
-        CardType,
-        EarningRule,
-        Member,
-        Program,
-        RedemptionRule,
-        Store,
-        Tier,
-    )
-
-    now = timezone.now()
-    with transaction.atomic():
-        business = Business.objects.create(name="Bench Coffee & Bakery", slug="bench")
-        program = Program.objects.create(business=business, name="Bench Rewards", slug="bench")
-        stores = Store.objects.bulk_create(
-            [Store(program=program, name=f"Store {i:02d}", code=f"store-{i:02d}") for i in range(1, STORES + 1)]
-        )
-        card_type = CardType.objects.create(
-            program=program,
-            kind=CardKind.CASHBACK,
-            name="Bonus card",
-            cashback_percent=Decimal("5"),
-            points_expiry_days=365,
-        )
-        RedemptionRule.objects.create(
-            card_type=card_type, point_value=Decimal("1"), max_share_percent=Decimal("50"), min_check=Decimal("50")
-        )
-        tiers = [
-            Tier.objects.create(
-                program=program,
-                name=name,
-                threshold=Decimal(threshold),
-                multiplier=Decimal(multiplier),
-                cashback_percent=Decimal(rate) if rate else None,
-            )
-            for name, threshold, multiplier, rate in TIERS
-        ]
-        EarningRule.objects.create(
-            program=program,
-            name="Double points on coffee and bakery",
-            kind=RuleKind.MULTIPLIER,
-            categories="coffee, bakery",
-            multiplier=Decimal("2"),
-        )
-        # Happy hours around the run's start, so they apply to every purchase whatever the time of day the
-        # benchmark runs (a window across midnight is handled by the engine): the heavier, stable case.
-        local = now.astimezone(ZoneInfo(program.timezone))
-        EarningRule.objects.create(
-            program=program,
-            name="Happy hours",
-            kind=RuleKind.MULTIPLIER,
-            time_from=(local - timedelta(hours=1)).replace(minute=0, second=0, microsecond=0).time(),
-            time_until=(local + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0).time(),
-            multiplier=Decimal("1.5"),
-            bucket=Bucket.PROMO,
-            expiry_days=30,
-        )
-        EarningRule.objects.create(
-            program=program, name="Welcome bonus", kind=RuleKind.REGISTRATION, bonus_points=Decimal("50")
-        )
-        spend = "mod(g * 7919, 2500000) / 100.0"
-        tier_case = f"CASE WHEN {spend} >= 20000 THEN %s WHEN {spend} >= 5000 THEN %s ELSE %s END"
-        sql, params = sql_insert_select(
-            Member,
-            exprs={
-                "program_id": ("%s", [program.pk]),
-                "phone": "'+38050' || lpad(g::text, 7, '0')",
-                "lifetime_spend": spend,
-                "purchase_count": "mod(g, 40)",
-                "tier_id": (tier_case, [tiers[2].pk, tiers[1].pk, tiers[0].pk]),
-                "tier_achieved_at": ("%s", [now - timedelta(days=30)]),
-                "joined_at": ("%s", [now - timedelta(days=400)]),
-            },
-            source="FROM generate_series(1, %s) AS g",
-            source_params=[cards],
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            sql, params = sql_insert_select(
-                Card,
-                exprs={
-                    "program_id": ("%s", [program.pk]),
-                    "member_id": "m.id",
-                    "card_type_id": ("%s", [card_type.pk]),
-                    "number": "'2' || lpad(m.id::text, 12, '0')",
-                    "issued_at": ("%s", [now - timedelta(days=400)]),
-                    "updated_at": ("%s", [now - timedelta(days=400)]),
-                },
-                source="FROM programs_member m WHERE m.program_id = %s ORDER BY m.id",
-                source_params=[program.pk],
-            )
-            cursor.execute(sql, params)
-            cursor.execute("SELECT min(id), max(id) FROM programs_card WHERE program_id = %s", [program.pk])
-            first, last = cursor.fetchone()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    return {
-        "program_id": program.pk,
-        "store_ids": [store.pk for store in stores],
-        "purchase_cards": (first, last - FLOOR_CARDS),
-        "floor_cards": (last - FLOOR_CARDS + 1, last),
-    }
-
 
 # --- The operations ------------------------------------------------------------------------------------------
 
@@ -348,61 +206,6 @@ def phase(*, op: str, workers: int, seconds: float, warmup: float, plan: dict) -
     }
 
 
-# --- The reference: pgbench --------------------------------------------------------------------------------
-
-
-def pgbench(*, url: str, cards: int, seconds: int, clients: int, threads: int) -> dict:
-    """Create the ``card``/``ledger_entry`` tables of performance.md and run the ledger-append script."""
-    import dj_database_url
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS ledger_entry, card")
-        cursor.execute(
-            "CREATE TABLE card (id integer PRIMARY KEY, member_id integer NOT NULL, tier integer NOT NULL, "
-            "balance bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now())"
-        )
-        cursor.execute(
-            "CREATE TABLE ledger_entry (id bigserial PRIMARY KEY, card_id integer NOT NULL REFERENCES card (id), "
-            "kind smallint NOT NULL, points integer NOT NULL, amount_cents integer NOT NULL, store_id integer, "
-            "external_ref text, created_at timestamptz NOT NULL DEFAULT now(), expires_at timestamptz)"
-        )
-        cursor.execute("CREATE INDEX ledger_entry_card_time ON ledger_entry (card_id, created_at)")
-        cursor.execute("INSERT INTO card SELECT g, g, 1, 0, now() FROM generate_series(1, %s) AS g", [cards])
-        cursor.execute("VACUUM ANALYZE card")
-        cursor.execute("VACUUM ANALYZE ledger_entry")
-    connection.close()
-    db = dj_database_url.parse(url)
-    binary = shutil.which("pgbench") or "/usr/bin/pgbench"
-    with tempfile.TemporaryDirectory(prefix="kartka-pgbench-") as tmp:
-        script = Path(tmp) / "ledger_append.sql"
-        script.write_text(LEDGER_APPEND.format(cards=cards))
-        command = [binary, "-n", "-f", str(script), "-c", str(clients), "-j", str(threads), "-T", str(seconds)]
-        command += ["-l", "--log-prefix", str(Path(tmp) / "log")]
-        for flag, key in (("-h", "HOST"), ("-p", "PORT"), ("-U", "USER")):
-            if db[key]:
-                command += [flag, str(db[key])]
-        command.append(db["NAME"])
-        env = {"PGPASSWORD": db["PASSWORD"]} if db["PASSWORD"] else {}
-        done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env}, cwd=tmp)
-        if done.returncode != 0:
-            sys.exit(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
-        match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", done.stdout)
-        latencies = []
-        for log in Path(tmp).glob("log.*"):
-            for line in log.read_text().splitlines():
-                fields = line.split()
-                if len(fields) >= 3:
-                    latencies.append(int(fields[2]) / 1000)
-    return {
-        "tps": float(match.group(1)) if match else float("nan"),
-        "count": len(latencies),
-        "p50": percentile(latencies, 0.50),
-        "p95": percentile(latencies, 0.95),
-        "p99": percentile(latencies, 0.99),
-    }
-
-
 # --- CPU, interleaved with the reference ------------------------------------------------------------------
 
 
@@ -457,49 +260,6 @@ def queries_per_purchase(*, plan: dict, sample: int, show: bool) -> dict:
     return {"min": min(counts), "median": median(counts), "max": max(counts), "histogram": Counter(counts)}
 
 
-def consistency(plan: dict) -> dict[str, int]:
-    """Count violations of the ledger invariants on every card the purchases touched (should all be 0)."""
-    from django.db import connection
-
-    first, last = plan["purchase_cards"]
-    checks = {
-        "balance != sum of entries": """
-            SELECT count(*) FROM programs_card c
-            JOIN (SELECT card_id, sum(amount) AS total FROM programs_ledgerentry WHERE unit = 'points'
-                  GROUP BY card_id) e ON e.card_id = c.id
-            WHERE c.id BETWEEN %(first)s AND %(last)s AND c.points_balance <> e.total""",
-        "balance != open lots": """
-            SELECT count(*) FROM programs_card c
-            JOIN (SELECT card_id, sum(remaining) AS total FROM programs_lot WHERE unit = 'points'
-                  GROUP BY card_id) l ON l.card_id = c.id
-            WHERE c.id BETWEEN %(first)s AND %(last)s AND c.points_balance <> l.total""",
-        "last balance_after != balance": """
-            SELECT count(*) FROM programs_card c
-            JOIN (SELECT DISTINCT ON (card_id) card_id, balance_after FROM programs_ledgerentry
-                  WHERE unit = 'points' ORDER BY card_id, created_at DESC, id DESC) e ON e.card_id = c.id
-            WHERE c.id BETWEEN %(first)s AND %(last)s AND c.points_balance <> e.balance_after""",
-        "purchase points != its accrual entries": """
-            SELECT count(*) FROM programs_purchase p
-            LEFT JOIN (SELECT purchase_id, sum(amount) AS total FROM programs_ledgerentry
-                       WHERE kind = 'accrual' GROUP BY purchase_id) e ON e.purchase_id = p.id
-            WHERE p.points_earned <> coalesce(e.total, 0)""",
-        "member below the tier its spend earns": """
-            SELECT count(*) FROM programs_member m
-            LEFT JOIN programs_tier t ON t.id = m.tier_id
-            WHERE EXISTS (SELECT 1 FROM programs_purchase p WHERE p.member_id = m.id)
-              AND coalesce(t.threshold, -1) < (SELECT max(threshold) FROM programs_tier
-                                               WHERE program_id = m.program_id AND threshold <= m.lifetime_spend)""",
-    }
-    found = {}
-    with connection.cursor() as cursor:
-        for name, sql in checks.items():
-            cursor.execute(sql, {"first": first, "last": last})
-            found[name] = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*), count(DISTINCT card_id) FROM programs_purchase")
-        found["purchases recorded"], found["cards touched"] = cursor.fetchone()
-    return found
-
-
 def profile(*, plan: dict, count: int, top: int) -> None:
     rng = random.Random(f"{plan['tag']}-profile")
     prepare, run = make_purchase_op(plan, f"{plan['tag']}-profile", rng)
@@ -545,7 +305,7 @@ def main() -> None:
     database_recreate(url)
     django_setup(url)
     migrate()
-    plan = seed(cards=options.cards)
+    plan = program_seed(cards=options.cards)
     plan["tag"] = f"r{int(time.time())}"
     info = machine(load=load)
     print(f"purchase benchmark · {machine_line(info)}")

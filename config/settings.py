@@ -102,7 +102,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "programs.api.middleware.RedirectMiddleware",  # Wagtail's, leaving /api/ answers alone
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -242,6 +242,9 @@ SPECTACULAR_SETTINGS = {
 KARTKA_API_RATE = os.environ.get("API_RATE", "600/min").strip()
 if KARTKA_API_RATE.lower() in {"", "off", "none", "0"}:
     KARTKA_API_RATE = None
+# Each server process reuses an authenticated API key (with its program and store) for this many seconds before
+# reading it again: a revoked key or a deactivated store is refused everywhere within this time. 0: read every call.
+KARTKA_API_KEY_CACHE_SECONDS = float(os.environ.get("API_KEY_CACHE_SECONDS", "10"))
 # Answers to writes sent with an Idempotency-Key are kept (and replayed) this many days.
 KARTKA_API_IDEMPOTENCY_DAYS = int(os.environ.get("API_IDEMPOTENCY_DAYS", "7"))
 

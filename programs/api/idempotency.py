@@ -2,8 +2,10 @@
 
 The record ``(api key, Idempotency-Key)`` holds the fingerprint of the request (method, path, canonical JSON
 body) and the answer (status and body). It is inserted *before* the write runs, in the same transaction, under a
-unique constraint: a concurrent duplicate blocks on that insert until the first request commits, then fails it and
-replays the stored answer (or, if the first rolled back, runs itself). So a request never runs twice.
+unique constraint, with ``ON CONFLICT DO NOTHING``: a new key costs that one statement (and the update that stores
+the answer), a replay finds nothing inserted and reads the stored answer, and a concurrent duplicate blocks on the
+insert until the first request commits, then replays its answer (or, if the first rolled back, runs itself). So a
+request never runs twice. Both statements are written once as SQL: they are on every keyed write.
 
 What is stored: the answer of every request that got past input validation, successes and domain refusals alike
 (a replay of a refused redemption is refused the same way). Not stored: malformed requests (400) and server
@@ -15,12 +17,13 @@ import hashlib
 import json
 import re
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpResponse
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from programs import clock
+from programs.api import sql
 from programs.api.problems import (
     PROBLEM_CONTENT_TYPE,
     IdempotencyKeyInvalid,
@@ -33,10 +36,6 @@ from programs.models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
-
-
-class _Raced(Exception):
-    """Another request with the same key committed first."""
 
 
 def fingerprint(request) -> str:
@@ -72,35 +71,27 @@ def idempotent(request, handler) -> Response:
         raise IdempotencyKeyInvalid(field=HEADER)
     api_key = request.auth
     request_fingerprint = fingerprint(request)  # reads the body: malformed JSON is a 400 here, nothing stored
-    record = IdempotencyRecord.objects.filter(api_key=api_key, key=key).first()
-    if record is not None:
-        return _replay(record, request_fingerprint)
-    try:
-        with transaction.atomic():
-            try:
-                # No savepoint of its own: a clash leaves this transaction at once (rolled back) by _Raced.
-                record = IdempotencyRecord.objects.create(
-                    api_key=api_key, key=key, fingerprint=request_fingerprint, created_at=clock.now()
-                )
-            except IntegrityError:
-                raise _Raced() from None
-            try:
-                response = handler()
-            except LoyaltyError as error:
-                # A domain refusal is an answer too; engine errors leave the transaction usable (their own
-                # atomic blocks rolled back), so the record can still be written.
-                response = exception_handler(error, {"request": request})
-                if not _stored(response.status_code):
-                    raise
+    with transaction.atomic():
+        record_id = sql.idempotency_claim(
+            api_key_id=api_key.pk, key=key, fingerprint=request_fingerprint, at=clock.now()
+        )
+        if record_id is None:
+            record = IdempotencyRecord.objects.filter(api_key=api_key, key=key).first()
+            if record is None:  # purged between the two statements: let the client retry
+                raise IdempotencyKeyReused()
+            return _replay(record, request_fingerprint)
+        try:
+            response = handler()
+        except LoyaltyError as error:
+            # A domain refusal is an answer too; engine errors leave the transaction usable (their own atomic
+            # blocks rolled back), so the record can still be written.
+            response = exception_handler(error, {"request": request})
             if not _stored(response.status_code):
-                transaction.set_rollback(True)
-                return response
-            record.status = response.status_code
-            record.body = JSONRenderer().render(response.data).decode()  # what DRF is about to send
-            record.save(update_fields=["status", "body"])
+                raise
+        if not _stored(response.status_code):
+            transaction.set_rollback(True)
             return response
-    except _Raced:
-        record = IdempotencyRecord.objects.filter(api_key=api_key, key=key).first()
-        if record is None:  # the first one rolled back between our insert and this read: let the client retry
-            raise IdempotencyKeyReused() from None
-        return _replay(record, request_fingerprint)
+        # What DRF is about to send, so a replay answers byte for byte the same.
+        body = JSONRenderer().render(response.data).decode()
+        sql.idempotency_answer(record_id=record_id, status=response.status_code, body=body)
+        return response

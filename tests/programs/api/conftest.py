@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
+from programs.api.authentication import api_keys_forget
 from programs.factories import CardTypeFactory, ProgramFactory, RedemptionRuleFactory, StoreFactory
 from programs.services.api_keys import api_key_create
 from programs.services.cards import card_adjust
@@ -57,11 +58,14 @@ def D(value) -> Decimal:
 
 @pytest.fixture(autouse=True)
 def _throttle_state(settings):
-    """Throttle counts live in the cache and key ids repeat between tests: start every test clean and generous."""
+    """Throttle counts live in the cache and key ids repeat between tests, and each process keeps the keys it
+    authenticated: start every test clean and generous."""
     settings.KARTKA_API_RATE = "100000/min"
     cache.clear()
+    api_keys_forget()
     yield
     cache.clear()
+    api_keys_forget()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ paths under /api/ instead of an HTML page)."""
 import pytest
 from django.utils import translation
 from rest_framework import serializers
+from wagtail.contrib.redirects.models import Redirect
 
 from programs.services.api_keys import api_key_create
 from programs.services.cards import card_block
@@ -88,3 +89,13 @@ def test_successes_are_plain_json(api, card):
     response = api.get("/lookup/", {"card_number": card.number})
 
     assert response["Content-Type"] == "application/json"
+
+
+def test_a_not_found_answer_is_not_looked_up_among_the_sites_redirects(api, card, django_assert_num_queries):
+    Redirect.objects.create(old_path="/api/v1/lookup", redirect_link="https://example.com/")
+    api.get("/lookup/", {"card_number": card.number})  # the key is cached, as on a busy till
+
+    with django_assert_num_queries(1):  # the card, nothing else
+        response = api.get("/lookup/", {"card_number": "999"})
+
+    assert_problem(response, 404, "unknown_card")

@@ -155,3 +155,14 @@ def test_old_answers_are_purged_by_the_scheduled_job(api, card, settings):
 
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
     assert "kartka.api_idempotency_purge" in SCHEDULES
+
+
+def test_a_replay_costs_four_statements_and_writes_nothing(api, card, django_assert_num_queries):
+    api.post("/purchases/", purchase(card), headers=key("k"))
+
+    # BEGIN, the claim that finds the key taken, the stored answer, COMMIT of nothing.
+    with django_assert_num_queries(4):
+        again = api.post("/purchases/", purchase(card), headers=key("k"))
+
+    assert again["Idempotent-Replayed"] == "true"
+    assert IdempotencyRecord.objects.count() == 1

@@ -3,7 +3,10 @@ ledger gets, receipt-level idempotency (201, then 200 for the same receipt, 409 
 rules of store and program keys, and every kind of bad input answered with a 400/422 problem, never a 500."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from programs.api import views
 from programs.choices import EntryKind
 from programs.factories import CardTypeFactory, EarningRuleFactory, StoreFactory, TierFactory
 from programs.models import Card, LedgerEntry, Purchase
@@ -300,13 +303,38 @@ def test_numbers_arrive_as_exact_decimals(api, card):
 
 
 def test_record_path_queries_are_pinned(api, card, django_assert_max_num_queries):
-    api.post("/purchases/", purchase(card, receipt_id="warm-up"))  # rules snapshot cached, as in production
+    api.post("/purchases/", purchase(card, receipt_id="warm-up"))  # key and rules snapshot cached, as in production
 
-    # The API's own share is two reads (the key, the card); the rest is purchase_record (lock, receipt check,
-    # lots, the inserts and updates of a redemption with an accrual) and its savepoint.
-    with django_assert_max_num_queries(17):
+    # The API's own share is one read (the card's id); the rest is purchase_record (its transaction, the lock, the
+    # receipt check, lots, the inserts and updates of a redemption with an accrual).
+    with django_assert_max_num_queries(16):
         response = api.post("/purchases/", purchase(card, redeem_points="10"))
 
     assert response.status_code == 201
     assert Card.objects.get(pk=card.pk).points_balance == D(response.json()["balances"]["points"])
     assert LedgerEntry.objects.filter(card=card, kind=EntryKind.REDEMPTION).count() == 1
+
+
+@pytest.mark.parametrize("redeem", ["0", "10"])
+def test_the_api_adds_five_statements_to_purchase_record(api, card, monkeypatch, redeem):
+    """With an Idempotency-Key, as tills send it: BEGIN, the key's record claimed, the card's id, the answer
+    stored, COMMIT (a savepoint and its release inside the test's transaction). Everything else is the engine's,
+    counted apart so its own work can change without this test."""
+    api.post("/purchases/", purchase(card, receipt_id="warm-up"), headers={"Idempotency-Key": "warm-up"})
+    inside = []
+
+    def counted(**kwargs):
+        with CaptureQueriesContext(connection) as engine:
+            result = purchase_record(**kwargs)
+        inside.append(len(engine.captured_queries))
+        return result
+
+    monkeypatch.setattr(views, "purchase_record", counted)
+
+    with CaptureQueriesContext(connection) as request:
+        response = api.post("/purchases/", purchase(card, redeem_points=redeem), headers={"Idempotency-Key": "k-1"})
+
+    assert response.status_code == 201
+    own = [query["sql"].split()[0] for query in request.captured_queries]
+    assert len(own) - inside[0] == 5, own
+    assert (own[0], own[-1]) in {("BEGIN", "COMMIT"), ("SAVEPOINT", "RELEASE")}
