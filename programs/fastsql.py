@@ -47,15 +47,27 @@ def postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-@cache
+# Keyed by the identity of the field tuples, which ``fields_of`` and the shapes build once and keep (each entry
+# holds its tuple, so the id stays its own): hashing a tuple of fields costs a Python call per field, a hundred
+# per purchase. Bounded, in case a caller builds its tuples anew.
+_preparers_by_fields: dict[int, tuple[tuple[Field, ...], tuple[Callable | None, ...]]] = {}
+
+
 def _preparers(fields: tuple[Field, ...]) -> tuple[Callable | None, ...]:
     """Per field: the function that turns a Python value into a query parameter, or ``None`` for "as is"."""
+    found = _preparers_by_fields.get(id(fields))
+    if found is not None and found[0] is fields:
+        return found[1]
     plain = _PLAIN_ON_POSTGRES if postgres() else frozenset()
     db = _db()
-    return tuple(
+    preparers = tuple(
         None if field.get_internal_type() in plain else (lambda value, prep=field.get_db_prep_save: prep(value, db))
         for field in fields
     )
+    if len(_preparers_by_fields) > 1000:
+        _preparers_by_fields.clear()
+    _preparers_by_fields[id(fields)] = (fields, preparers)
+    return preparers
 
 
 def params_for(fields: tuple[Field, ...], values: Sequence) -> list:
