@@ -9,10 +9,16 @@ from programs.services import ledger
 
 
 def rewards_issue(*, card: Card, purchase=None, now: datetime) -> list[StampReward]:
-    """Exchange every full set of ``stamp_goal`` stamps for a reward (the stamps leave the balance)."""
+    """Exchange every full set of ``stamp_goal`` stamps for a reward (the stamps leave the balance).
+
+    Stamps past their expiry don't count, even before the expiry job has closed them: they are expired first.
+    """
     goal = Decimal(card.card_type.stamp_goal or 0)
     issued = []
-    while goal > 0 and card.stamps_balance >= goal:
+    if goal <= 0 or card.stamps_balance < goal:
+        return issued
+    lots = ledger.open_lots(card=card, unit=Unit.STAMPS, now=now)  # lowers the balance by what was past expiry
+    while card.stamps_balance >= goal:
         reward = StampReward.objects.create(
             program_id=card.program_id, card=card, issued_by_purchase=purchase, issued_at=now
         )
@@ -22,6 +28,7 @@ def rewards_issue(*, card: Card, purchase=None, now: datetime) -> list[StampRewa
             kind=EntryKind.REWARD_ISSUE,
             amount=goal,
             now=now,
+            lots=lots,
             reward=reward,
             purchase=purchase,
         )

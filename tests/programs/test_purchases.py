@@ -482,6 +482,20 @@ def test_stamps_expire(store, stamp_type, make_card):
     assert_ledger_consistent(card)
 
 
+def test_stamps_past_expiry_count_for_no_reward_before_the_expiry_job_has_run(store, stamp_type, make_card):
+    stamp_type.stamp_expiry_days = 30
+    stamp_type.save()
+    card = make_card(stamp_type)
+    start = clock.now()
+    buy(card, store, "r1", lines=coffee(2))
+    with clock.travel(start + timedelta(days=31)):  # the 2 stamps are due; the nightly job has not run yet
+        result = buy(card, store, "r2", lines=coffee(7))  # 9 in the balance, but only 7 alive
+    assert result.card.stamps_balance == D(7)
+    assert not StampReward.objects.filter(card=card).exists()
+    assert [e.amount for e in entries(card, kind=EntryKind.EXPIRY)] == [D(-2)]
+    assert_ledger_consistent(card)
+
+
 # --- Tiers ---------------------------------------------------------------------------------------------------
 
 
