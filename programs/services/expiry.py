@@ -154,10 +154,12 @@ def _expire_chunk_sqlite(cursor, params: dict) -> Chunk | None:
 def lots_expire(*, at: datetime, chunk: int | None = None) -> int:
     """Expire every lot due at ``at``: one ``expiry`` entry per lot, lots closed, card balances lowered.
 
-    Returns how many cards changed (a card split across two chunks counts twice). Each chunk of at most
-    ``chunk`` lots (default ``KARTKA_EXPIRY_CHUNK``) is one transaction that locks its cards in primary-key
-    order first, so it is safe beside purchases (they lock the same cards) and to re-run (closed lots are
-    skipped). Sends ``points_expired`` with the chunk's card ids after each commit.
+    Returns how many cards the chunks took (a card split across two chunks counts twice; a card whose due lot a
+    till expired itself while the job waited for the card still counts, with nothing left to write). Each chunk
+    of at most ``chunk`` lots (default ``KARTKA_EXPIRY_CHUNK``) is one transaction that locks its cards in
+    primary-key order first, so it is safe beside purchases (they lock the same cards) and to re-run (closed
+    lots are skipped). Sends ``points_expired`` with the chunk's card ids after each commit; raises
+    ``ValueError`` for a chunk below one lot.
     """
     chunk = chunk or settings.KARTKA_EXPIRY_CHUNK
     if chunk < 1:
