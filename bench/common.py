@@ -264,6 +264,7 @@ def lots_seed(*, first: int, last: int, per_card: int, at) -> int:
     from django.db import connection
 
     from programs.models import LedgerEntry, Lot
+    from programs.services.ledger import LOT_FROM_ENTRY
 
     amount = "(5 * j + mod(c.id, 7) + 0.25)"
     balance_after = "(5 * j * (j + 1) / 2 + j * mod(c.id, 7) + 0.25 * j)"
@@ -289,17 +290,7 @@ def lots_seed(*, first: int, last: int, per_card: int, at) -> int:
         cursor.execute(sql_inline(entry_sql, defaults, cursor), params)
         lot_sql, defaults = sql_insert_select(
             Lot,
-            exprs={
-                "program_id": "e.program_id",
-                "card_id": "e.card_id",
-                "unit": "e.unit",
-                "bucket": "e.bucket",
-                "amount": "e.amount",
-                "remaining": "e.amount",
-                "expires_at": "e.expires_at",
-                "entry_id": "e.id",
-                "created_at": "e.created_at",
-            },
+            exprs={lot: f"e.{entry}" for lot, entry in LOT_FROM_ENTRY.items()},  # as the engine opens them
             source="FROM programs_ledgerentry e WHERE e.card_id BETWEEN %(first)s AND %(last)s ORDER BY e.id",
         )
         cursor.execute(sql_inline(lot_sql, defaults, cursor), params)

@@ -84,6 +84,7 @@ def seed(*, program_id: int, card_type_id: int, cards: int, due_per_card: int, l
     from django.db import connection
 
     from programs.models import Card, LedgerEntry, Lot, Member
+    from programs.services.ledger import LOT_FROM_ENTRY
 
     per_card = due_per_card + live_per_card
     amount = "(j + mod(c.id, 7) + 0.25)"
@@ -152,17 +153,7 @@ def seed(*, program_id: int, card_type_id: int, cards: int, due_per_card: int, l
         )
         lot_sql, lot_defaults = sql_insert_select(
             Lot,
-            exprs={
-                "program_id": "e.program_id",
-                "card_id": "e.card_id",
-                "unit": "e.unit",
-                "bucket": "e.bucket",
-                "amount": "e.amount",
-                "remaining": "e.amount",
-                "expires_at": "e.expires_at",
-                "entry_id": "e.id",
-                "created_at": "e.created_at",
-            },
+            exprs={lot: f"e.{entry}" for lot, entry in LOT_FROM_ENTRY.items()},  # as the engine opens them
             source="FROM programs_ledgerentry e ORDER BY e.id",
         )
         step("lots", lot_sql, lot_defaults)

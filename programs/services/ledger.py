@@ -114,8 +114,8 @@ def _entry(*, card: Card, unit: str, kind: str, amount: Decimal, bucket: str, no
     )
 
 
-# A credit's lot repeats its entry (``remaining`` starts at the amount).
-_LOT_FROM_ENTRY = {
+# A credit's lot repeats its entry (``remaining`` starts at the amount): lot column -> entry column.
+LOT_FROM_ENTRY = {
     "program_id": "program_id",
     "card_id": "card_id",
     "unit": "unit",
@@ -130,7 +130,7 @@ _LOT_FROM_ENTRY = {
 
 def _entries_with_lots_insert(entries: list[LedgerEntry]) -> None:
     """Insert credit entries and open one lot for each (one statement on PostgreSQL)."""
-    fastsql.insert_with_derived(entries, Lot, _LOT_FROM_ENTRY)
+    fastsql.insert_with_derived(entries, Lot, LOT_FROM_ENTRY)
 
 
 @dataclass(frozen=True)
