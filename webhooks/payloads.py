@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from uuid import UUID
 
-from programs.api.representations import moment, money, tier_data
+from programs.api.representations import moment, money, purchase_amounts, tier_data
 from programs.models import Card, Member, Program, Purchase, Refund, Tier
 
 
@@ -75,14 +75,7 @@ def purchase_recorded(purchase: Purchase, *, currency: str) -> dict:
             **_purchase_ref(purchase),
             "purchased_at": moment(purchase.purchased_at),
             "currency": currency,
-            "total": money(purchase.total),
-            "discount_percent": money(purchase.discount_percent),
-            "discount_amount": money(purchase.discount_amount),
-            "points_redeemed": money(purchase.points_redeemed),
-            "redeemed_value": money(purchase.redeemed_value),
-            "paid_amount": money(purchase.paid_amount),
-            "points_earned": money(purchase.points_earned),
-            "stamps_earned": money(purchase.stamps_earned),
+            **purchase_amounts(purchase),
         },
         "card": {"number": purchase.card.number, "balances": _balances(purchase.card)},
         "member": {"id": purchase.member_id},

@@ -113,6 +113,20 @@ def quote_data(quote: Quote, *, card: Card, currency: str) -> dict:
     }
 
 
+def purchase_amounts(purchase: Purchase) -> dict:
+    """What a purchase cost, paid and granted, as the API and the webhooks both tell it."""
+    return {
+        "total": money(purchase.total),
+        "discount_percent": money(purchase.discount_percent),
+        "discount_amount": money(purchase.discount_amount),
+        "points_redeemed": money(purchase.points_redeemed),
+        "redeemed_value": money(purchase.redeemed_value),
+        "paid_amount": money(purchase.paid_amount),
+        "points_earned": money(purchase.points_earned),
+        "stamps_earned": money(purchase.stamps_earned),
+    }
+
+
 def purchase_data(
     purchase: Purchase, *, card: Card, store: Store, currency: str, tier, rewards: dict, replayed: bool = False
 ) -> dict:
@@ -128,14 +142,7 @@ def purchase_data(
         "member_id": purchase.member_id,
         "purchased_at": moment(purchase.purchased_at),
         "currency": currency,
-        "total": money(purchase.total),
-        "discount_percent": money(purchase.discount_percent),
-        "discount_amount": money(purchase.discount_amount),
-        "points_redeemed": money(purchase.points_redeemed),
-        "redeemed_value": money(purchase.redeemed_value),
-        "paid_amount": money(purchase.paid_amount),
-        "points_earned": money(purchase.points_earned),
-        "stamps_earned": money(purchase.stamps_earned),
+        **purchase_amounts(purchase),
         "reward_redeemed": rewards["redeemed"] > 0,
         "rewards_issued": rewards["issued"],
         "rewards_available": rewards["available"],
