@@ -12,10 +12,11 @@ lots, purchases, cards).
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
-# Internal types whose ``get_db_prep_save`` on PostgreSQL (psycopg, client-side binding) hands psycopg the very
+# Internal types whose ``get_db_prep_save`` on PostgreSQL (psycopg) hands psycopg the very
 # value it was given, for the values the services pass (str, Decimal, int, bool, aware datetime, None).
 _PLAIN_ON_POSTGRES = frozenset(
     {
@@ -87,12 +88,47 @@ def quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+@cache
+def _preparing_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        """Binds parameters server-side and prepares every statement on first use (psycopg keeps the last 100 of
+        a connection): the fixed shapes here then skip parsing and, after PostgreSQL's five custom plans, planning.
+        """
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+        def _convert_query(self, query, params=None):
+            # psycopg records the statement it sent (which Django's query log and test captures read) only when it
+            # sent it unprepared: record the prepared ones too.
+            self._query = super()._convert_query(query, params)
+            return self._query
+
+    return PreparingCursor
+
+
+def cursor():
+    """A cursor for the fixed-shape statements: on PostgreSQL (unless ``DATABASE_PREPARED_STATEMENTS`` is off)
+    one that prepares them, elsewhere Django's own. Wrapped like any Django cursor (errors, query logging)."""
+    db = _db()
+    if db.vendor != "postgresql" or not settings.KARTKA_DB_PREPARED_STATEMENTS:
+        return db.cursor()
+    # What ``BaseDatabaseWrapper.cursor()`` does, with our cursor class instead of the connection's factory (the
+    # connection's adapters, time zone included, are the cursor's too).
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        return db._prepare_cursor(_preparing_cursor_class()(db.connection))
+
+
 def execute(sql: str, params: Sequence = (), *, rows: bool = True) -> list[tuple]:
     """Run one statement on the default connection and return its rows (pass ``rows=False`` for a statement
     that returns none: asking the cursor whether it has a result costs more than the statement's parameters)."""
-    with _db().cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if rows else []
+    with cursor() as cursor_:
+        cursor_.execute(sql, params)
+        return cursor_.fetchall() if rows else []
 
 
 # --- Inserts -------------------------------------------------------------------------------------------------

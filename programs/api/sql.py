@@ -11,6 +11,7 @@ from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from programs import fastsql
 from programs.models import Card, IdempotencyRecord
 
 
@@ -39,9 +40,8 @@ def _statements(vendor: str) -> dict[str, str]:
 
 
 def _execute(statement: str, params: list):
-    db = _db()
-    cursor = db.cursor()
-    cursor.execute(_statements(db.vendor)[statement], params)
+    cursor = fastsql.cursor()
+    cursor.execute(_statements(_db().vendor)[statement], params)
     return cursor
 
 
