@@ -19,12 +19,17 @@ keys and card numbers to a file the load generator reads. Then, in this order:
    workers, of their PostgreSQL backends and of wrk (from /proc and rusage);
    ``--compare sync:3,gthread:2x4,sync:2@DIR`` then runs a purchase phase on each of these servers (``@DIR``:
    the code of another checkout, for a before/after in the same run);
-3. gunicorn stopped, the pgbench ledger-append script of the performance design (own tables, same number of
+3. the same gunicorn serving ``bench/bare.py`` instead: the bare ORM purchase transaction of the performance design
+   behind one JSON view, with the project's settings and middleware (lock, one ledger row, ``update(F())``; no
+   key, rules, tier, lots or idempotency), for ``--seconds``: the most a Django ORM purchase endpoint reaches on
+   this machine, beside ours;
+4. gunicorn stopped, the pgbench ledger-append script of the performance design (own tables, same number of
    cards, ``-c 8 -j 2``, same duration): the reference;
-4. consistency: the ledger invariants on every card (balance = sum of entries = open lots, lots = amount −
+5. consistency: the ledger invariants on every card (balance = sum of entries = open lots, lots = amount −
    allocations − expiries, …), every 2xx answer's receipt recorded exactly once, with its Idempotency-Key record.
 
-Prints the figures, the ratios and a Markdown table row for ``docs/benchmarks.md``. Needs ``wrk`` (installed
+A ``CHECKPOINT`` precedes every measured phase (the reference's too), so none pays for the seeding's ~0.5 GB of
+WAL. Prints the figures, the ratios and a Markdown table row for ``docs/benchmarks.md``. Needs ``wrk`` (installed
 with apt-get when missing and running as root) and ``pgbench``.
 """
 
@@ -53,6 +58,7 @@ from pathlib import Path
 from common import (
     CATEGORIES,
     REPO,
+    checkpoint,
     consistency,
     database_recreate,
     database_url,
@@ -72,6 +78,7 @@ from common import (
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kartka_bench_api"
 LUA = Path(__file__).resolve().parent / "api_wrk.lua"
 LOTS_PER_CARD = 6
+BARE = "bare"  # the settings module (and URLconf) of bench/bare.py
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -99,6 +106,7 @@ def data_write(path: Path, *, keys: list[str], plan: dict) -> list[str]:
     with path.open("w") as out:
         out.writelines(f"key {key}\n" for key in keys)
         out.writelines(f"card {number}\n" for number in numbers)
+        out.write("floor {} {}\n".format(*plan["floor_cards"]))
     return numbers
 
 
@@ -227,13 +235,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(*, url: str, api_rate: str) -> dict:
+def server_env(*, url: str, api_rate: str, settings: str = "config.settings") -> dict:
     """Production settings (secret, hosts, no DEBUG) without what needs TLS; the API's rate limit as asked."""
     env = dict(os.environ)
     env.update(
         {
             "DATABASE_URL": url,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SETTINGS_MODULE": settings,
             "KARTKA_ENV": "production",
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
@@ -250,7 +258,15 @@ def server_env(*, url: str, api_rate: str) -> dict:
 
 
 def server_start(
-    *, url: str, workers: int, worker_class: str, threads: int, api_rate: str, log: Path, repo: Path = REPO
+    *,
+    url: str,
+    workers: int,
+    worker_class: str,
+    threads: int,
+    api_rate: str,
+    log: Path,
+    repo: Path = REPO,
+    settings: str = "config.settings",
 ):
     port = free_port()
     command = [
@@ -266,24 +282,26 @@ def server_start(
         "--worker-tmp-dir=/dev/shm",
         "--timeout=120",
         "--backlog=256",
+        f"--pythonpath={repo / 'bench'}",  # bench/bare.py, when it is the settings module
     ]
     process = subprocess.Popen(
         command,
         cwd=repo,
-        env=server_env(url=url, api_rate=api_rate),
+        env=server_env(url=url, api_rate=api_rate, settings=settings),
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
+    probe, expected = ("/bare/purchase/", 405) if settings == BARE else ("/api/v1/purchases/", 401)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             sys.exit(f"gunicorn exited with {process.returncode}:\n{log.read_text()[-3000:]}")
         try:
-            urllib.request.urlopen(f"{base}/api/v1/purchases/", timeout=5)
+            urllib.request.urlopen(f"{base}{probe}", timeout=5)
         except urllib.error.HTTPError as error:
-            if error.code == 401:
+            if error.code == expected:
                 break
         except OSError:
             pass
@@ -445,6 +463,7 @@ def server_parse(text: str) -> dict:
 def server_name(server: dict) -> str:
     name = f"{server['workers']} × {server['worker_class']}"
     name += f" ({server['threads']} threads)" if server["threads"] > 1 else ""
+    name += ", bare ORM view (bench/bare.py)" if server.get("settings") == BARE else ""
     return name + (f", code in {server['repo']}" if server.get("repo") else "")
 
 
@@ -461,6 +480,7 @@ def server_phases(
         args = {**load_args, "base": base, "server": process, "tag": tag, "out": out}
         runs["warmup"] = load_run(mode="warmup", seconds=warmup, **args)
         for mode in modes:
+            checkpoint(url)
             runs[mode] = run = load_run(mode=mode, seconds=seconds, **args)
             print(
                 f"  {server_name(server)}, {mode}: {run['rate']:.0f} req/s, p50/p95/p99 {run['p50']:.1f} / "
@@ -557,6 +577,7 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="cProfile N requests in-process, stop")
     parser.add_argument("--profile-redeem", action="store_true", help="profile redemptions instead of purchases")
     parser.add_argument("--no-pgbench", action="store_true", help="skip the reference (development runs only)")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare ORM view (bench/bare.py) phase")
     parser.add_argument("--keep", metavar="DIR", help="keep the data file, wrk output and receipts here")
     options = parser.parse_args()
 
@@ -637,6 +658,19 @@ def main() -> None:
             load_args=load_args,
         )
         compared.append((variant, variant_runs["purchase"]))
+    bare = None
+    if not options.no_bare:
+        bare = server_phases(
+            server={**primary, "settings": BARE},
+            modes=("bare",),
+            seconds=options.seconds,
+            warmup=options.warmup,
+            url=url,
+            api_rate=options.api_rate,
+            tag=f"{tag}-bare",
+            out=work / "bare",
+            load_args=load_args,
+        )["bare"]
     connection.close()
 
     bench = None
@@ -665,6 +699,25 @@ def main() -> None:
             "",
         ),
         ("purchases/s / pgbench TPS", f"{100 * purchase['rate'] / tps:.1f} %", "≥ 25 %"),
+        *(
+            [
+                ("bare ORM purchase view/s (HTTP, bench/bare.py)", f"{bare['rate']:.0f}", ""),
+                ("bare ORM purchase view/s / pgbench TPS", f"{100 * bare['rate'] / tps:.1f} %", ""),
+                ("purchases/s / bare ORM purchase view/s", f"{100 * purchase['rate'] / bare['rate']:.1f} %", ""),
+                (
+                    "bare ORM purchase view latency p50 / p95 / p99",
+                    f"{bare['p50']:.1f} / {bare['p95']:.1f} / {bare['p99']:.1f} ms",
+                    "",
+                ),
+                (
+                    "bare ORM purchase view CPU ms/request: app / db",
+                    f"{bare['app_ms']:.2f} / {bare['db_ms']:.2f}",
+                    "",
+                ),
+            ]
+            if bare
+            else []
+        ),
         ("redemptions/s / purchases/s", f"{100 * redeem['rate'] / purchase['rate']:.1f} %", "≥ 60 %"),
         (
             "purchase latency p50 / p95 / p99",

@@ -3,8 +3,9 @@
 --
 --   wrk -t2 -c8 -d30s -s bench/api_wrk.lua http://127.0.0.1:PORT -- DATA MODE TAG THREADS OUT
 --
--- DATA: lines "key <plaintext>" (one per store) and "card <number>". MODE: "purchase" (random cards, no points
--- paid) or "redeem" (each thread walks its own shuffled share of the cards, paying 25-40 points). Every 2xx
+-- DATA: lines "key <plaintext>" (one per store), "card <number>" and "floor <first id> <last id>". MODE: "purchase"
+-- (random cards, no points paid), "redeem" (each thread walks its own shuffled share of the cards, paying 25-40
+-- points) or "bare" (bench/bare.py's bare ORM transaction on a random card of the floor range). Every 2xx
 -- answer's receipt id goes to OUT/<MODE>-<thread>.txt, so the benchmark can check each was recorded once.
 -- done() prints one line "RESULT <json>" with the counts and latency percentiles (microseconds).
 
@@ -27,6 +28,10 @@ function init(args)
       elseif kind == "card" then
          table.insert(cards, value)
       end
+      local first, last = line:match("^floor (%d+) (%d+)$")
+      if first then
+         floor_first, floor_last = tonumber(first), tonumber(last)
+      end
    end
    math.randomseed(id * 7919 + #tag * 104729 + os.time())
    mine, position = {}, 0
@@ -48,6 +53,12 @@ end
 
 function request()
    counter = counter + 1
+   if mode == "bare" then
+      local body = string.format(
+         '{"card":%d,"amount":"%d.%02d"}', math.random(floor_first, floor_last), math.random(0, 200), math.random(0, 99)
+      )
+      return wrk.format("POST", "/bare/purchase/", { ["Content-Type"] = "application/json" }, body)
+   end
    local receipt = string.format("%s-%s-%d-%d", tag, mode, id, counter)
    local card, redeem, low = nil, "", 1000
    if mode == "redeem" then

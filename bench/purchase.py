@@ -34,6 +34,7 @@ from decimal import Decimal
 
 from common import (
     CATEGORIES,
+    checkpoint,
     consistency,
     database_recreate,
     database_url,
@@ -174,6 +175,7 @@ def phase(*, op: str, workers: int, seconds: float, warmup: float, plan: dict) -
     from django.db import connections
 
     connections.close_all()  # never share the parent's socket with the children
+    checkpoint(plan["url"])
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(workers)
     results = context.Queue()
@@ -307,6 +309,7 @@ def main() -> None:
     migrate()
     plan = program_seed(cards=options.cards)
     plan["tag"] = f"r{int(time.time())}"
+    plan["url"] = url
     info = machine(load=load)
     print(f"purchase benchmark · {machine_line(info)}")
     print(f"database {url.rsplit('/', 1)[-1]} seeded in {time.perf_counter() - started:.1f} s: {options.cards} cards")
@@ -315,6 +318,7 @@ def main() -> None:
         profile(plan=plan, count=options.profile or 500, top=35)
         return
 
+    checkpoint(url)
     cpu = interleaved(plan=plan, rounds=options.rounds, batch=options.batch)
     print(
         f"  interleaved CPU ms/op, best / median of {options.rounds} batches of {options.batch}: "
