@@ -78,7 +78,7 @@ from common import (
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kartka_bench_api"
 LUA = Path(__file__).resolve().parent / "api_wrk.lua"
 LOTS_PER_CARD = 6
-BARE = "bare"  # the settings module (and URLconf) of bench/bare.py
+BARE = "bare"  # the settings module (and URLconf) of bench/bare.py, and the name of its load phase
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -478,7 +478,7 @@ def server_phases(
     runs = {}
     try:
         args = {**load_args, "base": base, "server": process, "tag": tag, "out": out}
-        runs["warmup"] = load_run(mode="warmup", seconds=warmup, **args)
+        runs["warmup"] = load_run(mode="bare-warmup" if BARE in modes else "warmup", seconds=warmup, **args)
         for mode in modes:
             checkpoint(url)
             runs[mode] = run = load_run(mode=mode, seconds=seconds, **args)
@@ -662,7 +662,7 @@ def main() -> None:
     if not options.no_bare:
         bare = server_phases(
             server={**primary, "settings": BARE},
-            modes=("bare",),
+            modes=(BARE,),
             seconds=options.seconds,
             warmup=options.warmup,
             url=url,
@@ -670,7 +670,7 @@ def main() -> None:
             tag=f"{tag}-bare",
             out=work / "bare",
             load_args=load_args,
-        )["bare"]
+        )[BARE]
     connection.close()
 
     bench = None

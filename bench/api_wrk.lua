@@ -5,7 +5,7 @@
 --
 -- DATA: lines "key <plaintext>" (one per store), "card <number>" and "floor <first id> <last id>". MODE: "purchase"
 -- (random cards, no points paid), "redeem" (each thread walks its own shuffled share of the cards, paying 25-40
--- points) or "bare" (bench/bare.py's bare ORM transaction on a random card of the floor range). Every 2xx
+-- points) or "bare…" (bench/bare.py's bare ORM transaction on a random card of the floor range). Every 2xx
 -- answer's receipt id goes to OUT/<MODE>-<thread>.txt, so the benchmark can check each was recorded once.
 -- done() prints one line "RESULT <json>" with the counts and latency percentiles (microseconds).
 
@@ -53,9 +53,9 @@ end
 
 function request()
    counter = counter + 1
-   if mode == "bare" then
+   if mode:sub(1, 4) == "bare" then
       local body = string.format(
-         '{"card":%d,"amount":"%d.%02d"}', math.random(floor_first, floor_last), math.random(0, 200), math.random(0, 99)
+         '{"card":%d,"amount":"%d.%02d"}', math.random(floor_first, floor_last), math.random(1, 200), math.random(0, 99)
       )
       return wrk.format("POST", "/bare/purchase/", { ["Content-Type"] = "application/json" }, body)
    end
