@@ -13,11 +13,8 @@ answers 201. It writes to the cards the benchmarks keep for their floor referenc
 import json
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F
 from django.http import JsonResponse
 from django.urls import path
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -29,25 +26,11 @@ ROOT_URLCONF = "bare"
 @csrf_exempt
 @require_POST
 def purchase(request):
-    from programs.choices import EntryKind
-    from programs.models import Card, LedgerEntry
+    from common import bare_purchase  # bench/ is on the path: this module is found there
 
     data = json.loads(request.body)
-    amount = Decimal(data["amount"])
-    now = timezone.now()
-    with transaction.atomic():
-        card = Card.objects.select_for_update().get(pk=data["card"])
-        LedgerEntry.objects.create(
-            program_id=card.program_id,
-            card_id=card.pk,
-            kind=EntryKind.ACCRUAL,
-            amount=amount,
-            balance_after=card.points_balance + amount,
-            reason="bare",
-            created_at=now,
-        )
-        Card.objects.filter(pk=card.pk).update(points_balance=F("points_balance") + amount, updated_at=now)
-    return JsonResponse({"card": card.pk, "amount": str(amount)}, status=201)
+    card = bare_purchase(card_id=data["card"], amount=Decimal(data["amount"]))
+    return JsonResponse({"card": card.pk, "amount": data["amount"]}, status=201)
 
 
 urlpatterns = [path("bare/purchase/", purchase)]

@@ -308,6 +308,34 @@ def lots_seed(*, first: int, last: int, per_card: int, at) -> int:
     return written
 
 
+def bare_purchase(*, card_id: int, amount: Decimal, store_id: int | None = None, reason: str = "bare"):
+    """The bare ORM purchase transaction of performance.md: lock the card, create one ledger row, ``update(F())``.
+    The floor of any ORM purchase, in-process (``bench/purchase.py``) and behind a view (``bench/bare.py``); only
+    for the cards kept for it (it writes no lots). Returns the card as locked."""
+    from django.db import transaction
+    from django.db.models import F
+    from django.utils import timezone
+
+    from programs.choices import EntryKind
+    from programs.models import Card, LedgerEntry
+
+    now = timezone.now()
+    with transaction.atomic():
+        card = Card.objects.select_for_update().get(pk=card_id)
+        LedgerEntry.objects.create(
+            program_id=card.program_id,
+            card_id=card.pk,
+            kind=EntryKind.ACCRUAL,
+            amount=amount,
+            balance_after=card.points_balance + amount,
+            store_id=store_id,
+            reason=reason,
+            created_at=now,
+        )
+        Card.objects.filter(pk=card.pk).update(points_balance=F("points_balance") + amount, updated_at=now)
+    return card
+
+
 def checkpoint(url: str) -> None:
     """Flush the dirty pages of what came before (seeding writes ~0.5 GB of WAL), so a measured phase does not pay
     for an earlier phase's checkpoint: run before every timed phase, the reference's included."""

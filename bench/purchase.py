@@ -34,6 +34,7 @@ from decimal import Decimal
 
 from common import (
     CATEGORIES,
+    bare_purchase,
     checkpoint,
     consistency,
     database_recreate,
@@ -92,13 +93,6 @@ def make_purchase_op(plan: dict, tag: str, rng: random.Random):
 
 def make_floor_op(plan: dict, tag: str, rng: random.Random):
     """The bare ORM purchase transaction of performance.md: lock, insert one ledger row, update(F())."""
-    from django.db import transaction
-    from django.db.models import F
-    from django.utils import timezone
-
-    from programs.choices import EntryKind
-    from programs.models import Card, LedgerEntry
-
     first, last = plan["floor_cards"]
 
     def prepare():
@@ -109,22 +103,7 @@ def make_floor_op(plan: dict, tag: str, rng: random.Random):
         }
 
     def run(kwargs):
-        now = timezone.now()
-        with transaction.atomic():
-            card = Card.objects.select_for_update().get(pk=kwargs["card_id"])
-            LedgerEntry.objects.create(
-                program_id=card.program_id,
-                card_id=card.pk,
-                kind=EntryKind.ACCRUAL,
-                amount=kwargs["amount"],
-                balance_after=card.points_balance + kwargs["amount"],
-                store_id=kwargs["store_id"],
-                reason=f"{tag}",
-                created_at=now,
-            )
-            Card.objects.filter(pk=card.pk).update(
-                points_balance=F("points_balance") + kwargs["amount"], updated_at=now
-            )
+        bare_purchase(**kwargs, reason=tag)
 
     return prepare, run
 
