@@ -632,7 +632,9 @@ class LedgerEntry(models.Model):
     """One append-only movement of points or stamps on a card. Never updated, never deleted."""
 
     # No index of their own: entry_program_time_idx and entry_card_time_idx lead with them (Meta.indexes).
-    program = models.ForeignKey(Program, related_name="+", on_delete=models.PROTECT, db_index=False)
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), related_name="+", on_delete=models.PROTECT, db_index=False
+    )
     card = models.ForeignKey(
         Card, verbose_name=_("card"), related_name="entries", on_delete=models.PROTECT, db_index=False
     )
@@ -646,6 +648,7 @@ class LedgerEntry(models.Model):
     # The optional links are indexed by partial indexes (Meta.indexes) that leave out the rows without them.
     lot = models.ForeignKey(
         "Lot",
+        verbose_name=_("lot"),
         related_name="expiry_entries",
         null=True,
         blank=True,
@@ -654,20 +657,58 @@ class LedgerEntry(models.Model):
         help_text="The lot an expiry entry closes.",
     )
     rule = models.ForeignKey(
-        EarningRule, related_name="+", null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+        EarningRule,
+        verbose_name=_("earning rule"),
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
     )
     purchase = models.ForeignKey(
-        "Purchase", related_name="entries", null=True, blank=True, on_delete=models.PROTECT, db_index=False
+        "Purchase",
+        verbose_name=_("purchase"),
+        related_name="entries",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
     )
     refund = models.ForeignKey(
-        "Refund", related_name="entries", null=True, blank=True, on_delete=models.PROTECT, db_index=False
+        "Refund",
+        verbose_name=_("refund"),
+        related_name="entries",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
     )
     reward = models.ForeignKey(
-        "StampReward", related_name="entries", null=True, blank=True, on_delete=models.PROTECT, db_index=False
+        "StampReward",
+        verbose_name=_("stamp reward"),
+        related_name="entries",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
     )
-    store = models.ForeignKey(Store, related_name="+", null=True, blank=True, on_delete=models.PROTECT, db_index=False)
+    store = models.ForeignKey(
+        Store,
+        verbose_name=_("store"),
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, related_name="+", null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
     )
     created_at = models.DateTimeField(_("time"), default=dj_timezone.now)
 
@@ -709,16 +750,20 @@ class Lot(models.Model):
     Lots are the ledger's working index (mutable ``remaining``); the ledger rows stay the record of truth.
     """
 
-    program = models.ForeignKey(Program, related_name="+", on_delete=models.PROTECT)
+    program = models.ForeignKey(Program, verbose_name=_("program"), related_name="+", on_delete=models.PROTECT)
     # No index of its own: every read of a card's lots is of its open ones (lot_open_by_card_idx), and cards are
     # never deleted.
-    card = models.ForeignKey(Card, related_name="lots", on_delete=models.PROTECT, db_index=False)
+    card = models.ForeignKey(
+        Card, verbose_name=_("card"), related_name="lots", on_delete=models.PROTECT, db_index=False
+    )
     unit = models.CharField(max_length=8, choices=Unit.choices, default=Unit.POINTS)
     bucket = models.CharField(max_length=10, choices=Bucket.choices, default=Bucket.CASHBACK)
     amount = points_field(_("amount"))
     remaining = points_field(_("remaining"))
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
-    entry = models.OneToOneField(LedgerEntry, related_name="opened_lot", on_delete=models.PROTECT)
+    entry = models.OneToOneField(
+        LedgerEntry, verbose_name=_("ledger entry"), related_name="opened_lot", on_delete=models.PROTECT
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     objects = LotQuerySet.as_manager()
@@ -748,8 +793,10 @@ class Lot(models.Model):
 class LotAllocation(models.Model):
     """The part of a lot a debit consumed (positive) or a refund gave back (negative)."""
 
-    entry = models.ForeignKey(LedgerEntry, related_name="allocations", on_delete=models.PROTECT)
-    lot = models.ForeignKey(Lot, related_name="allocations", on_delete=models.PROTECT)
+    entry = models.ForeignKey(
+        LedgerEntry, verbose_name=_("ledger entry"), related_name="allocations", on_delete=models.PROTECT
+    )
+    lot = models.ForeignKey(Lot, verbose_name=_("lot"), related_name="allocations", on_delete=models.PROTECT)
     amount = points_field(_("amount"))
 
     class Meta:
@@ -760,14 +807,24 @@ class LotAllocation(models.Model):
 
 
 class StampReward(models.Model):
-    program = models.ForeignKey(Program, related_name="+", on_delete=models.PROTECT)
-    card = models.ForeignKey(Card, related_name="rewards", on_delete=models.PROTECT)
+    program = models.ForeignKey(Program, verbose_name=_("program"), related_name="+", on_delete=models.PROTECT)
+    card = models.ForeignKey(Card, verbose_name=_("card"), related_name="rewards", on_delete=models.PROTECT)
     status = models.CharField(_("status"), max_length=10, choices=RewardStatus.choices, default=RewardStatus.AVAILABLE)
     issued_by_purchase = models.ForeignKey(
-        "Purchase", related_name="rewards_issued", null=True, blank=True, on_delete=models.PROTECT
+        "Purchase",
+        verbose_name=_("issued by purchase"),
+        related_name="rewards_issued",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
     )
     redeemed_by_purchase = models.ForeignKey(
-        "Purchase", related_name="rewards_redeemed", null=True, blank=True, on_delete=models.PROTECT
+        "Purchase",
+        verbose_name=_("redeemed by purchase"),
+        related_name="rewards_redeemed",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
     )
     issued_at = models.DateTimeField(_("issued"), default=dj_timezone.now)
     redeemed_at = models.DateTimeField(_("redeemed"), null=True, blank=True)
@@ -786,10 +843,10 @@ class StampReward(models.Model):
 
 
 class Purchase(models.Model):
-    program = models.ForeignKey(Program, related_name="purchases", on_delete=models.PROTECT)
+    program = models.ForeignKey(Program, verbose_name=_("program"), related_name="purchases", on_delete=models.PROTECT)
     store = models.ForeignKey(Store, verbose_name=_("store"), related_name="purchases", on_delete=models.PROTECT)
     card = models.ForeignKey(Card, verbose_name=_("card"), related_name="purchases", on_delete=models.PROTECT)
-    member = models.ForeignKey(Member, related_name="purchases", on_delete=models.PROTECT)
+    member = models.ForeignKey(Member, verbose_name=_("member"), related_name="purchases", on_delete=models.PROTECT)
     receipt_id = models.CharField(_("receipt"), max_length=100)
     fingerprint = models.CharField(max_length=64, help_text="Hash of the request, to tell a replay from a clash.")
     purchased_at = models.DateTimeField(_("purchased"))
@@ -809,7 +866,12 @@ class Purchase(models.Model):
     stamps_reversed = points_field(_("stamps taken back"))
     spend_reversed = money_field(_("spend taken back"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, related_name="+", null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
     )
 
     class Meta:
@@ -843,7 +905,7 @@ class Purchase(models.Model):
 
 
 class PurchaseLine(models.Model):
-    purchase = models.ForeignKey(Purchase, related_name="lines", on_delete=models.CASCADE)
+    purchase = models.ForeignKey(Purchase, verbose_name=_("purchase"), related_name="lines", on_delete=models.CASCADE)
     position = models.PositiveIntegerField(default=0)
     sku = models.CharField(_("SKU"), max_length=100, blank=True)
     category = models.CharField(_("category"), max_length=100, blank=True)
@@ -867,8 +929,8 @@ class PurchaseLine(models.Model):
 
 
 class Refund(models.Model):
-    program = models.ForeignKey(Program, related_name="+", on_delete=models.PROTECT)
-    purchase = models.ForeignKey(Purchase, related_name="refunds", on_delete=models.PROTECT)
+    program = models.ForeignKey(Program, verbose_name=_("program"), related_name="+", on_delete=models.PROTECT)
+    purchase = models.ForeignKey(Purchase, verbose_name=_("purchase"), related_name="refunds", on_delete=models.PROTECT)
     refund_id = models.CharField(_("refund id"), max_length=100)
     fingerprint = models.CharField(max_length=64)
     amount = money_field(_("amount"))
@@ -879,7 +941,12 @@ class Refund(models.Model):
     spend_reversed = money_field(_("spend taken back"))
     reward_returned = models.BooleanField(default=False)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, related_name="+", null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
     )
     created_at = models.DateTimeField(_("time"), default=dj_timezone.now)
 
@@ -897,8 +964,10 @@ class Refund(models.Model):
 
 
 class RefundLine(models.Model):
-    refund = models.ForeignKey(Refund, related_name="lines", on_delete=models.CASCADE)
-    line = models.ForeignKey(PurchaseLine, related_name="refund_lines", on_delete=models.PROTECT)
+    refund = models.ForeignKey(Refund, verbose_name=_("refund"), related_name="lines", on_delete=models.CASCADE)
+    line = models.ForeignKey(
+        PurchaseLine, verbose_name=_("receipt line"), related_name="refund_lines", on_delete=models.PROTECT
+    )
     quantity = models.DecimalField(max_digits=12, decimal_places=3)
     amount = money_field(_("amount"))
 
@@ -910,12 +979,18 @@ class RefundLine(models.Model):
 
 
 class TierChange(models.Model):
-    program = models.ForeignKey(Program, related_name="+", on_delete=models.PROTECT)
-    member = models.ForeignKey(Member, related_name="tier_changes", on_delete=models.PROTECT)
-    from_tier = models.ForeignKey(Tier, related_name="+", null=True, blank=True, on_delete=models.SET_NULL)
-    to_tier = models.ForeignKey(Tier, related_name="+", null=True, blank=True, on_delete=models.SET_NULL)
+    program = models.ForeignKey(Program, verbose_name=_("program"), related_name="+", on_delete=models.PROTECT)
+    member = models.ForeignKey(Member, verbose_name=_("member"), related_name="tier_changes", on_delete=models.PROTECT)
+    from_tier = models.ForeignKey(
+        Tier, verbose_name=_("from tier"), related_name="+", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    to_tier = models.ForeignKey(
+        Tier, verbose_name=_("to tier"), related_name="+", null=True, blank=True, on_delete=models.SET_NULL
+    )
     reason = models.CharField(_("reason"), max_length=16, choices=TierChangeReason.choices)
-    purchase = models.ForeignKey(Purchase, related_name="+", null=True, blank=True, on_delete=models.SET_NULL)
+    purchase = models.ForeignKey(
+        Purchase, verbose_name=_("purchase"), related_name="+", null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(_("time"), default=dj_timezone.now)
 
     class Meta:
@@ -931,10 +1006,19 @@ class AuditEvent(models.Model):
     """Who changed what, when, and why: staff actions and builder edits, with old and new values."""
 
     # The trail outlives what it describes: deleting a business or program keeps its history (superusers see it).
-    business = models.ForeignKey(Business, related_name="+", null=True, blank=True, on_delete=models.SET_NULL)
-    program = models.ForeignKey(Program, related_name="+", null=True, blank=True, on_delete=models.SET_NULL)
+    business = models.ForeignKey(
+        Business, verbose_name=_("business"), related_name="+", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), related_name="+", null=True, blank=True, on_delete=models.SET_NULL
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, related_name="+", null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
     )
     action = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(_("object type"), max_length=64)
@@ -1020,7 +1104,7 @@ class IdempotencyRecord(models.Model):
     unique constraint and then replays the answer instead of running twice. Purged after a few days.
     """
 
-    api_key = models.ForeignKey(ApiKey, related_name="+", on_delete=models.CASCADE)
+    api_key = models.ForeignKey(ApiKey, verbose_name=_("API key"), related_name="+", on_delete=models.CASCADE)
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="Hash of method, path and body.")
     status = models.PositiveSmallIntegerField(null=True)

@@ -423,3 +423,35 @@ def test_member_listing_and_page_are_translated(client, admin_in, language):
     for phrase in words["member_page"]:
         assert phrase in text, f"{phrase!r} not on the member's page"
     assert "Goodwill" in text
+
+
+AUDIT_WORDS = {
+    "ru": {"columns": ["Программа", "Кто"], "inspect": ["Программа", "Сотрудник"]},
+    "uk": {"columns": ["Програма", "Хто"], "inspect": ["Програма", "Співробітник"]},
+}
+
+
+@pytest.mark.usefixtures("compiled_catalogs")
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_audit_log_labels_its_links_in_the_admins_language(client, admin_in, language):
+    """The audit rows' program and staff user are foreign keys: their labels come from the models' verbose names."""
+    from programs.models import AuditEvent
+
+    program = ProgramFactory(name="Kava Club")
+    card_type = CardTypeFactory(program=program, name="Kava Bonus")
+    member = member_create(program=program, phone="+380501234568", card_types=[card_type])
+    user = admin_in(language)
+    card_adjust(card=member.cards.get(), amount=Decimal("5"), reason="Goodwill", actor=user)
+    event = AuditEvent.objects.get(program=program, actor=user)
+
+    listing = client.get(reverse("loyalty_audit:index"))
+    assert listing.status_code == 200
+    headers = _column_headers(listing)
+    for header in AUDIT_WORDS[language]["columns"]:
+        assert header in headers, f"{header!r} not among {headers}"
+
+    inspect = client.get(reverse("loyalty_audit:inspect", args=[event.pk]))
+    assert inspect.status_code == 200
+    text = _text(inspect)
+    for label in AUDIT_WORDS[language]["inspect"]:
+        assert label in text, f"{label!r} not on the audit event's page"
