@@ -1020,6 +1020,10 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
     )
+    # A till or CRM acting through the POS/CRM API: the key it used (there is no staff user then).
+    api_key = models.ForeignKey(
+        "ApiKey", verbose_name=_("API key"), related_name="+", null=True, blank=True, on_delete=models.SET_NULL
+    )
     action = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(_("object type"), max_length=64)
     object_id = models.CharField(_("object id"), max_length=64)

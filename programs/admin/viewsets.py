@@ -344,12 +344,13 @@ class AuditEventViewSet(ScopedModelViewSet):
     menu_label = _("Audit log")
     add_to_reference_index = False
     inspect_view_enabled = True
-    list_select_related = ("program", "actor", "actor__wagtail_userprofile")
+    list_select_related = ("program", "actor", "actor__wagtail_userprofile", "api_key")
     list_display = [
         "action",
         "object_repr",
         "program",
         UserColumn("actor", label=_("By")),
+        "api_key",  # a till or CRM acting through the API, instead of a staff user
         Column("changes", label=_("Changes"), accessor=changes_summary),
         "reason",
         DateColumn("created_at", label=_("Time"), sort_key="created_at"),
@@ -357,7 +358,16 @@ class AuditEventViewSet(ScopedModelViewSet):
     search_fields = ["action", "object_repr", "reason"]
     filterset_class = AuditEventFilterSet
     inspect_view_class = AuditEventInspectView
-    inspect_view_fields = ["created_at", "action", "object_type", "object_id", "object_repr", "program", "actor"]
+    inspect_view_fields = [
+        "created_at",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "program",
+        "actor",
+        "api_key",
+    ]
 
     def get_common_view_kwargs(self, **kwargs):
         closed = dict.fromkeys(["add_url_name", "edit_url_name", "delete_url_name", "history_url_name"])

@@ -306,7 +306,9 @@ class MemberListView(ApiView):
             card_types = list(CardType.objects.filter(program_id=self.program.pk, pk__in=card_type_ids))
             if len(card_types) != len(set(card_type_ids)):
                 raise InvalidInput(_("Unknown card type."), field="card_types")
-        member = member_create(program=self.program, phone=phone, card_types=card_types, actor=None, **data)
+        member = member_create(
+            program=self.program, phone=phone, card_types=card_types, actor=None, api_key=self.api_key, **data
+        )
         member = Member.objects.select_related("tier").get(pk=member.pk)
         return Response(self.member_cards(member), status=201)
 
@@ -369,7 +371,7 @@ class MemberView(ApiView):
     def update(self, request, member_id: int):
         member = self.member_get(member_id)
         changes = self.valid(ProfileIn, request.data)
-        member_update(member=member, actor=None, **changes)
+        member_update(member=member, actor=None, api_key=self.api_key, **changes)
         return Response(self.member_cards(self.member_get(member_id)))
 
 
@@ -859,7 +861,7 @@ def _card_action(service, *, operation_id: str, summary: str, example_reason: st
         def act(self, request, number: str):
             card = self.card_get(number)
             reason = self.valid(ReasonIn, request.data)["reason"]
-            card = service(card=card, reason=f"{reason} · API: {self.api_key.name}"[:300], actor=None)
+            card = service(card=card, reason=reason, actor=None, api_key=self.api_key)
             balances = selectors.cards_balances(cards=[card])[card.pk]
             return Response(rep.card_data(card, balances))
 

@@ -27,13 +27,17 @@ def audit_record(
     changes: dict | None = None,
     reason: str = "",
     business=None,
+    api_key=None,
 ) -> AuditEvent:
-    """Write an audit row. ``changes`` maps a field to ``(old, new)``; values are stored as plain JSON."""
+    """Write an audit row. ``changes`` maps a field to ``(old, new)``; values are stored as plain JSON.
+    ``actor`` is the staff user (``None``: the system); ``api_key`` the key of a till or CRM that acted through the
+    POS/CRM API."""
     business = business or program.business
     return AuditEvent.objects.create(
         business=business,
         program=program,
         actor=actor if getattr(actor, "pk", None) else None,
+        api_key=api_key,
         action=action,
         object_type=obj._meta.model_name,
         object_id=str(obj.pk),

@@ -58,7 +58,7 @@ def action_bonus_grant(*, card: Card, kind: str, at: datetime, actor=None) -> li
 
 
 @transaction.atomic
-def card_issue(*, member: Member, card_type: CardType, number: str = "", actor=None) -> Card:
+def card_issue(*, member: Member, card_type: CardType, number: str = "", actor=None, api_key=None) -> Card:
     """Issue a card of ``card_type`` to ``member`` (a plastic ``number`` may be given), with the joining bonus.
 
     One live card per member and card type (database constraint). Raises ``InvalidInput`` if the number is
@@ -87,12 +87,12 @@ def card_issue(*, member: Member, card_type: CardType, number: str = "", actor=N
     card = ledger.cards_lock(card_ids=[card.pk])[card.pk]
     action_bonus_grant(card=card, kind=RuleKind.REGISTRATION, at=now, actor=actor)
     ledger.card_save_balances(card=card, now=now)
-    audit_record(actor=actor, program=card_type.program, action="card.issue", obj=card)
+    audit_record(actor=actor, api_key=api_key, program=card_type.program, action="card.issue", obj=card)
     transaction.on_commit(lambda: signals.card_issued.send(sender=Card, card=card))
     return card
 
 
-def _status_set(*, card: Card, status: str, reason: str, actor, action: str) -> Card:
+def _status_set(*, card: Card, status: str, reason: str, actor, action: str, api_key=None) -> Card:
     card = ledger.cards_lock(card_ids=[card.pk])[card.pk]
     if card.status == CardStatus.REPLACED:
         raise CardReplaced()
@@ -105,6 +105,7 @@ def _status_set(*, card: Card, status: str, reason: str, actor, action: str) -> 
     card.save(update_fields=["status", "status_reason", "updated_at"])
     audit_record(
         actor=actor,
+        api_key=api_key,
         program=card.program,
         action=action,
         obj=card,
@@ -123,25 +124,28 @@ def _reason_required(reason: str) -> str:
 
 
 @transaction.atomic
-def card_block(*, card: Card, reason: str, actor) -> Card:
-    """Block a card (lost, fraud): it can't earn or pay until unblocked. A reason is required."""
+def card_block(*, card: Card, reason: str, actor, api_key=None) -> Card:
+    """Block a card (lost, fraud): it can't earn or pay until unblocked. A reason is required. ``actor`` is the
+    staff user, ``api_key`` the key when a till or CRM does it through the API (the audit row names it)."""
     return _status_set(
         card=card,
         status=CardStatus.BLOCKED,
         reason=_reason_required(reason),
         actor=actor,
+        api_key=api_key,
         action="card.block",
     )
 
 
 @transaction.atomic
-def card_unblock(*, card: Card, reason: str, actor) -> Card:
-    """Make a blocked card usable again. A reason is required."""
+def card_unblock(*, card: Card, reason: str, actor, api_key=None) -> Card:
+    """Make a blocked card usable again. A reason is required (``actor``, ``api_key``: as for ``card_block``)."""
     return _status_set(
         card=card,
         status=CardStatus.ACTIVE,
         reason=_reason_required(reason),
         actor=actor,
+        api_key=api_key,
         action="card.unblock",
     )
 

@@ -26,7 +26,7 @@ def _invalid(error: ValidationError) -> InvalidInput:
 
 @transaction.atomic
 def member_create(
-    *, program: Program, phone, card_types: list[CardType] | None = None, actor=None, **profile
+    *, program: Program, phone, card_types: list[CardType] | None = None, actor=None, api_key=None, **profile
 ) -> Member:
     """Enrol a member in ``program`` and issue a card of each given card type (default: every active one).
 
@@ -62,17 +62,17 @@ def member_create(
         today = clock.now().date()
         card_types = [ct for ct in program.card_types.filter(is_active=True) if ct.is_valid_on(today)]
     for card_type in card_types:
-        card = card_issue(member=member, card_type=card_type, actor=actor)
+        card = card_issue(member=member, card_type=card_type, actor=actor, api_key=api_key)
         if member.profile_completed_at:
             card = ledger.cards_lock(card_ids=[card.pk])[card.pk]
             action_bonus_grant(card=card, kind=RuleKind.PROFILE_COMPLETED, at=now, actor=actor)
             ledger.card_save_balances(card=card, now=now)
-    audit_record(actor=actor, program=program, action="member.create", obj=member)
+    audit_record(actor=actor, api_key=api_key, program=program, action="member.create", obj=member)
     return member
 
 
 @transaction.atomic
-def member_update(*, member: Member, actor=None, **changes) -> Member:
+def member_update(*, member: Member, actor=None, api_key=None, **changes) -> Member:
     """Change a member's profile or consents; the first time the profile is complete, grant that bonus once.
 
     Raises ``InvalidInput`` for unknown fields or invalid values; nothing is saved then.
@@ -100,5 +100,7 @@ def member_update(*, member: Member, actor=None, **changes) -> Member:
         for card in ledger.cards_lock(card_ids=card_ids).values():
             if action_bonus_grant(card=card, kind=RuleKind.PROFILE_COMPLETED, at=now, actor=actor):
                 ledger.card_save_balances(card=card, now=now)
-    audit_record(actor=actor, program=member.program, action="member.update", obj=member, changes=changed)
+    audit_record(
+        actor=actor, api_key=api_key, program=member.program, action="member.update", obj=member, changes=changed
+    )
     return member

@@ -13,6 +13,7 @@ from programs import clock
 from programs.choices import Bucket, CardStatus, EntryKind, RuleKind
 from programs.factories import CardTypeFactory, EarningRuleFactory, TierFactory, UserFactory
 from programs.models import AuditEvent, Card, LedgerEntry, Member
+from programs.services.api_keys import api_key_create
 from programs.services.businesses import business_staff_add
 from programs.services.cards import card_adjust, card_block
 from programs.services.members import member_create
@@ -441,6 +442,18 @@ def test_audit_log_lists_the_business_events(owner_client, card):
     inspect = page_text(owner_client.get(admin_url("loyalty_audit:inspect", event.pk)))
     assert "Reported stolen" in inspect
     assert "status: active → blocked" in inspect
+
+
+def test_audit_log_names_the_api_key_that_acted(owner_client, program, card):
+    till = api_key_create(program=program, name="Till at the door", actor=None).api_key
+    card_block(card=card, reason="Customer called the till", actor=None, api_key=till)
+    event = AuditEvent.objects.get(action="card.block")
+
+    listing = page_text(owner_client.get(admin_url("loyalty_audit:index")))
+    inspect = page_text(owner_client.get(admin_url("loyalty_audit:inspect", event.pk)))
+
+    assert "Till at the door" in listing
+    assert "API key" in inspect and "Till at the door" in inspect
 
 
 def test_audit_log_is_read_only(owner_client, card):

@@ -27,7 +27,7 @@ def bonuses(program):
     )
 
 
-def test_enrol_issues_a_card_with_the_joining_bonus(api, cashback_type, bonuses):
+def test_enrol_issues_a_card_with_the_joining_bonus(api, cashback_type, bonuses, store_key):
     response = api.post(
         "/members/",
         {"phone": "067 555 12 34", "first_name": "Iryna", "last_name": "Shevchenko", "consent_sms": True},
@@ -44,7 +44,9 @@ def test_enrol_issues_a_card_with_the_joining_bonus(api, cashback_type, bonuses)
     assert card["next_expiry"]["amount"] == "50.00"
     member = Member.objects.get(phone="+380675551234")
     assert member.first_name == "Iryna"
-    assert AuditEvent.objects.filter(action="member.create", object_id=str(member.pk)).exists()
+    created = AuditEvent.objects.get(action="member.create", object_id=str(member.pk))
+    issued = AuditEvent.objects.get(action="card.issue", object_id=str(member.cards.get().pk))
+    assert created.api_key == issued.api_key == store_key.api_key  # the till that enrolled them
 
 
 def test_enrol_with_a_complete_profile_grants_that_bonus_too(api, cashback_type, bonuses):
@@ -122,7 +124,7 @@ def test_get_a_member(api, card):
     assert response.json()["cards"][0]["balances"]["points"] == "100.00"
 
 
-def test_update_changes_only_the_fields_sent_and_grants_the_profile_bonus_once(api, card, bonuses):
+def test_update_changes_only_the_fields_sent_and_grants_the_profile_bonus_once(api, card, bonuses, store_key):
     url = f"/members/{card.member_id}/"
     complete = {"last_name": "Kovalenko", "email": "olena@example.com", "birth_date": "1990-05-17", "gender": "f"}
 
@@ -136,6 +138,8 @@ def test_update_changes_only_the_fields_sent_and_grants_the_profile_bonus_once(a
     assert body["member"]["consent_email"] is True
     assert body["member"]["first_name"] == "Olena"  # not sent, not changed
     assert body["cards"][0]["balances"]["cashback"] == "120.00"  # the bonus came once
+    updates = AuditEvent.objects.filter(action="member.update", object_id=str(card.member_id))
+    assert [event.api_key for event in updates] == [store_key.api_key] * 2
 
 
 def test_update_can_clear_the_birthday(api, card):
