@@ -60,6 +60,19 @@ def points_field(verbose_name, **kwargs):
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
 
 
+def actor_field(**kwargs):
+    """The staff user behind a row (``None``: the system, a job or a till); the row stays if the user is deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        **kwargs,
+    )
+
+
 def percent_field(verbose_name, **kwargs):
     kwargs.setdefault("validators", PERCENT_VALIDATORS)
     return models.DecimalField(verbose_name, max_digits=5, decimal_places=2, **kwargs)
@@ -701,15 +714,7 @@ class LedgerEntry(models.Model):
         on_delete=models.PROTECT,
         db_index=False,
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff user"),
-        related_name="+",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        db_index=False,
-    )
+    actor = actor_field(db_index=False)
     created_at = models.DateTimeField(_("time"), default=dj_timezone.now)
 
     objects = LedgerEntryQuerySet.as_manager()
@@ -865,14 +870,7 @@ class Purchase(models.Model):
     points_returned = points_field(_("points given back"))
     stamps_reversed = points_field(_("stamps taken back"))
     spend_reversed = money_field(_("spend taken back"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff user"),
-        related_name="+",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-    )
+    actor = actor_field()
 
     class Meta:
         verbose_name = _("purchase")
@@ -940,14 +938,7 @@ class Refund(models.Model):
     stamps_reversed = points_field(_("stamps taken back"))
     spend_reversed = money_field(_("spend taken back"))
     reward_returned = models.BooleanField(default=False)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff user"),
-        related_name="+",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-    )
+    actor = actor_field()
     created_at = models.DateTimeField(_("time"), default=dj_timezone.now)
 
     class Meta:
@@ -1012,14 +1003,7 @@ class AuditEvent(models.Model):
     program = models.ForeignKey(
         Program, verbose_name=_("program"), related_name="+", null=True, blank=True, on_delete=models.SET_NULL
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff user"),
-        related_name="+",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-    )
+    actor = actor_field()
     # A till or CRM acting through the POS/CRM API: the key it used (there is no staff user then).
     api_key = models.ForeignKey(
         "ApiKey", verbose_name=_("API key"), related_name="+", null=True, blank=True, on_delete=models.SET_NULL
