@@ -26,6 +26,7 @@ from wagtail.users.models import UserProfile
 
 from programs.errors import CardBlocked, DuplicateReceipt, InsufficientPoints, InsufficientStamps, MemberExists
 from programs.factories import CardTypeFactory, ProgramFactory, UserFactory
+from programs.models import AuditEvent
 from programs.services.cards import card_adjust
 from programs.services.members import member_create
 
@@ -435,8 +436,6 @@ AUDIT_WORDS = {
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_audit_log_labels_its_links_in_the_admins_language(client, admin_in, language):
     """The audit rows' program and staff user are foreign keys: their labels come from the models' verbose names."""
-    from programs.models import AuditEvent
-
     program = ProgramFactory(name="Kava Club")
     card_type = CardTypeFactory(program=program, name="Kava Bonus")
     member = member_create(program=program, phone="+380501234568", card_types=[card_type])
