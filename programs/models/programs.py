@@ -1,0 +1,119 @@
+"""The tenant and its programs: businesses, programs and their stores."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
+
+from programs.choices import Currency, DowngradePolicy, TierBasis
+from programs.models.common import config_token_new
+from programs.querysets import ProgramQuerySet
+
+
+class Business(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff"),
+        related_name="businesses",
+        blank=True,
+        help_text=_("Admin users who manage this business's programs, members and reports."),
+    )
+    created_at = models.DateTimeField(_("created"), default=dj_timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("business")
+        verbose_name_plural = _("businesses")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Program(models.Model):
+    business = models.ForeignKey(
+        Business, verbose_name=_("business"), related_name="programs", on_delete=models.PROTECT
+    )
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(
+        _("slug"), max_length=80, unique=True, help_text=_("Short name used in links and card numbers.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.UAH)
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Europe/Kyiv",
+        help_text=_("Happy hours, weekdays and birthdays are evaluated in this time zone."),
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive programs accept no purchases and no new members.")
+    )
+    tier_basis = models.CharField(
+        _("tier qualification"),
+        max_length=16,
+        choices=TierBasis.choices,
+        default=TierBasis.SPEND,
+        help_text=_("What members accumulate to reach a higher tier."),
+    )
+    tier_window_days = models.PositiveIntegerField(
+        _("qualification window (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Count only the last N days (e.g. 365). Leave empty to count the whole membership."),
+    )
+    downgrade_policy = models.CharField(
+        _("downgrade policy"), max_length=16, choices=DowngradePolicy.choices, default=DowngradePolicy.NEVER
+    )
+    downgrade_grace_days = models.PositiveIntegerField(
+        _("grace period (days)"),
+        default=30,
+        help_text=_("With the grace-period policy: days a member may stay below the threshold."),
+    )
+    created_at = models.DateTimeField(_("created"), default=dj_timezone.now, editable=False)
+    # Renewed whenever the program's rules change, so cached rule snapshots know they are stale. Random rather
+    # than a counter: a recreated row (SQLite reuses ids) can never look like the one a snapshot was taken of.
+    config_version = models.BigIntegerField(default=config_token_new, editable=False)
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        ordering = ["business__name", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.downgrade_policy == DowngradePolicy.PERIOD_END and not self.tier_window_days:
+            raise ValidationError(
+                {"tier_window_days": _("Downgrading at the end of a period needs a qualification window.")}
+            )
+        try:
+            import zoneinfo
+
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValidationError({"timezone": _("Unknown time zone.")}) from exc
+
+
+class Store(models.Model):
+    program = models.ForeignKey(Program, verbose_name=_("program"), related_name="stores", on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=200)
+    code = models.SlugField(_("code"), max_length=64, help_text=_("Identifier the cash register sends."))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["program", "code"], name="store_code_unique_per_program")]
+
+    def __str__(self):
+        return self.name
