@@ -288,6 +288,8 @@ PHONENUMBER_DEFAULT_FORMAT = "E164"
 
 # Loyalty engine knobs (deploy-time, not per program).
 KARTKA_EXPIRY_CHUNK = int(os.environ.get("KARTKA_EXPIRY_CHUNK", "20000"))
+# Days the event outbox (programs.outbox) keeps events every consumer has handled.
+KARTKA_EVENTS_RETENTION_DAYS = int(os.environ.get("EVENTS_RETENTION_DAYS", "30"))
 
 # Outbound webhooks (webhooks/): seconds each attempt may take per phase (connect, send, wait for the answer); whether
 # endpoints may point into private networks (loopback, RFC 1918, link-local: allowed locally so a receiver on the

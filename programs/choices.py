@@ -112,3 +112,32 @@ class TierChangeReason(models.TextChoices):
     GRACE_ENDED = "grace_ended", _("Grace period ended")
     REFUND = "refund", _("Refund")
     STAFF = "staff", _("Changed by staff")
+
+
+class EventType(models.TextChoices):
+    """What the outbox records (``programs.outbox``): one row per change, written in the change's transaction."""
+
+    MEMBER_CREATED = "member.created", _("Member enrolled")
+    MEMBER_UPDATED = "member.updated", _("Member profile updated")
+    CARD_ISSUED = "card.issued", _("Card issued")
+    CARD_BLOCKED = "card.blocked", _("Card blocked")
+    CARD_UNBLOCKED = "card.unblocked", _("Card unblocked")
+    CARD_REPLACED = "card.replaced", _("Card replaced")
+    # One per card and transaction that wrote the card's ledger, whatever the cause (``BalanceCause``).
+    CARD_BALANCES_CHANGED = "card.balances_changed", _("Card balances changed")
+    PURCHASE_RECORDED = "purchase.recorded", _("Purchase recorded")
+    PURCHASE_REFUNDED = "purchase.refunded", _("Purchase refunded")
+    TIER_CHANGED = "tier.changed", _("Tier changed")
+
+
+class BalanceCause(models.TextChoices):
+    """Why a card's ledger moved: the ``cause`` of a ``card.balances_changed`` event."""
+
+    PURCHASE = "purchase", _("Purchase")
+    REFUND = "refund", _("Refund")
+    ADJUSTMENT = "adjustment", _("Staff adjustment")
+    JOINING_BONUS = "joining_bonus", _("Joining bonus")
+    BIRTHDAY_BONUS = "birthday_bonus", _("Birthday bonus")
+    PROFILE_BONUS = "profile_bonus", _("Profile bonus")
+    EXPIRY = "expiry", _("Expiry")
+    REPLACEMENT = "replacement", _("Card replacement")

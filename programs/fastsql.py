@@ -136,7 +136,10 @@ def execute(sql: str, params: Sequence = (), *, rows: bool = True) -> list[tuple
 
 @cache
 def _insert_shape(model: type[Model]):
-    fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
+    # Columns with a database default (the outbox's transaction id) are left to the database.
+    fields = tuple(
+        field for field in model._meta.concrete_fields if not field.primary_key and not field.has_db_default()
+    )
     auto = tuple(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) for field in fields)
     columns = ", ".join(quote(field.column) for field in fields)
     return fields, auto, f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ", quote(model._meta.pk.column)
@@ -351,6 +354,25 @@ def updates(pairs: list[tuple[Model, tuple[str, ...]]]) -> None:
     ctes = ", ".join(f"u{index} AS ({update_sql(type(obj), names)})" for index, (obj, names) in enumerate(first))
     params = [param for obj, names in pairs for param in update_params(obj, names)]
     execute(f"WITH {ctes} {update_sql(type(last[0]), last[1])}", params, rows=False)
+
+
+def updates_and_insert(pairs: list[tuple[Model, tuple[str, ...]]], objs: list[Model]) -> None:
+    """``updates(pairs)`` and ``insert_statement(objs)`` (no keys returned: the rows are not read back) in one
+    round trip on PostgreSQL, one statement each elsewhere."""
+    if not objs:
+        updates(pairs)
+        return
+    if not pairs:
+        execute(*insert_statement(objs), rows=False)
+        return
+    if not postgres():
+        updates(pairs)
+        execute(*insert_statement(objs), rows=False)
+        return
+    ctes = ", ".join(f"u{index} AS ({update_sql(type(obj), names)})" for index, (obj, names) in enumerate(pairs))
+    params = [param for obj, names in pairs for param in update_params(obj, names)]
+    sql, insert_params = insert_statement(objs)
+    execute(f"WITH {ctes} {sql}", [*params, *insert_params], rows=False)
 
 
 # --- Selects -------------------------------------------------------------------------------------------------

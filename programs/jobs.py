@@ -19,6 +19,9 @@ SCHEDULES = {
     "kartka.review_tiers": ("programs.jobs.review_tiers", "D", None),
     "kartka.birthday_bonuses": ("programs.jobs.birthday_bonuses", "H", None),
     "kartka.api_idempotency_purge": ("programs.jobs.api_idempotency_purge", "H", None),
+    # The outbox: hand events to the consumers whose wake was lost; forget old handled events.
+    "kartka.events_sweep": ("programs.outbox.events_dispatch", "I", 1),
+    "kartka.events_purge": ("programs.outbox.events_purge_old", "D", None),
 }
 
 

@@ -1,15 +1,9 @@
-"""Signals the engine sends after commit, so other apps react without ``programs`` importing them."""
+"""Receivers inside the engine: the schedules and the outbox's cursors after ``migrate``, and the renewal of a
+program's ``config_version`` when its rules change. (Other apps learn of the engine's changes from the event
+outbox, ``programs.outbox``, not from signals.)"""
 
 from django.db.models.signals import post_delete, post_migrate, post_save
-from django.dispatch import Signal, receiver
-
-member_created = Signal()  # member
-purchase_recorded = Signal()  # purchase
-purchase_refunded = Signal()  # refund
-card_issued = Signal()  # card
-card_changed = Signal()  # card (balance, status)
-tier_changed = Signal()  # member, from_tier, to_tier
-points_expired = Signal()  # card_ids
+from django.dispatch import receiver
 
 
 @receiver(post_migrate)
@@ -17,8 +11,10 @@ def register_schedules(sender, **kwargs):
     if sender.name != "programs":
         return
     from programs.jobs import schedules_ensure
+    from programs.outbox import cursors_ensure
 
     schedules_ensure()
+    cursors_ensure()
 
 
 def _bump_config_version(sender, instance, **kwargs):

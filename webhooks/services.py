@@ -55,9 +55,14 @@ TASK = "webhooks.tasks.deliveries_send"
 
 @dataclass(frozen=True)
 class Event:
+    """A webhook event to publish: its ``event_id`` and ``created_at`` come from the outbox event it tells of
+    (a fresh id and now when not given, e.g. the admin's test event)."""
+
     program_id: int
     type: str
     data: dict
+    event_id: uuid.UUID | None = None
+    created_at: datetime | None = None
 
 
 def _batches(items: list, size: int):
@@ -93,12 +98,12 @@ def events_publish(*, events: list[Event]) -> list[WebhookDelivery]:
         targets = [endpoint for endpoint in endpoints[event.program_id] if event.type in endpoint.events]
         if not targets:
             continue
-        event_id = uuid.uuid4()
+        event_id = event.event_id or uuid.uuid4()
         body = payloads.body_dumps(
             payloads.envelope(
                 event_id=event_id,
                 event_type=event.type,
-                created_at=now,
+                created_at=event.created_at or now,
                 program=targets[0].program,
                 data=event.data,
             )

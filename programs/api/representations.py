@@ -4,36 +4,14 @@ Money and points are strings with two decimals, quantities with three, times ISO
 shapes are documented for OpenAPI by ``programs.api.schema``; a change here is a change there.
 """
 
-from datetime import UTC, datetime
-from decimal import Decimal
-
 from django.utils.translation import gettext as _
 
 from programs.barcodes import card_payload
+from programs.formats import moment, money, quantity, tier_data
 from programs.models import Card, Member, Purchase, Refund, Store
+from programs.payloads import purchase_amounts
 from programs.pricing import Quote
 from programs.selectors import Balances
-
-CENT = Decimal("0.01")
-MILLI = Decimal("0.001")
-
-
-def money(value: Decimal | None) -> str:
-    return str(Decimal(value or 0).quantize(CENT))
-
-
-def quantity(value: Decimal) -> str:
-    return str(Decimal(value).quantize(MILLI))
-
-
-def moment(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def tier_data(tier) -> dict | None:
-    return None if tier is None else {"id": tier.pk, "name": tier.name}
 
 
 def member_data(member: Member, *, tier) -> dict:
@@ -110,20 +88,6 @@ def quote_data(quote: Quote, *, card: Card, currency: str) -> dict:
         ],
         "stamps_to_earn": money(quote.stamps),
         "reward_redeemed": quote.reward_redeemed,
-    }
-
-
-def purchase_amounts(purchase: Purchase) -> dict:
-    """What a purchase cost, paid and granted, as the API and the webhooks both tell it."""
-    return {
-        "total": money(purchase.total),
-        "discount_percent": money(purchase.discount_percent),
-        "discount_amount": money(purchase.discount_amount),
-        "points_redeemed": money(purchase.points_redeemed),
-        "redeemed_value": money(purchase.redeemed_value),
-        "paid_amount": money(purchase.paid_amount),
-        "points_earned": money(purchase.points_earned),
-        "stamps_earned": money(purchase.stamps_earned),
     }
 
 

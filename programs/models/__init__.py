@@ -18,6 +18,7 @@ from programs.models.common import (
     percent_field,
     points_field,
 )
+from programs.models.events import Event, EventCursor
 from programs.models.keys import ApiKey, IdempotencyRecord
 from programs.models.ledger import LedgerEntry, Lot, LotAllocation, StampReward
 from programs.models.members import Card, Member, TierChange
@@ -36,6 +37,8 @@ __all__ = [
     "CardType",
     "DiscountThreshold",
     "EarningRule",
+    "Event",
+    "EventCursor",
     "IdempotencyRecord",
     "LedgerEntry",
     "Lot",

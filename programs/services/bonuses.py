@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import Q
 
-from programs.choices import CardStatus, RuleKind
+from programs.choices import BalanceCause, CardStatus, RuleKind
 from programs.models import EarningRule, Member, Program
 from programs.services import ledger
 from programs.services.cards import action_bonus_grant
@@ -45,7 +45,7 @@ def birthday_bonuses_grant(*, at: datetime) -> int:
                 gave = False
                 for card in ledger.cards_lock(card_ids=list(card_ids)).values():
                     if action_bonus_grant(card=card, kind=RuleKind.BIRTHDAY, at=at):
-                        ledger.card_save_balances(card=card, now=at)
+                        ledger.card_save_balances(card=card, now=at, cause=BalanceCause.BIRTHDAY_BONUS)
                         gave = True
                 member.birthday_bonus_year = today.year
                 member.save(update_fields=["birthday_bonus_year"])

@@ -7,10 +7,20 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from programs import clock, signals
-from programs.choices import ACTION_RULE_KINDS, Bucket, CardStatus, EntryKind, RewardStatus, RuleKind, Unit
+from programs import clock, outbox, payloads
+from programs.choices import (
+    ACTION_RULE_KINDS,
+    BalanceCause,
+    Bucket,
+    CardStatus,
+    EntryKind,
+    EventType,
+    RewardStatus,
+    RuleKind,
+    Unit,
+)
 from programs.errors import CardReplaced, InvalidInput, ProgramInactive
-from programs.models import Card, CardType, LedgerEntry, Lot, Member
+from programs.models import Card, CardType, Event, LedgerEntry, Lot, Member
 from programs.pricing import action_bonuses, money
 from programs.selectors import rules_for_card_type
 from programs.services import ledger
@@ -41,8 +51,10 @@ def card_number_generate(*, program_id: int) -> str:
             return number
 
 
-def _on_commit_card_changed(card: Card) -> None:
-    transaction.on_commit(lambda: signals.card_changed.send(sender=Card, card=card))
+def _event(card: Card, type: str, payload: dict, at: datetime) -> Event:
+    return outbox.event_new(
+        type=type, program_id=card.program_id, card_id=card.pk, member_id=card.member_id, payload=payload, at=at
+    )
 
 
 def action_bonus_grant(*, card: Card, kind: str, at: datetime, actor=None) -> list[LedgerEntry]:
@@ -62,8 +74,21 @@ def card_issue(*, member: Member, card_type: CardType, number: str = "", actor=N
     """Issue a card of ``card_type`` to ``member`` (a plastic ``number`` may be given), with the joining bonus.
 
     One live card per member and card type (database constraint). Raises ``InvalidInput`` if the number is
-    taken or the card type belongs to another program.
+    taken or the card type belongs to another program. Writes ``card.issued`` (and ``card.balances_changed``
+    for a joining bonus) to the outbox.
     """
+    card, issued = card_issue_unannounced(
+        member=member, card_type=card_type, number=number, actor=actor, api_key=api_key
+    )
+    outbox.events_record([issued])
+    return card
+
+
+def card_issue_unannounced(
+    *, member: Member, card_type: CardType, number: str = "", actor=None, api_key=None
+) -> tuple[Card, Event]:
+    """``card_issue`` without recording its ``card.issued`` event, which it returns: for a caller that must
+    announce something else first (enrolment: the member before their cards). Runs in the caller's transaction."""
     if card_type.program_id != member.program_id:
         raise InvalidInput(_("The card type belongs to another program."))
     if not card_type.program.is_active:
@@ -86,10 +111,9 @@ def card_issue(*, member: Member, card_type: CardType, number: str = "", actor=N
     card.save()
     card = ledger.cards_lock(card_ids=[card.pk])[card.pk]
     action_bonus_grant(card=card, kind=RuleKind.REGISTRATION, at=now, actor=actor)
-    ledger.card_save_balances(card=card, now=now)
+    ledger.card_save_balances(card=card, now=now, cause=BalanceCause.JOINING_BONUS)
     audit_record(actor=actor, api_key=api_key, program=card_type.program, action="card.issue", obj=card)
-    transaction.on_commit(lambda: signals.card_issued.send(sender=Card, card=card))
-    return card
+    return card, _event(card, EventType.CARD_ISSUED, payloads.card_issued(card), now)
 
 
 def _status_set(*, card: Card, status: str, reason: str, actor, action: str, api_key=None) -> Card:
@@ -103,6 +127,9 @@ def _status_set(*, card: Card, status: str, reason: str, actor, action: str, api
     card.status_reason = reason
     card.updated_at = clock.now()
     card.save(update_fields=["status", "status_reason", "updated_at"])
+    event_type = EventType.CARD_BLOCKED if status == CardStatus.BLOCKED else EventType.CARD_UNBLOCKED
+    payload = payloads.card_status_changed(card, old=old, reason=reason)
+    outbox.events_record([_event(card, event_type, payload, card.updated_at)])
     audit_record(
         actor=actor,
         api_key=api_key,
@@ -112,7 +139,6 @@ def _status_set(*, card: Card, status: str, reason: str, actor, action: str, api
         changes={"status": (old, status)},
         reason=reason,
     )
-    _on_commit_card_changed(card)
     return card
 
 
@@ -192,7 +218,7 @@ def card_adjust(
         )
     else:
         entries = ledger.debit_post(card=card, unit=unit, kind=EntryKind.ADJUSTMENT, amount=-amount, now=now, **links)
-    ledger.card_save_balances(card=card, now=now)
+    ledger.card_save_balances(card=card, now=now, cause=BalanceCause.ADJUSTMENT)
     audit_record(
         actor=actor,
         program=card.program,
@@ -201,7 +227,6 @@ def card_adjust(
         changes={f"{unit}_balance": (old, card.balance(unit))},
         reason=reason,
     )
-    _on_commit_card_changed(card)
     return entries
 
 
@@ -260,8 +285,8 @@ def card_replace(*, card: Card, reason: str, actor, number: str = "") -> Card:
     Card.objects.filter(pk=old.pk).update(points_debt=ZERO, stamps_debt=ZERO)
     old.points_debt = old.stamps_debt = ZERO
     old.rewards.filter(status=RewardStatus.AVAILABLE).update(card=new)
-    ledger.card_save_balances(card=old, now=now)
-    ledger.card_save_balances(card=new, now=now)
+    ledger.card_save_balances(card=old, now=now, cause=BalanceCause.REPLACEMENT)
+    ledger.card_save_balances(card=new, now=now, cause=BalanceCause.REPLACEMENT)
     Card.objects.filter(pk=old.pk).update(replaced_by=new)
     audit_record(
         actor=actor,
@@ -271,6 +296,11 @@ def card_replace(*, card: Card, reason: str, actor, number: str = "") -> Card:
         changes={"status": (old_status, CardStatus.REPLACED), "replaced_by": (None, new.number)},
         reason=reason,
     )
-    _on_commit_card_changed(old)
-    transaction.on_commit(lambda: signals.card_issued.send(sender=Card, card=new))
+    new.card_type = old.card_type
+    outbox.events_record(
+        [
+            _event(old, EventType.CARD_REPLACED, payloads.card_replaced(old, new=new, reason=reason), now),
+            _event(new, EventType.CARD_ISSUED, payloads.card_issued(new), now),
+        ]
+    )
     return new

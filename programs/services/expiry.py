@@ -12,15 +12,17 @@ statements over the same keyset range, inside the write lock its IMMEDIATE trans
 No per-row ORM work, so a million lots take about as long as one statement over all of them.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from programs import signals
-from programs.choices import EntryKind, Unit
-from programs.models import Card, LedgerEntry, Lot
+from programs import outbox
+from programs.choices import BalanceCause, EntryKind, EventType, Unit
+from programs.formats import moment
+from programs.models import Card, Event, LedgerEntry, Lot
 
 
 class Chunk(NamedTuple):
@@ -35,7 +37,12 @@ class Chunk(NamedTuple):
 
 
 def _tables() -> dict[str, str]:
-    return {"lot": Lot._meta.db_table, "card": Card._meta.db_table, "entry": LedgerEntry._meta.db_table}
+    return {
+        "lot": Lot._meta.db_table,
+        "card": Card._meta.db_table,
+        "entry": LedgerEntry._meta.db_table,
+        "event": Event._meta.db_table,
+    }
 
 
 # The next ``chunk`` due lots from card ``from_card`` on, in (card, id) order: served by ``lot_open_by_card_idx``
@@ -77,7 +84,21 @@ _POSTGRES_EXPIRE = (
     "    coalesce(sum(remaining) FILTER (WHERE unit = %(stamps)s), 0) AS stamps"
     "    FROM due GROUP BY card_id) s"
     "  WHERE c.id = s.card_id"
-    "  RETURNING c.id, c.points_balance + s.points AS points, c.stamps_balance + s.stamps AS stamps"
+    "  RETURNING c.id, c.points_balance + s.points AS points, c.stamps_balance + s.stamps AS stamps,"
+    "  c.program_id, c.member_id, c.number, c.points_balance AS points_now, c.stamps_balance AS stamps_now,"
+    "  c.points_debt, c.stamps_debt, s.points AS points_expired, s.stamps AS stamps_expired"
+    "), announced AS ("
+    "  INSERT INTO {event} (type, program_id, card_id, member_id, payload, created_at)"
+    "  SELECT %(event_type)s, b.program_id, b.id, b.member_id, jsonb_build_object("
+    "    'card', jsonb_build_object('id', b.id, 'number', b.number, 'balances', jsonb_build_object("
+    "      'points', b.points_now::numeric(14, 2)::text, 'stamps', b.stamps_now::numeric(14, 2)::text)),"
+    "    'debts', jsonb_build_object("
+    "      'points', b.points_debt::numeric(14, 2)::text, 'stamps', b.stamps_debt::numeric(14, 2)::text),"
+    "    'member', jsonb_build_object('id', b.member_id), 'cause', %(cause)s::text,"
+    "    'expired', jsonb_build_object("
+    "      'points', b.points_expired::numeric(14, 2)::text, 'stamps', b.stamps_expired::numeric(14, 2)::text),"
+    "    'expired_at', %(at_text)s::text), %(at)s"
+    "  FROM lowered b ORDER BY b.id"
     ") "
     "INSERT INTO {entry} "
     "(program_id, card_id, kind, unit, bucket, amount, balance_after, reason, lot_id, created_at) "
@@ -105,6 +126,19 @@ _SQLITE_EXPIRE = (
     "SUM(CASE WHEN l.unit = %(stamps)s THEN l.remaining ELSE 0 END) AS stamps "
     "FROM {lot} l WHERE " + _RANGE + " GROUP BY l.card_id) due "
     "WHERE {card}.id = due.card_id",
+    # One card.balances_changed event per card, while the lots still hold what expired.
+    "INSERT INTO {event} (type, program_id, card_id, member_id, payload, created_at) "
+    "SELECT %(event_type)s, c.program_id, c.id, c.member_id, json_object("
+    "'card', json_object('id', c.id, 'number', c.number, 'balances', json_object("
+    "'points', printf('%%.2f', c.points_balance), 'stamps', printf('%%.2f', c.stamps_balance))), "
+    "'debts', json_object('points', printf('%%.2f', c.points_debt), 'stamps', printf('%%.2f', c.stamps_debt)), "
+    "'member', json_object('id', c.member_id), 'cause', %(cause)s, "
+    "'expired', json_object('points', printf('%%.2f', due.points), 'stamps', printf('%%.2f', due.stamps)), "
+    "'expired_at', %(at_text)s), %(at)s "
+    "FROM {card} c JOIN (SELECT l.card_id, "
+    "SUM(CASE WHEN l.unit = %(points)s THEN l.remaining ELSE 0 END) AS points, "
+    "SUM(CASE WHEN l.unit = %(stamps)s THEN l.remaining ELSE 0 END) AS stamps "
+    "FROM {lot} l WHERE " + _RANGE + " GROUP BY l.card_id) due ON c.id = due.card_id ORDER BY c.id",
     "UPDATE {lot} AS l SET remaining = 0 WHERE " + _RANGE,
 )
 
@@ -117,6 +151,9 @@ def _params(*, at: datetime, chunk: int, from_card: int) -> dict:
         "kind": EntryKind.EXPIRY,
         "points": Unit.POINTS,
         "stamps": Unit.STAMPS,
+        "event_type": EventType.CARD_BALANCES_CHANGED,
+        "cause": BalanceCause.EXPIRY,
+        "at_text": moment(at),
     }
 
 
@@ -151,14 +188,16 @@ def _expire_chunk_sqlite(cursor, params: dict) -> Chunk | None:
     return chunk
 
 
-def lots_expire(*, at: datetime, chunk: int | None = None) -> int:
+def lots_expire(*, at: datetime, chunk: int | None = None, progress: Callable[[list[int]], None] | None = None) -> int:
     """Expire every lot due at ``at``: one ``expiry`` entry per lot, lots closed, card balances lowered.
 
     Returns how many cards the chunks took (a card split across two chunks counts twice; a card whose due lot a
     till expired itself while the job waited for the card still counts, with nothing left to write). Each chunk
     of at most ``chunk`` lots (default ``KARTKA_EXPIRY_CHUNK``) is one transaction that locks its cards in
     primary-key order first, so it is safe beside purchases (they lock the same cards) and to re-run (closed
-    lots are skipped). Sends ``points_expired`` with the chunk's card ids after each commit; raises
+    lots are skipped). Each chunk writes one ``card.balances_changed`` event (cause ``expiry``, with what expired)
+    per card it lowered, set-based like the rest, and wakes the outbox's dispatcher after its commit; then
+    ``progress``, if given, gets the chunk's card ids. Raises
     ``ValueError`` for a chunk below one lot.
     """
     chunk = chunk or settings.KARTKA_EXPIRY_CHUNK
@@ -171,8 +210,9 @@ def lots_expire(*, at: datetime, chunk: int | None = None) -> int:
         with transaction.atomic(), connection.cursor() as cursor:
             done = expire_chunk(cursor, _params(at=at, chunk=chunk, from_card=from_card))
             if done:
-                ids = done.card_ids
-                transaction.on_commit(lambda ids=ids: signals.points_expired.send(sender=Lot, card_ids=ids))
+                outbox.events_committed([], always=True)
+                if progress is not None:
+                    transaction.on_commit(lambda ids=done.card_ids: progress(ids))
         if not done:
             return cards
         cards += len(done.card_ids)

@@ -20,10 +20,10 @@ from django.db import connection
 from django.db.models import F, Model, Sum
 from django.db.models.functions import Coalesce
 
-from programs import fastsql
-from programs.choices import Bucket, EntryKind, Unit
+from programs import fastsql, outbox, payloads
+from programs.choices import Bucket, EntryKind, EventType, Unit
 from programs.errors import InsufficientPoints, InsufficientStamps
-from programs.models import Card, CardType, LedgerEntry, Lot, LotAllocation, Member, Program
+from programs.models import Card, CardType, Event, LedgerEntry, Lot, LotAllocation, Member, Program
 
 ZERO = Decimal("0")
 
@@ -68,11 +68,46 @@ _MEMBER_UNREAD = (
 CARD_BALANCES = ("points_balance", "stamps_balance", "points_debt", "stamps_debt", "updated_at")
 
 
-def card_save_balances(*, card: Card, now: datetime, also: list[tuple[Model, tuple[str, ...]]] = ()) -> None:
+def card_save_balances(
+    *,
+    card: Card,
+    now: datetime,
+    cause: str,
+    also: list[tuple[Model, tuple[str, ...]]] = (),
+    events: list[Event] = (),
+    purchase_id: int | None = None,
+    refund_id: int | None = None,
+) -> None:
     """Persist the balances changed in memory by the functions below, and in the same round trip the named
-    fields of the other rows in ``also`` (``(instance, field names)`` pairs, e.g. the member's counters)."""
+    fields of the other rows in ``also`` (``(instance, field names)`` pairs, e.g. the member's counters) and the
+    outbox ``events`` of the caller's change.
+
+    If entries were posted to the card since it was locked (or last saved), a ``card.balances_changed`` event
+    with ``cause`` (a ``BalanceCause``) joins them: every write of the ledger is announced, once per card and
+    save. The events are written in the caller's transaction and wake the dispatcher after its commit.
+    """
     card.updated_at = now
-    fastsql.updates([(card, CARD_BALANCES), *also])
+    events = list(events)
+    if card.__dict__.pop("_ledger_moved", False):
+        payload = payloads.card_balances_changed(card, cause=cause, purchase_id=purchase_id, refund_id=refund_id)
+        events.append(
+            outbox.event_new(
+                type=EventType.CARD_BALANCES_CHANGED,
+                program_id=card.program_id,
+                card_id=card.pk,
+                member_id=card.member_id,
+                payload=payload,
+                at=now,
+                program=_cached_program(card),
+            )
+        )
+    fastsql.updates_and_insert([(card, CARD_BALANCES), *also], events)
+    if events:
+        outbox.events_committed(events)
+
+
+def _cached_program(card: Card):
+    return Card._meta.get_field("program").get_cached_value(card, default=None)
 
 
 def _set_balance(card: Card, unit: str, value: Decimal) -> None:
@@ -97,6 +132,8 @@ _ENTRY_FOREIGN_KEYS = frozenset({"purchase", "refund", "reward", "store", "actor
 def _entry(*, card: Card, unit: str, kind: str, amount: Decimal, bucket: str, now: datetime, **fields) -> LedgerEntry:
     balance = card.balance(unit) + amount
     _set_balance(card, unit, balance)
+    # Read (and reset) by card_save_balances: this save announces a ledger change.
+    card._ledger_moved = True
     values = {
         (f"{name}_id" if name in _ENTRY_FOREIGN_KEYS else name): (value.pk if isinstance(value, Model) else value)
         for name, value in fields.items()

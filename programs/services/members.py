@@ -4,13 +4,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from programs import clock, signals
-from programs.choices import CardStatus, RuleKind
+from programs import clock, outbox, payloads
+from programs.choices import BalanceCause, CardStatus, EventType, RuleKind
 from programs.errors import InvalidInput, MemberExists, ProgramInactive
 from programs.models import CardType, Member, Program, Tier
 from programs.services import ledger
 from programs.services.audit import audit_record
-from programs.services.cards import action_bonus_grant, card_issue
+from programs.services.cards import action_bonus_grant, card_issue_unannounced
 
 PROFILE_FIELDS = ("first_name", "last_name", "email", "birth_date", "gender")
 EDITABLE_FIELDS = (*PROFILE_FIELDS, "consent_email", "consent_sms", "consent_push")
@@ -31,7 +31,8 @@ def member_create(
     """Enrol a member in ``program`` and issue a card of each given card type (default: every active one).
 
     The member starts in the lowest tier. Raises ``MemberExists`` for a phone already enrolled and
-    ``InvalidInput`` for an invalid phone or profile. Listeners get ``member_created`` after commit.
+    ``InvalidInput`` for an invalid phone or profile. Writes ``member.created``, then each card's
+    ``card.issued``, to the outbox.
     """
     if not program.is_active:
         raise ProgramInactive()
@@ -53,21 +54,32 @@ def member_create(
             member.save()
     except IntegrityError as error:
         raise MemberExists() from error
-    # Registered before the cards are issued, so listeners hear of the member before their cards.
-    transaction.on_commit(lambda: signals.member_created.send(sender=Member, member=member))
     if _profile_complete(member):
         member.profile_completed_at = now
         member.save(update_fields=["profile_completed_at"])
     if card_types is None:
         today = clock.now().date()
         card_types = [ct for ct in program.card_types.filter(is_active=True) if ct.is_valid_on(today)]
+    cards, issued = [], []
     for card_type in card_types:
-        card = card_issue(member=member, card_type=card_type, actor=actor, api_key=api_key)
+        card, event = card_issue_unannounced(member=member, card_type=card_type, actor=actor, api_key=api_key)
         if member.profile_completed_at:
             card = ledger.cards_lock(card_ids=[card.pk])[card.pk]
             action_bonus_grant(card=card, kind=RuleKind.PROFILE_COMPLETED, at=now, actor=actor)
-            ledger.card_save_balances(card=card, now=now)
+            ledger.card_save_balances(card=card, now=now, cause=BalanceCause.PROFILE_BONUS)
+        cards.append(card)
+        issued.append(event)
     audit_record(actor=actor, api_key=api_key, program=program, action="member.create", obj=member)
+    # The member is announced before their cards.
+    created = outbox.event_new(
+        type=EventType.MEMBER_CREATED,
+        program_id=program.pk,
+        member_id=member.pk,
+        payload=payloads.member_created(member, cards),
+        at=now,
+        program=program,
+    )
+    outbox.events_record([created, *issued])
     return member
 
 
@@ -99,7 +111,15 @@ def member_update(*, member: Member, actor=None, api_key=None, **changes) -> Mem
         card_ids = list(member.cards.exclude(status=CardStatus.REPLACED).values_list("pk", flat=True))
         for card in ledger.cards_lock(card_ids=card_ids).values():
             if action_bonus_grant(card=card, kind=RuleKind.PROFILE_COMPLETED, at=now, actor=actor):
-                ledger.card_save_balances(card=card, now=now)
+                ledger.card_save_balances(card=card, now=now, cause=BalanceCause.PROFILE_BONUS)
+    updated = outbox.event_new(
+        type=EventType.MEMBER_UPDATED,
+        program_id=member.program_id,
+        member_id=member.pk,
+        payload=payloads.member_updated(member, fields=list(changed)),
+        at=now,
+    )
+    outbox.events_record([updated])
     audit_record(
         actor=actor, api_key=api_key, program=member.program, action="member.update", obj=member, changes=changed
     )

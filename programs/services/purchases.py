@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from programs import clock, fastsql, signals
-from programs.choices import CardKind, CardStatus, EntryKind, RewardStatus, StampBasis, Unit
+from programs import clock, fastsql, outbox, payloads
+from programs.choices import BalanceCause, CardKind, CardStatus, EntryKind, EventType, RewardStatus, StampBasis, Unit
 from programs.errors import (
     CardBlocked,
     CardReplaced,
@@ -311,8 +311,23 @@ def _purchase_record(
         at=now,
         purchase=purchase,
     )
-    ledger.card_save_balances(card=card, now=now, also=[(member, _MEMBER_COUNTERS)])
-    transaction.on_commit(lambda: signals.purchase_recorded.send(sender=Purchase, purchase=purchase))
+    recorded = outbox.event_new(
+        type=EventType.PURCHASE_RECORDED,
+        program_id=card.program_id,
+        card_id=card.pk,
+        member_id=member.pk,
+        payload=payloads.purchase_recorded(purchase, currency=card.program.currency),
+        at=now,
+        program=card.program,
+    )
+    ledger.card_save_balances(
+        card=card,
+        now=now,
+        cause=BalanceCause.PURCHASE,
+        also=[(member, _MEMBER_COUNTERS)],
+        events=[recorded],
+        purchase_id=purchase.pk,
+    )
     return PurchaseResult(purchase=purchase, card=card)
 
 
@@ -482,7 +497,9 @@ def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, f
                 status=RewardStatus.AVAILABLE, redeemed_at=None, redeemed_by_purchase=None
             )
         )
-    ledger.card_save_balances(card=card, now=now)
+    ledger.card_save_balances(
+        card=card, now=now, cause=BalanceCause.REFUND, purchase_id=purchase.pk, refund_id=refund.pk
+    )
 
     refund.points_reversed = points_back
     refund.points_debt = points_debt
@@ -509,7 +526,21 @@ def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, f
     fastsql.update(member, _MEMBER_COUNTERS)
     rules = rules_for_card_type(card_type=card.card_type, program=card.program)
     tier_refund_check(member=member, tiers=rules.tiers, program=card.program, purchase=purchase, at=now)
-    transaction.on_commit(lambda: signals.purchase_refunded.send(sender=Refund, refund=refund))
+    purchase.card = card
+    payload = payloads.purchase_refunded(refund, purchase=purchase, card=card, currency=card.program.currency)
+    outbox.events_record(
+        [
+            outbox.event_new(
+                type=EventType.PURCHASE_REFUNDED,
+                program_id=card.program_id,
+                card_id=card.pk,
+                member_id=purchase.member_id,
+                payload=payload,
+                at=now,
+                program=card.program,
+            )
+        ]
+    )
     refund.replayed = False
     return refund
 

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from programs import fastsql, signals
-from programs.choices import DowngradePolicy, TierBasis, TierChangeReason
+from programs import fastsql, outbox, payloads
+from programs.choices import DowngradePolicy, EventType, TierBasis, TierChangeReason
 from programs.models import Member, Program, Purchase, Tier, TierChange
 from programs.selectors import member_qualifying_value
 
@@ -30,7 +30,8 @@ def _rank(tier: Tier | None) -> Decimal:
 def member_tier_set(
     *, member: Member, tier: Tier | None, reason: str, at: datetime, purchase: Purchase | None = None
 ) -> TierChange | None:
-    """Move a member to ``tier``, write the ``TierChange`` row and signal after commit. No-op if unchanged."""
+    """Move a member to ``tier``, write the ``TierChange`` row and its ``tier.changed`` event. No-op if unchanged.
+    Runs in the caller's transaction (the event is written in it)."""
     old = member.tier
     if (old.pk if old else None) == (tier.pk if tier else None):
         return None
@@ -49,7 +50,13 @@ def member_tier_set(
         created_at=at,
     )
     fastsql.insert([change])
-    transaction.on_commit(lambda: signals.tier_changed.send(sender=Member, member=member, from_tier=old, to_tier=tier))
+    payload = payloads.tier_changed(
+        member, from_tier=old, to_tier=tier, reason=reason, purchase_id=purchase.pk if purchase else None
+    )
+    event = outbox.event_new(
+        type=EventType.TIER_CHANGED, program_id=member.program_id, member_id=member.pk, payload=payload, at=at
+    )
+    outbox.events_record([event])
     return change
 
 

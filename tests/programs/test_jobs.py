@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_q.models import Schedule
 
-from programs import clock, signals
+from programs import clock
 from programs.choices import Bucket, DowngradePolicy, EntryKind, TierChangeReason, Unit
 from programs.factories import TierFactory
 from programs.jobs import SCHEDULES, schedules_ensure
@@ -25,18 +25,10 @@ def expired_chunks(django_capture_on_commit_callbacks):
     """Run ``lots_expire`` with its after-commit callbacks executed; returns the card ids of each chunk."""
 
     def run(**kwargs) -> list[list[int]]:
-        sent = []
-
-        def receiver(sender, card_ids, **_):
-            sent.append(card_ids)
-
-        signals.points_expired.connect(receiver)
-        try:
-            with django_capture_on_commit_callbacks(execute=True):
-                lots_expire(**kwargs)
-        finally:
-            signals.points_expired.disconnect(receiver)
-        return sent
+        chunks = []
+        with django_capture_on_commit_callbacks(execute=True):
+            lots_expire(**kwargs, progress=chunks.append)
+        return chunks
 
     return run
 

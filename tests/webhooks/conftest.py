@@ -3,10 +3,12 @@ Kartka sends and answers what the test asks for. Everything between the engine a
 
 import json
 from collections import deque
+from contextlib import contextmanager
 
 import httpx
 import pytest
 
+from programs.models import Event, EventCursor
 from webhooks.client import transport_override
 
 
@@ -51,11 +53,27 @@ def receiver():
         yield fake
 
 
+def outbox_caught_up() -> None:
+    """Fixtures run in the test's transaction and never commit, so the events they wrote were never dispatched: as
+    if they had been (before any endpoint of the test listened), move every consumer to the end of the outbox."""
+    last = Event.objects.order_by("-tx", "-pk").values_list("tx", "pk").first()
+    if last is not None:
+        EventCursor.objects.update(tx=last[0], event_id=last[1])
+
+
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
-    """``with committed():`` runs the block as if its transaction committed: on-commit hooks (the engine's signals,
-    the queued sends) run when it ends, as they would in production."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
+    """``with committed():`` runs the block as if its transaction committed: on-commit hooks (the outbox's wake,
+    the queued sends) run when it ends, as they would in production. What the fixtures did before is taken as
+    already handed on (``outbox_caught_up``)."""
+
+    @contextmanager
+    def block():
+        outbox_caught_up()
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            yield callbacks
+
+    return block
 
 
 @pytest.fixture

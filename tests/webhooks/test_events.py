@@ -16,6 +16,7 @@ from programs.services.expiry import lots_expire
 from programs.services.members import member_create
 from programs.services.purchases import purchase_record, purchase_refund
 from tests.conftest import D
+from tests.webhooks.conftest import outbox_caught_up
 from webhooks.choices import DeliveryStatus, EventType
 from webhooks.factories import WebhookEndpointFactory
 from webhooks.models import WebhookDelivery
@@ -262,6 +263,7 @@ def test_expiry_of_a_program_without_listeners_queues_nothing(
 def test_nothing_is_queued_before_the_commit(
     funded_card, store, endpoint, receiver, django_capture_on_commit_callbacks
 ):
+    outbox_caught_up()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         purchase_record(card=funded_card, store=store, receipt_id="R-7", total=D(100))
         assert not WebhookDelivery.objects.exists()

@@ -1,9 +1,11 @@
 """The purchase path is benchmarked (docs/benchmarks.md): a program nobody listens to must not pay for webhooks.
 
 Its subscriptions are cached per process under the program's ``config_version``, which the card lock reads
-anyway, so such a purchase runs exactly the statements it runs with the webhooks receivers disconnected, even
-while other programs have endpoints. With listeners: one read of the endpoints, one INSERT for all deliveries,
-one enqueue. And the cache never hides a new endpoint: saving one renews the version every process compares.
+anyway, so such a purchase runs exactly the statements it runs with the webhooks consumer unregistered, even
+while other programs have endpoints, and queues no dispatcher run. With listeners the till's request adds one
+enqueue (the dispatcher); the worker's run then reads the endpoints once, inserts all deliveries at once and
+queues their sending once. And the cache never hides a new endpoint: saving one renews the version every
+process compares.
 """
 
 import contextlib
@@ -15,6 +17,7 @@ from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
+from programs import outbox
 from programs.factories import ProgramFactory
 from programs.services.purchases import purchase_record
 from tests.conftest import D
@@ -27,12 +30,12 @@ pytestmark = pytest.mark.django_db
 
 @contextlib.contextmanager
 def webhooks_disconnected():
-    for signal, receiver in receivers.RECEIVERS:
-        assert signal.disconnect(dispatch_uid=f"webhooks.{receiver.__name__}")
+    consumer = next(consumer for consumer in outbox.consumers() if consumer.name == receivers.CONSUMER)
+    outbox.consumer_unregister(receivers.CONSUMER)
     try:
         yield
     finally:
-        receivers.connect()
+        outbox.consumer_register(consumer.name, consumer.handle, types=consumer.types, wakes=consumer.wakes)
 
 
 @pytest.fixture
@@ -100,7 +103,9 @@ def test_a_deactivated_endpoint_is_forgotten_too(program, purchase, receiver):
     assert receiver.types == ["purchase.recorded"]
 
 
-def test_with_listeners_one_read_one_insert_one_enqueue(program, purchase, receiver):
+def test_with_listeners_one_enqueue_then_one_read_one_insert_one_enqueue(
+    program, purchase, receiver, django_capture_on_commit_callbacks
+):
     WebhookEndpointFactory(program=program, url="https://a.example.com/", events=["purchase.recorded"])
     WebhookEndpointFactory(
         program=program, url="https://b.example.com/", events=["purchase.recorded", "points.redeemed"]
@@ -110,13 +115,25 @@ def test_with_listeners_one_read_one_insert_one_enqueue(program, purchase, recei
     previous, Conf.SYNC = Conf.SYNC, False
     try:
         statements = purchase(redeem_points=D(20))
+        task = SignedPackage.loads(OrmQ.objects.get().payload)
+        assert task["func"] == outbox.DISPATCH_TASK
+        OrmQ.objects.all().delete()
+        # The worker's run of that task.
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+            outbox.events_dispatch()
+        dispatched = [query["sql"] for query in queries.captured_queries]
     finally:
         Conf.SYNC = previous
 
-    reads = [sql for sql in statements if 'FROM "webhooks_webhookendpoint"' in sql]
-    inserts = [sql for sql in statements if sql.startswith('INSERT INTO "webhooks_webhookdelivery"')]
-    enqueues = [sql for sql in statements if sql.startswith('INSERT INTO "django_q_ormq"')]
-    assert (len(reads), len(inserts), len(enqueues)) == (1, 1, 1)
+    def count(sqls, needle):
+        return len([sql for sql in sqls if needle in sql])
+
+    assert count(statements, 'FROM "webhooks_webhookendpoint"') == 0
+    assert count(statements, 'INSERT INTO "webhooks_webhookdelivery"') == 0
+    assert count(statements, 'INSERT INTO "django_q_ormq"') == 1
+    assert count(dispatched, 'FROM "webhooks_webhookendpoint"') == 1
+    assert count(dispatched, 'INSERT INTO "webhooks_webhookdelivery"') == 1
+    assert count(dispatched, 'INSERT INTO "django_q_ormq"') == 1
     fresh = WebhookDelivery.objects.filter(attempts=0)
     assert sorted(fresh.values_list("event_type", flat=True)) == [
         "points.redeemed",
