@@ -2,8 +2,9 @@
 
 from decimal import Decimal
 
-from programs.choices import EntryKind, Unit
-from programs.models import Card, LedgerEntry, Lot, LotAllocation
+from programs.choices import EntryKind, EventType, Unit
+from programs.formats import money
+from programs.models import Card, Event, LedgerEntry, Lot, LotAllocation
 
 ZERO = Decimal("0")
 
@@ -29,3 +30,20 @@ def assert_ledger_consistent(card: Card) -> None:
         )
         assert lot.remaining == lot.amount - allocated - expired, (lot.pk, lot.amount, allocated, expired)
         assert ZERO <= lot.remaining <= lot.amount
+    assert_outbox_tells_balances(card)
+
+
+def assert_outbox_tells_balances(card: Card) -> None:
+    """Whoever follows the outbox knows the card's balances: every ledger change announced itself, so the card's
+    newest ``card.balances_changed`` event states what the card holds now."""
+    if not LedgerEntry.objects.filter(card=card).exists():
+        return
+    newest = Event.objects.filter(type=EventType.CARD_BALANCES_CHANGED, card_id=card.pk).order_by("-tx", "-id").first()
+    assert newest is not None, f"card {card.pk} has ledger entries but no card.balances_changed event"
+    told = newest.payload["card"]["balances"]
+    assert told == {"points": money(card.points_balance), "stamps": money(card.stamps_balance)}, (
+        f"the outbox says {told} ({newest.payload['cause']}), the card holds "
+        f"{card.points_balance} points, {card.stamps_balance} stamps"
+    )
+    debts = {"points": money(card.points_debt), "stamps": money(card.stamps_debt)}
+    assert newest.payload["debts"] == debts, (newest.payload["debts"], debts)
