@@ -8,8 +8,9 @@ from django_q.models import Schedule
 from programs import clock
 from programs.choices import Bucket, DowngradePolicy, EntryKind, TierChangeReason, Unit
 from programs.factories import TierFactory
-from programs.jobs import SCHEDULES, schedules_ensure
+from programs.jobs import SCHEDULES
 from programs.models import LedgerEntry, Lot, Member, TierChange
+from programs.schedules import schedules_ensure
 from programs.services.cards import card_adjust
 from programs.services.expiry import lots_expire
 from programs.services.purchases import purchase_record
