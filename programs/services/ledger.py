@@ -19,11 +19,12 @@ from django.db import connection
 from django.db.models import F, Model, Sum
 from django.db.models.functions import Coalesce
 
-from programs import fastsql, outbox, payloads
+from programs import outbox, payloads
 from programs.choices import EntryKind, EventType, Unit
 from programs.credits import Credit
 from programs.errors import InsufficientPoints, InsufficientStamps
 from programs.models import Card, CardType, Event, LedgerEntry, Lot, LotAllocation, Member, Program
+from programs.services import _fastsql as fastsql
 
 ZERO = Decimal("0")
 

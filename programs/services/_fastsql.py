@@ -7,6 +7,9 @@ value unchanged (text, numbers, booleans, aware datetimes, keys): skipping that 
 values of a purchase is a fifth of its CPU. What lands in the database is exactly what the ORM would have
 written, on PostgreSQL and SQLite alike. Only for rows whose invariants are kept by the services (ledger,
 lots, purchases, cards).
+
+Private to the write side: only the ledger, purchases and tiers services and ``programs.api.sql`` import it
+(``tests/test_architecture.py`` will hold that).
 """
 
 from collections.abc import Callable, Iterable, Sequence
