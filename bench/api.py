@@ -139,7 +139,7 @@ def sample(*, keys: list[str], numbers: list[str], tag: str, count: int, redeem:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from programs.api import views
+    from programs.api.views import purchases as views
 
     rng = random.Random(f"{tag}-sample-{redeem}")
     client = Client()

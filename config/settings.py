@@ -135,8 +135,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
-# The purchase path's fixed-shape statements (programs.fastsql, programs.api.sql) are prepared once per connection on
-# PostgreSQL: parsing and planning them anew was half the database's time per purchase. Set
+# The purchase path's fixed-shape statements (programs.services._fastsql, programs.api.sql) are prepared once per
+# connection on PostgreSQL: parsing and planning them anew was half the database's time per purchase. Set
 # DATABASE_PREPARED_STATEMENTS=0 behind a pooler in transaction mode that does not keep prepared statements
 # (PgBouncer < 1.21, or without max_prepared_statements).
 KARTKA_DB_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)

@@ -8,6 +8,8 @@ class ProgramsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from programs import signals
+        # Imported here, not at the top: they import the models, which don't exist before the registry is ready.
+        from programs import jobs, schedules, signals
 
-        signals.connect_config_signals()
+        schedules.schedules_register(jobs.SCHEDULES)
+        signals.connect()

@@ -1,4 +1,5 @@
-"""Scheduled jobs of the engine and their django-q2 schedules (registered after every migrate)."""
+"""Scheduled jobs of the engine and their django-q2 schedules (declared in ``ProgramsConfig.ready`` through
+``programs.schedules``, written after every migrate)."""
 
 import logging
 from datetime import timedelta
@@ -50,15 +51,3 @@ def api_idempotency_purge() -> int:
     deleted = idempotency_records_purge(before=before)
     logger.info("idempotency records: %s purged", deleted)
     return deleted
-
-
-def schedules_ensure(schedules: dict | None = None) -> None:
-    """Create or update django-q2 schedules (the engine's unless ``schedules`` are given, as other apps do for
-    theirs: name -> (dotted function, schedule type, minutes)); safe to call repeatedly."""
-    from django_q.models import Schedule
-
-    for name, (func, schedule_type, minutes) in (SCHEDULES if schedules is None else schedules).items():
-        Schedule.objects.update_or_create(
-            name=name,
-            defaults={"func": func, "schedule_type": schedule_type, "minutes": minutes, "repeats": -1},
-        )

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 
 from programs.choices import ACTION_RULE_KINDS, Bucket, CardKind, Rounding, StampBasis
+from programs.credits import Credit
 from programs.errors import (
     BelowMinimumCheck,
     InsufficientPoints,
@@ -21,7 +22,6 @@ from programs.errors import (
     RedemptionNotAllowed,
 )
 from programs.models import CardType, EarningRule, RedemptionRule, Tier
-from programs.services.ledger import Credit
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")

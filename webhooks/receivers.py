@@ -1,6 +1,6 @@
 """How webhooks hear of the engine: a consumer of the event outbox (``programs.outbox``) that turns each event a
 webhook tells of into deliveries for the endpoints that subscribe to it, and the upkeep of the per-process
-subscription cache and of the schedules.
+subscription cache and the declaration of the schedules.
 
 The outbox hands events over after their transaction committed, in commit order, inside a transaction that also
 moves this consumer's cursor: a delivery is queued exactly once per event and endpoint, even if a worker dies,
@@ -11,14 +11,14 @@ already loaded) and says no at once when no endpoint listens.
 
 import uuid
 
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_delete, post_save
 
-from programs import outbox
+from programs import outbox, schedules
 from programs.choices import BalanceCause
 from programs.choices import EventType as EngineEvent
 from programs.models import Event as EngineEventRow
-from programs.models import Program, config_token_new
-from webhooks import payloads, selectors
+from programs.services.programs import program_config_renew
+from webhooks import payloads, selectors, tasks
 from webhooks.choices import EventType
 from webhooks.models import WebhookEndpoint
 from webhooks.services import Event, events_publish
@@ -90,19 +90,11 @@ def wants_now(event: EngineEventRow) -> bool:
 def renew_program_version(sender, instance: WebhookEndpoint, **kwargs):
     """An endpoint changed: renew its program's ``config_version``, the token every process's cache of
     subscriptions is keyed by (the same one the rule snapshots use, and read for free on the purchase path)."""
-    Program.objects.filter(pk=instance.program_id).update(config_version=config_token_new())
-
-
-def register_schedules(sender, **kwargs):
-    if sender.name != "webhooks":
-        return
-    from webhooks.tasks import schedules_ensure
-
-    schedules_ensure()
+    program_config_renew(program_id=instance.program_id)
 
 
 def connect() -> None:
+    schedules.schedules_register(tasks.SCHEDULES)  # written with the engine's after every migrate
     outbox.consumer_register(CONSUMER, deliveries_from_events, types=WEBHOOK_TYPES, wakes=wants_now)
     post_save.connect(renew_program_version, sender=WebhookEndpoint, dispatch_uid="webhooks.endpoint-saved")
     post_delete.connect(renew_program_version, sender=WebhookEndpoint, dispatch_uid="webhooks.endpoint-deleted")
-    post_migrate.connect(register_schedules, dispatch_uid="webhooks.schedules")

@@ -1,5 +1,5 @@
 """The functions django-q2 runs: the send task queued with each batch of deliveries, and the scheduled sweep and
-purge (registered after every migrate, like ``programs.jobs``)."""
+purge (declared when the app is ready, like ``programs.jobs``, and written after every migrate)."""
 
 import logging
 from datetime import timedelta
@@ -7,7 +7,6 @@ from datetime import timedelta
 from django.conf import settings
 
 from programs import clock
-from programs.jobs import schedules_ensure as programs_schedules_ensure
 from webhooks import services
 
 logger = logging.getLogger(__name__)
@@ -38,8 +37,3 @@ def deliveries_purge() -> int:
     deleted = services.deliveries_purge(before=before)
     logger.info("webhook deliveries: %s purged", deleted)
     return deleted
-
-
-def schedules_ensure() -> None:
-    """Create or update the webhooks' schedules; safe to call repeatedly."""
-    programs_schedules_ensure(SCHEDULES)

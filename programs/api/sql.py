@@ -11,8 +11,8 @@ from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from programs import fastsql
 from programs.models import Card, IdempotencyRecord
+from programs.services import _fastsql as fastsql
 
 
 def _db():

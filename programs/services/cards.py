@@ -19,13 +19,13 @@ from programs.choices import (
     RuleKind,
     Unit,
 )
+from programs.credits import Credit
 from programs.errors import CardReplaced, InvalidInput, ProgramInactive
 from programs.models import Card, CardType, Event, LedgerEntry, Lot, Member
 from programs.pricing import action_bonuses, money
 from programs.selectors import rules_for_card_type
 from programs.services import ledger
 from programs.services.audit import audit_record
-from programs.services.ledger import Credit
 
 ZERO = Decimal("0")
 

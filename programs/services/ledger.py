@@ -12,7 +12,6 @@ it changes the card's balances in memory and the caller saves the card once at t
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -20,10 +19,12 @@ from django.db import connection
 from django.db.models import F, Model, Sum
 from django.db.models.functions import Coalesce
 
-from programs import fastsql, outbox, payloads
-from programs.choices import Bucket, EntryKind, EventType, Unit
+from programs import outbox, payloads
+from programs.choices import EntryKind, EventType, Unit
+from programs.credits import Credit
 from programs.errors import InsufficientPoints, InsufficientStamps
 from programs.models import Card, CardType, Event, LedgerEntry, Lot, LotAllocation, Member, Program
+from programs.services import _fastsql as fastsql
 
 ZERO = Decimal("0")
 
@@ -168,17 +169,6 @@ LOT_FROM_ENTRY = {
 def _entries_with_lots_insert(entries: list[LedgerEntry]) -> None:
     """Insert credit entries and open one lot for each (one statement on PostgreSQL)."""
     fastsql.insert_with_derived(entries, Lot, LOT_FROM_ENTRY)
-
-
-@dataclass(frozen=True)
-class Credit:
-    """One credit to post: ``amount`` > 0 into ``bucket`` expiring at ``expires_at`` (``None``: never)."""
-
-    amount: Decimal
-    bucket: str = Bucket.CASHBACK
-    expires_at: datetime | None = None
-    reason: str = ""
-    rule_id: int | None = None
 
 
 def credits_post(

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from programs import clock, fastsql, outbox, payloads
+from programs import clock, outbox, payloads
 from programs.choices import BalanceCause, CardKind, CardStatus, EntryKind, EventType, RewardStatus, StampBasis, Unit
+from programs.credits import Credit
 from programs.errors import (
     CardBlocked,
     CardReplaced,
@@ -39,8 +40,8 @@ from programs.models import (
 )
 from programs.pricing import Line, Quote, expiry_for, lines_normalise, money, quote_compute
 from programs.selectors import rules_for_card_type
+from programs.services import _fastsql as fastsql
 from programs.services import ledger
-from programs.services.ledger import Credit
 from programs.services.stamps import rewards_issue, rewards_void_for_stamps
 from programs.services.tiers import tier_refund_check, tier_upgrade_check
 

@@ -7,10 +7,11 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from programs import fastsql, outbox, payloads
+from programs import outbox, payloads
 from programs.choices import DowngradePolicy, EventType, TierBasis, TierChangeReason
 from programs.models import Member, Program, Purchase, Tier, TierChange
 from programs.selectors import member_qualifying_value
+from programs.services import _fastsql as fastsql
 
 ZERO = Decimal("0")
 

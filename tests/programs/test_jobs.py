@@ -8,8 +8,9 @@ from django_q.models import Schedule
 from programs import clock
 from programs.choices import Bucket, DowngradePolicy, EntryKind, TierChangeReason, Unit
 from programs.factories import TierFactory
-from programs.jobs import SCHEDULES, schedules_ensure
-from programs.models import LedgerEntry, Lot, Member, TierChange
+from programs.jobs import SCHEDULES
+from programs.models import EventCursor, LedgerEntry, Lot, Member, TierChange
+from programs.schedules import schedules_ensure, schedules_registered
 from programs.services.cards import card_adjust
 from programs.services.expiry import lots_expire
 from programs.services.purchases import purchase_record
@@ -254,3 +255,14 @@ def test_schedules_are_registered_by_the_project(db):
     assert set(Schedule.objects.values_list("name", flat=True)) >= set(SCHEDULES)
     expiry = Schedule.objects.get(name="kartka.expire_lots")
     assert (expiry.func, expiry.schedule_type, expiry.repeats) == ("programs.jobs.expire_lots", "I", -1)
+
+
+def test_migrate_writes_every_schedule_the_apps_declared_and_the_outbox_cursors(db):
+    """Apps declare schedules when ready (no database then); the post-migrate receiver writes them all, with the
+    outbox consumers' cursors. The test database was migrated before this test: nothing here writes."""
+    declared = schedules_registered()
+    assert set(SCHEDULES) <= set(declared)
+    assert {"kartka.webhooks_sweep", "kartka.webhooks_purge"} <= set(declared)  # another app's, same registry
+    rows = {row.name: (row.func, row.schedule_type, row.minutes) for row in Schedule.objects.all()}
+    assert {name: rows.get(name) for name in declared} == declared
+    assert EventCursor.objects.filter(consumer="webhooks").exists()

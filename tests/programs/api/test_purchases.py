@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from programs.api import views
+from programs.api.views import purchases as purchase_views
 from programs.choices import EntryKind
 from programs.factories import CardTypeFactory, EarningRuleFactory, StoreFactory, TierFactory
 from programs.models import Card, LedgerEntry, Purchase
@@ -329,7 +329,7 @@ def test_the_api_adds_five_statements_to_purchase_record(api, card, monkeypatch,
         inside.append(len(engine.captured_queries))
         return result
 
-    monkeypatch.setattr(views, "purchase_record", counted)
+    monkeypatch.setattr(purchase_views, "purchase_record", counted)
 
     with CaptureQueriesContext(connection) as request:
         response = api.post("/purchases/", purchase(card, redeem_points=redeem), headers={"Idempotency-Key": "k-1"})

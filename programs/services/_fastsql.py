@@ -7,6 +7,10 @@ value unchanged (text, numbers, booleans, aware datetimes, keys): skipping that 
 values of a purchase is a fifth of its CPU. What lands in the database is exactly what the ORM would have
 written, on PostgreSQL and SQLite alike. Only for rows whose invariants are kept by the services (ledger,
 lots, purchases, cards).
+
+Private to the write side: only the ledger, purchases and tiers services and ``programs.api.sql`` import it
+(``tests/test_architecture.py`` holds that), and ``tests/programs/test_fastsql_parity.py`` checks every builder
+writes what the ORM writes.
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -62,13 +66,19 @@ def _preparers(fields: tuple[Field, ...]) -> tuple[Callable | None, ...]:
     plain = _PLAIN_ON_POSTGRES if postgres() else frozenset()
     db = _db()
     preparers = tuple(
-        None if field.get_internal_type() in plain else (lambda value, prep=field.get_db_prep_save: prep(value, db))
+        None if _plain(field, plain) else (lambda value, prep=field.get_db_prep_save: prep(value, db))
         for field in fields
     )
     if len(_preparers_by_fields) > 1000:
         _preparers_by_fields.clear()
     _preparers_by_fields[id(fields)] = (fields, preparers)
     return preparers
+
+
+def _plain(field: Field, plain: frozenset[str]) -> bool:
+    # Django's own field classes only: a third-party subclass reports its parent's internal type but may turn
+    # values into something else (a phone number field gives psycopg a PhoneNumber it cannot adapt).
+    return field.get_internal_type() in plain and type(field).__module__.startswith("django.db.models.")
 
 
 def params_for(fields: tuple[Field, ...], values: Sequence) -> list:
