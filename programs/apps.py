@@ -9,5 +9,26 @@ class ProgramsConfig(AppConfig):
 
     def ready(self):
         from programs import signals
+        from programs.models import (
+            ApiKey,
+            Card,
+            CardType,
+            DiscountThreshold,
+            EarningRule,
+            LedgerEntry,
+            Member,
+            Program,
+            RedemptionRule,
+            Store,
+            Tier,
+        )
+        from tenancy.registry import tenant_model_register
 
+        # How each of the engine's rows reaches its business: the access helpers, the admin's forms and its
+        # permission policies all read this.
+        tenant_model_register(Program, "business")
+        for model in (Store, CardType, Tier, EarningRule, Member, Card, LedgerEntry, ApiKey):
+            tenant_model_register(model, "program__business")
+        for model in (DiscountThreshold, RedemptionRule):
+            tenant_model_register(model, "card_type__program__business")
         signals.connect_config_signals()

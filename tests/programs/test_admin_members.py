@@ -14,9 +14,9 @@ from programs.choices import Bucket, CardStatus, EntryKind, RuleKind
 from programs.factories import CardTypeFactory, EarningRuleFactory, TierFactory, UserFactory
 from programs.models import AuditEvent, Card, LedgerEntry, Member
 from programs.services.api_keys import api_key_create
-from programs.services.businesses import business_staff_add
 from programs.services.cards import card_adjust, card_block
 from programs.services.members import member_create
+from tenancy.services import business_staff_add
 from tests.programs.admin_support import D, admin_url, field_errors, form_errors, page_text, soup
 from tests.programs.invariants import assert_ledger_consistent
 

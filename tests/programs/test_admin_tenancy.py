@@ -26,7 +26,7 @@ from programs.models import (
     Tier,
 )
 from programs.services.api_keys import api_key_create
-from programs.services.businesses import business_staff_add
+from tenancy.services import business_staff_add
 from tests.programs.admin_support import admin_url, field_errors, form_data, page_text, soup
 
 pytestmark = pytest.mark.django_db
