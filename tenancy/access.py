@@ -5,11 +5,11 @@ helpers), so a row of another business is indistinguishable from a missing one: 
 Superusers see everything; an inactive user sees nothing.
 """
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from tenancy.models import Business
-from tenancy.registry import BUSINESS_PATHS
+from tenancy.registry import BUSINESS_PATHS, tenant_page_roots
 
 
 def businesses_for_user(*, user) -> QuerySet[Business]:
@@ -79,3 +79,53 @@ def access_for_user(queryset: QuerySet, *, user, pk) -> Model:
     if obj is None:
         raise Http404
     return obj
+
+
+# --- Wagtail's own areas: collections (images, documents) and pages ------------------------------------------
+
+
+def collections_for_user(*, user) -> QuerySet:
+    """Collections holding the user's businesses' images and documents: each business's collection and the
+    collections under it. Everything for a superuser, nothing for an inactive user."""
+    from wagtail.models import Collection
+
+    if not user.is_active:
+        return Collection.objects.none()
+    if user.is_superuser:
+        return Collection.objects.all()
+    paths = businesses_for_user(user=user).exclude(collection=None).values_list("collection__path", flat=True)
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return Collection.objects.filter(condition)
+
+
+def scope_media_for_user(queryset: QuerySet, *, user) -> QuerySet:
+    """Narrow a queryset of images or documents to the user's businesses' collections."""
+    if user.is_active and user.is_superuser:
+        return queryset
+    return queryset.filter(collection__in=collections_for_user(user=user))
+
+
+def business_of_collection(collection) -> Business | None:
+    """The business whose collection is ``collection`` or one of its ancestors (``None``: nobody's)."""
+    return Business.objects.filter(collection__in=collection.get_ancestors(inclusive=True)).first()
+
+
+def scope_pages_for_user(queryset: QuerySet, *, user, with_ancestors: bool = False) -> QuerySet:
+    """Narrow a queryset of pages to the page roots of the user's businesses (``tenant_page_roots``) and the
+    pages under them; with ``with_ancestors`` also the roots' ancestors, so a tree can be walked down to them.
+
+    Everything for a superuser; nothing for an inactive user or a user whose businesses own no pages.
+    """
+    if not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    roots = tenant_page_roots(business_ids_for_user(user=user))
+    condition = Q(pk__in=[])
+    for root in roots:
+        condition |= Q(path__startswith=root.path)
+        if with_ancestors:
+            condition |= Q(pk__in=[ancestor.pk for ancestor in root.get_ancestors()])
+    return queryset.filter(condition)

@@ -21,6 +21,27 @@ class Business(models.Model):
         help_text=_("Admin users who manage this business's programs, members and reports."),
     )
     created_at = models.DateTimeField(_("created"), default=dj_timezone.now, editable=False)
+    # The business's own corner of Wagtail: its images and documents live in ``collection``; its staff are in
+    # ``staff_group``, which may add, choose and change images and documents there and nowhere else.
+    # Made by ``tenancy.services.business_workspace_ensure``.
+    collection = models.OneToOneField(
+        "wagtailcore.Collection",
+        verbose_name=_("collection"),
+        related_name="business",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+    )
+    staff_group = models.OneToOneField(
+        "auth.Group",
+        verbose_name=_("staff group"),
+        related_name="business",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+    )
 
     class Meta:
         db_table = "programs_business"

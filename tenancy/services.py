@@ -7,8 +7,9 @@ Staff of a business get the "Business owners" group, which carries the admin acc
 
 from decimal import Decimal
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from wagtail.models import Collection, GroupCollectionPermission
 
 from programs import clock
 from tenancy.models import AuditEvent, Business
@@ -63,6 +64,69 @@ def audit_record(
 # Created with its permissions by the data migration programs/0002_business_owners_group.
 BUSINESS_OWNERS_GROUP = "Business owners"
 
+# What a business's staff group may do in the business's own collection (and nowhere else): upload, pick in the
+# choosers and edit images and documents. Deleting stays with superusers, like every other tenant deletion of
+# shared media. The same list is frozen in the data migration tenancy/0004.
+WORKSPACE_COLLECTION_PERMISSIONS = (
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "change_image"),
+    ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "change_document"),
+    ("wagtaildocs", "choose_document"),
+)
+
+
+def business_staff_group_name(business: Business) -> str:
+    return f"Business staff: {business.slug}"
+
+
+@transaction.atomic
+def business_workspace_ensure(*, business: Business) -> Business:
+    """Give ``business`` its own Wagtail collection and staff group (with the collection permissions of
+    ``WORKSPACE_COLLECTION_PERMISSIONS``), if it has none yet. Idempotent; returns the business.
+
+    Images and documents are scoped by collection permissions, so this is what keeps one business's media out of
+    another's choosers.
+    """
+    business = Business.objects.select_for_update().get(pk=business.pk)
+    changed = []
+    if business.collection_id is None:
+        business.collection = Collection.get_first_root_node().add_child(name=business.name)
+        changed.append("collection")
+    if business.staff_group_id is None:
+        business.staff_group, _ = Group.objects.get_or_create(name=business_staff_group_name(business))
+        changed.append("staff_group")
+    if changed:
+        business.save(update_fields=changed)
+        for app_label, codename in WORKSPACE_COLLECTION_PERMISSIONS:
+            GroupCollectionPermission.objects.get_or_create(
+                group=business.staff_group,
+                collection=business.collection,
+                permission=Permission.objects.get(content_type__app_label=app_label, codename=codename),
+            )
+        business.staff_group.user_set.add(*business.staff.all())
+    return business
+
+
+@transaction.atomic
+def business_create(*, name: str, slug: str, actor=None) -> Business:
+    """A new business with its workspace (``business_workspace_ensure``), audited. Staff are added afterwards with
+    ``business_staff_add``. Raises ``ValidationError`` for an invalid or taken slug."""
+    business = Business(name=name, slug=slug)
+    business.full_clean()
+    business.save()
+    business = business_workspace_ensure(business=business)
+    audit_record(
+        actor=actor,
+        program=None,
+        business=business,
+        action="business.create",
+        obj=business,
+        changes={"name": (None, name), "slug": (None, slug)},
+    )
+    return business
+
 
 def business_owners_group() -> Group:
     """The group every business's staff belong to. Raises ``Group.DoesNotExist`` if migrations were not run."""
@@ -71,15 +135,17 @@ def business_owners_group() -> Group:
 
 @transaction.atomic
 def business_staff_add(*, business: Business, user, actor=None) -> None:
-    """Give ``user`` access to ``business``: a staff member of it, in the "Business owners" group.
+    """Give ``user`` access to ``business``: a staff member of it, in the "Business owners" group and the
+    business's own staff group (its collection's images and documents).
 
     Idempotent: adding someone who is already staff changes nothing and writes no audit row.
     """
+    business = business_workspace_ensure(business=business)
     if business.staff.filter(pk=user.pk).exists():
-        user.groups.add(business_owners_group())
+        user.groups.add(business_owners_group(), business.staff_group)
         return
     business.staff.add(user)
-    user.groups.add(business_owners_group())
+    user.groups.add(business_owners_group(), business.staff_group)
     audit_record(
         actor=actor,
         program=None,
@@ -99,6 +165,8 @@ def business_staff_remove(*, business: Business, user, actor=None) -> None:
     if not business.staff.filter(pk=user.pk).exists():
         return
     business.staff.remove(user)
+    if business.staff_group_id is not None:
+        user.groups.remove(business.staff_group)
     if not user.businesses.exists():
         user.groups.remove(business_owners_group())
     audit_record(

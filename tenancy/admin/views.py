@@ -26,7 +26,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 
 from tenancy.models import AuditEvent, Business
-from tenancy.services import audit_record, business_staff_set
+from tenancy.services import audit_record, business_staff_set, business_workspace_ensure
 
 # --- Audit of builder edits ----------------------------------------------------------------------------------
 
@@ -279,6 +279,8 @@ class BusinessStaffMixin:
         # Taken out of the form's data so the form doesn't write the many-to-many itself.
         staff = self.form.cleaned_data.pop("staff", None)
         business = super().save_instance()
+        # Its own collection and staff group first: adding staff puts them in that group.
+        business = business_workspace_ensure(business=business)
         if staff is not None:
             business_staff_set(business=business, users=list(staff), actor=self.request.user)
         return business
