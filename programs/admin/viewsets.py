@@ -28,6 +28,7 @@ from tenancy.admin import views
 from tenancy.admin.forms import ScopedAdminModelForm
 from tenancy.admin.views import changes_summary
 from tenancy.admin.viewsets import ScopedModelViewSet
+from tenancy.describe import audit_describe
 from tenancy.models import AuditEvent, Business
 
 
@@ -314,6 +315,9 @@ class AuditEventFilterSet(WagtailFilterSet):
 
 
 class AuditEventInspectView(views.InspectView):
+    def get_action_display_value(self):
+        return audit_describe(self.object)
+
     def get_changes_display_value(self):
         return changes_summary(self.object) or "—"
 
@@ -330,7 +334,7 @@ class AuditEventViewSet(ScopedModelViewSet):
     inspect_view_enabled = True
     list_select_related = ("program", "actor", "actor__wagtail_userprofile", "api_key")
     list_display = [
-        "action",
+        Column("action", label=_("What happened"), accessor=audit_describe),
         "object_repr",
         "program",
         UserColumn("actor", label=_("By")),

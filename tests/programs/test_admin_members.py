@@ -435,7 +435,7 @@ def test_audit_log_lists_the_business_events(owner_client, card):
     response = owner_client.get(admin_url("loyalty_audit:index"))
 
     text = page_text(response)
-    assert "card.block" in text
+    assert "Card blocked: Status: active → blocked" in text  # the action in words (tenancy.describe)
     assert "Reported stolen" in text
     assert "status: active → blocked" in text
     event = AuditEvent.objects.get(action="card.block")
