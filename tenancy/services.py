@@ -92,7 +92,9 @@ def business_workspace_ensure(*, business: Business) -> Business:
     business = Business.objects.select_for_update().get(pk=business.pk)
     changed = []
     if business.collection_id is None:
-        business.collection = Collection.get_first_root_node().add_child(name=business.name)
+        # Wagtail's migration makes the root; a flushed database (transactional tests) has none.
+        root = Collection.get_first_root_node() or Collection.add_root(name="Root")
+        business.collection = root.add_child(name=business.name)
         changed.append("collection")
     if business.staff_group_id is None:
         business.staff_group, _ = Group.objects.get_or_create(name=business_staff_group_name(business))
