@@ -10,6 +10,27 @@ class ProgramsConfig(AppConfig):
     def ready(self):
         # Imported here, not at the top: they import the models, which don't exist before the registry is ready.
         from programs import jobs, schedules, signals
+        from programs.models import (
+            ApiKey,
+            Card,
+            CardType,
+            DiscountThreshold,
+            EarningRule,
+            LedgerEntry,
+            Member,
+            Program,
+            RedemptionRule,
+            Store,
+            Tier,
+        )
+        from tenancy.registry import tenant_model_register
 
+        # How each of the engine's rows reaches its business: the access helpers, the admin's forms and its
+        # permission policies all read this.
+        tenant_model_register(Program, "business")
+        for model in (Store, CardType, Tier, EarningRule, Member, Card, LedgerEntry, ApiKey):
+            tenant_model_register(model, "program__business")
+        for model in (DiscountThreshold, RedemptionRule):
+            tenant_model_register(model, "card_type__program__business")
         schedules.schedules_register(jobs.SCHEDULES)
         signals.connect()

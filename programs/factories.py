@@ -17,6 +17,7 @@ from programs.models import (
     Store,
     Tier,
 )
+from tenancy.services import business_workspace_ensure
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -36,6 +37,16 @@ class BusinessFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Business {n}")
     slug = factory.Sequence(lambda n: f"business-{n}")
+
+    # Like business_create: every business has its own collection and staff group.
+    workspace = factory.PostGeneration(
+        lambda business, create, extracted, **kwargs: business_workspace_ensure(business=business) if create else None
+    )
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            instance.refresh_from_db()
 
 
 class ProgramFactory(factory.django.DjangoModelFactory):

@@ -1,8 +1,11 @@
 """The import contract of DESIGN.md's layers, read from the source with ``ast`` (nothing is imported).
 
+* ``tenancy`` is the bottom: businesses, staff, the audit trail, scoping. It imports no other app of ours but the
+  engine's clock (``programs.clock``, so audit times follow a backfill's ``clock.travel``); its models name the
+  engine's rows by string.
 * ``programs`` (the engine) never imports the apps built on it: ``portal``, ``pages``, ``wallet``, ``analytics``,
-  ``webhooks``, nor ``themes``' or ``tenancy``'s internals (their admin and wiring). Those react to the engine
-  through its outbox and signals.
+  ``webhooks``, nor ``themes``' internals or ``tenancy``'s wiring (it uses tenancy's services, registry and
+  scoped admin bases). Those apps react to the engine through its outbox.
 * Inside ``programs``: models import no services, selectors, API or admin; services no API or admin; the read
   side (selectors, pricing) no services; the hand-built statements (``programs.services._fastsql``) are
   imported only by the services that own the rows they write and by the API's fixed-shape reads.
@@ -37,10 +40,10 @@ ENGINE_NEVER_IMPORTS = (
     "themes.admin",
     "themes.wagtail_hooks",
     "themes.views",
-    "tenancy.admin",
     "tenancy.wagtail_hooks",
-    "tenancy.views",
+    "tenancy.apps",
 )
+TENANCY_MAY_IMPORT = ("tenancy", "programs.clock")
 # Within the engine: (importers, what they must not import, why).
 ENGINE_LAYERS = (
     (
@@ -200,6 +203,17 @@ def test_the_engine_never_imports_the_apps_built_on_it():
         if _within(item.importer, ("programs",)) and _within(item.imported, ENGINE_NEVER_IMPORTS)
     ]
     assert not offending, _report("programs imports an app that is built on it (DESIGN.md, Apps):", offending)
+
+
+def test_tenancy_is_the_bottom_layer():
+    offending = [
+        item
+        for item in imports()
+        if _within(item.importer, ("tenancy",))
+        and not _within(item.imported, TENANCY_MAY_IMPORT)
+        and not _within(item.imported, ("config",))
+    ]
+    assert not offending, _report("tenancy imports an app built on it:", offending)
 
 
 def test_the_engine_layers():

@@ -8,12 +8,12 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from programs import access
+        from tenancy.registry import tenant_model_register
         from webhooks import receivers
         from webhooks.models import WebhookDelivery, WebhookEndpoint
 
         # Endpoints and their deliveries are a business's rows like any other: the access helpers and the
         # business-scoped permission policy reach them through their program.
-        access.BUSINESS_PATHS[WebhookEndpoint] = "program__business"
-        access.BUSINESS_PATHS[WebhookDelivery] = "endpoint__program__business"
+        tenant_model_register(WebhookEndpoint, "program__business")
+        tenant_model_register(WebhookDelivery, "endpoint__program__business")
         receivers.connect()

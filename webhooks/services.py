@@ -22,7 +22,7 @@ from django_q.tasks import async_task
 
 from programs import clock
 from programs.errors import InvalidInput
-from programs.services.audit import audit_record
+from tenancy.services import audit_record
 from webhooks import payloads
 from webhooks.choices import DeliveryStatus, EventType
 from webhooks.client import Answer, WebhookClient

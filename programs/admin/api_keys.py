@@ -21,11 +21,11 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import ListingButton
 
 from programs import access
-from programs.admin import views
 from programs.admin.forms import ReasonForm
 from programs.errors import LoyaltyError
 from programs.models import ApiKey, Store
 from programs.services.api_keys import api_key_create, api_key_revoke
+from tenancy.admin import views
 
 NAMESPACE = "loyalty_api_keys"
 

@@ -1,7 +1,8 @@
 """Forms of the Loyalty admin.
 
-Builder forms are Wagtail model forms whose foreign-key choices are narrowed to the editing user's businesses,
-so a program or card type of another business is an invalid choice even when its id is posted by hand.
+Builder forms are ``tenancy.admin.forms.ScopedAdminModelForm``s: their foreign-key choices are narrowed to the
+editing user's businesses, so a program or card type of another business is an invalid choice even when its id is
+posted by hand.
 Staff actions and member forms are plain forms: their valid submission calls a service, never ``save()``.
 """
 
@@ -17,43 +18,7 @@ from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 from programs import access
 from programs.choices import Bucket, CardKind, Unit
 from programs.models import CardType, Member, Program
-
-
-class ScopedAdminModelForm(WagtailAdminModelForm):
-    """A builder form: related-object choices come from the user's businesses only.
-
-    Fields in ``locked_on_edit`` can be chosen when the object is created and are read-only afterwards: moving a
-    card type or a store to another program would leave its cards and purchases behind.
-    """
-
-    locked_on_edit = ("business", "program")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        user = self.for_user
-        for name, field in self.fields.items():
-            if not isinstance(field, forms.ModelChoiceField):
-                continue
-            if field.queryset.model not in access.BUSINESS_PATHS:
-                continue
-            if user is None:
-                field.queryset = field.queryset.none()
-            else:
-                field.queryset = access.scope_for_user(field.queryset, user=user)
-            if self._is_single_choice_fk(name, field):
-                # One business, one program: nothing to choose, so don't make the owner choose it.
-                field.initial = field.queryset.get().pk
-        if self.instance.pk:
-            for name in self.locked_on_edit:
-                if name in self.fields:
-                    self.fields[name].disabled = True
-
-    def _is_single_choice_fk(self, name, field) -> bool:
-        if name not in self.locked_on_edit or self.instance.pk or self.is_bound:
-            return False
-        if isinstance(field, forms.ModelMultipleChoiceField):
-            return False
-        return field.queryset.count() == 1
+from tenancy.admin.forms import ScopedAdminModelForm
 
 
 def _timezone_choices():

@@ -18,15 +18,18 @@ from wagtail.admin.panels import (
 )
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, UserColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 
 from programs import access
-from programs.admin import views
 from programs.admin.api_keys import ApiKeyCreateView, ApiKeyIndexView, ApiKeyRevokeView, api_key_status
-from programs.admin.forms import BusinessForm, CardTypeForm, EarningRuleForm, ProgramForm, ScopedAdminModelForm
+from programs.admin.forms import BusinessForm, CardTypeForm, EarningRuleForm, ProgramForm
 from programs.admin.members import MemberViewSet
-from programs.admin.views import changes_summary
-from programs.models import ApiKey, AuditEvent, Business, CardType, EarningRule, Program, Store, Tier
+from programs.models import ApiKey, CardType, EarningRule, Program, Store, Tier
+from tenancy.admin import views
+from tenancy.admin.forms import ScopedAdminModelForm
+from tenancy.admin.views import changes_summary
+from tenancy.admin.viewsets import ScopedModelViewSet
+from tenancy.describe import audit_describe
+from tenancy.models import AuditEvent, Business
 
 
 def _programs_for_request(request):
@@ -42,24 +45,6 @@ def program_filterset(model, *fields):
         (WagtailFilterSet,),
         {"program": ModelChoiceFilter(label=_("Program"), queryset=_programs_for_request), "Meta": meta},
     )
-
-
-class ScopedModelViewSet(ModelViewSet):
-    """A ModelViewSet whose views only ever reach the user's businesses' rows, and audit every change."""
-
-    index_view_class = views.IndexView
-    add_view_class = views.CreateView
-    edit_view_class = views.EditView
-    delete_view_class = views.DeleteView
-    history_view_class = views.HistoryView
-    usage_view_class = views.UsageView
-    inspect_view_class = views.InspectView
-    copy_view_enabled = False
-    search_backend_name = None  # plain database search over search_fields
-    list_select_related = ("program",)
-
-    def get_index_view_kwargs(self, **kwargs):
-        return super().get_index_view_kwargs(list_select_related=self.list_select_related, **kwargs)
 
 
 # --- Builder -------------------------------------------------------------------------------------------------
@@ -330,6 +315,9 @@ class AuditEventFilterSet(WagtailFilterSet):
 
 
 class AuditEventInspectView(views.InspectView):
+    def get_action_display_value(self):
+        return audit_describe(self.object)
+
     def get_changes_display_value(self):
         return changes_summary(self.object) or "—"
 
@@ -346,7 +334,7 @@ class AuditEventViewSet(ScopedModelViewSet):
     inspect_view_enabled = True
     list_select_related = ("program", "actor", "actor__wagtail_userprofile", "api_key")
     list_display = [
-        "action",
+        Column("action", label=_("What happened"), accessor=audit_describe),
         "object_repr",
         "program",
         UserColumn("actor", label=_("By")),

@@ -65,12 +65,12 @@ from programs.pricing import Line
 from programs.selectors import card_balances
 from programs.services.api_keys import api_key_create
 from programs.services.bonuses import birthday_bonuses_grant
-from programs.services.businesses import business_staff_add
 from programs.services.cards import card_adjust
 from programs.services.expiry import lots_expire
 from programs.services.members import member_create, member_update
 from programs.services.purchases import RefundLineRequest, purchase_quote, purchase_record, purchase_refund
 from programs.services.tiers import tiers_review
+from tenancy.services import business_staff_add
 
 DEMO_BUSINESS_SLUGS = ("kvitka", "zerno")
 KYIV = ZoneInfo("Europe/Kyiv")

@@ -1,6 +1,5 @@
-"""The tenant and its programs: businesses, programs and their stores."""
+"""Programs and their stores (the tenant, ``Business``, lives in ``tenancy``)."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -10,27 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from programs.choices import Currency, DowngradePolicy, TierBasis
 from programs.models.common import config_token_new
 from programs.querysets import ProgramQuerySet
-
-
-class Business(models.Model):
-    name = models.CharField(_("name"), max_length=200)
-    slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    staff = models.ManyToManyField(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff"),
-        related_name="businesses",
-        blank=True,
-        help_text=_("Admin users who manage this business's programs, members and reports."),
-    )
-    created_at = models.DateTimeField(_("created"), default=dj_timezone.now, editable=False)
-
-    class Meta:
-        verbose_name = _("business")
-        verbose_name_plural = _("businesses")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
+from tenancy.models import Business
 
 
 class Program(models.Model):

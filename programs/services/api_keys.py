@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from programs import clock
 from programs.errors import InvalidInput
 from programs.models import ApiKey, IdempotencyRecord, Program, Store
-from programs.services.audit import audit_record
+from tenancy.services import audit_record
 
 KEY_PATTERN = re.compile(r"^kk_(?P<prefix>[a-z0-9]{6,32})_(?P<secret>[A-Za-z0-9_-]{20,100})$")
 # last_used_at is written at most this often per key.

@@ -25,7 +25,7 @@ from programs.models import Card, CardType, Event, LedgerEntry, Lot, Member
 from programs.pricing import action_bonuses, money
 from programs.selectors import rules_for_card_type
 from programs.services import ledger
-from programs.services.audit import audit_record
+from tenancy.services import audit_record
 
 ZERO = Decimal("0")
 

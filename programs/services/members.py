@@ -9,8 +9,8 @@ from programs.choices import BalanceCause, CardStatus, EventType, RuleKind
 from programs.errors import InvalidInput, MemberExists, ProgramInactive
 from programs.models import CardType, Member, Program, Tier
 from programs.services import ledger
-from programs.services.audit import audit_record
 from programs.services.cards import action_bonus_grant, card_issue_unannounced
+from tenancy.services import audit_record
 
 PROFILE_FIELDS = ("first_name", "last_name", "email", "birth_date", "gender")
 EDITABLE_FIELDS = (*PROFILE_FIELDS, "consent_email", "consent_sms", "consent_push")

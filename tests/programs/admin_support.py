@@ -24,9 +24,9 @@ from programs.factories import (
     UserFactory,
 )
 from programs.models import Business, Card, CardType, EarningRule, Member, Program, Store, Tier
-from programs.services.businesses import business_staff_add
 from programs.services.cards import card_adjust
 from programs.services.members import member_create
+from tenancy.services import business_staff_add
 
 
 def D(value) -> Decimal:

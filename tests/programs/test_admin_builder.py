@@ -32,8 +32,8 @@ from programs.models import (
     Store,
     Tier,
 )
-from programs.services.businesses import BUSINESS_OWNERS_GROUP, business_staff_add
 from programs.services.members import member_create
+from tenancy.services import BUSINESS_OWNERS_GROUP, business_staff_add
 from tests.programs.admin_support import D, admin_url, field_errors, form_data, form_errors, page_text, soup
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from programs.choices import Bucket, CardStatus, EntryKind, RuleKind
 from programs.factories import CardTypeFactory, EarningRuleFactory, TierFactory, UserFactory
 from programs.models import AuditEvent, Card, LedgerEntry, Member
 from programs.services.api_keys import api_key_create
-from programs.services.businesses import business_staff_add
 from programs.services.cards import card_adjust, card_block
 from programs.services.members import member_create
+from tenancy.services import business_staff_add
 from tests.programs.admin_support import D, admin_url, field_errors, form_errors, page_text, soup
 from tests.programs.invariants import assert_ledger_consistent
 
@@ -435,7 +435,7 @@ def test_audit_log_lists_the_business_events(owner_client, card):
     response = owner_client.get(admin_url("loyalty_audit:index"))
 
     text = page_text(response)
-    assert "card.block" in text
+    assert "Card blocked: Status: active → blocked" in text  # the action in words (tenancy.describe)
     assert "Reported stolen" in text
     assert "status: active → blocked" in text
     event = AuditEvent.objects.get(action="card.block")

@@ -4,10 +4,15 @@ and changes nothing of B's by posting. The URL walk reads the URL patterns the a
 new view with an id in its URL is covered (or makes this test fail until it is mapped)."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.forms.models import model_to_dict
 from django.http import Http404
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
+from wagtail.models import GroupCollectionPermission, Page
 
 from programs import access
 from programs.choices import Bucket, CardKind, RuleKind
@@ -26,7 +31,8 @@ from programs.models import (
     Tier,
 )
 from programs.services.api_keys import api_key_create
-from programs.services.businesses import business_staff_add
+from tenancy.registry import PAGE_ROOT_PROVIDERS, tenant_page_roots_register
+from tenancy.services import business_staff_add
 from tests.programs.admin_support import admin_url, field_errors, form_data, page_text, soup
 
 pytestmark = pytest.mark.django_db
@@ -418,3 +424,126 @@ def test_access_helpers_treat_missing_and_not_yours_alike(alpha, beta):
     alpha.owner.is_active = False
     assert not access.programs_for_user(user=alpha.owner).exists()
     assert not access.scope_for_user(Member.objects.all(), user=alpha.owner).exists()
+
+
+# --- Wagtail's own areas: images, documents and pages --------------------------------------------------------
+
+BETA_TITLES = ("Beta secret image", "Beta secret document", "Beta portal draft", "Beta secret promo")
+
+
+@pytest.fixture
+def media_and_pages(alpha, beta, settings, tmp_path):
+    """An image and a document in each business's collection, and each business's page root (a draft for B)
+    named by a page-roots provider the way the pages app will."""
+    settings.MEDIA_ROOT = tmp_path
+    Image, Document = get_image_model(), get_document_model()
+    made = {}
+    for tenant, name in ((alpha, "Alpha"), (beta, "Beta")):
+        made[f"{name}_image"] = Image.objects.create(
+            title=f"{name} secret image", file=get_test_image_file(), collection=tenant.business.collection
+        )
+        made[f"{name}_document"] = Document.objects.create(
+            title=f"{name} secret document",
+            file=ContentFile(b"plans", name=f"{name.lower()}-plan.txt"),
+            collection=tenant.business.collection,
+        )
+    root = Page.get_first_root_node()
+    made["Alpha_page"] = root.add_child(instance=Page(title="Alpha portal", slug="alpha-portal"))
+    made["Beta_page"] = root.add_child(instance=Page(title="Beta portal draft", slug="beta-portal", live=False))
+    made["Beta_child"] = made["Beta_page"].add_child(
+        instance=Page(title="Beta secret promo", slug="beta-promo", live=False)
+    )
+    owners = {alpha.business.pk: made["Alpha_page"], beta.business.pk: made["Beta_page"]}
+
+    def provider(business_ids):
+        return [owners[pk] for pk in business_ids if pk in owners]
+
+    tenant_page_roots_register(provider)
+    yield made
+    PAGE_ROOT_PROVIDERS.remove(provider)
+
+
+def wagtail_area_urls(made) -> list[str]:
+    image, document = made["Beta_image"].pk, made["Beta_document"].pk
+    page, child = made["Beta_page"].pk, made["Beta_child"].pk
+    return [
+        "/admin/images/chooser/",
+        "/admin/images/chooser/results/?q=secret",
+        "/admin/documents/chooser/",
+        "/admin/documents/chooser/results/?q=secret",
+        "/admin/choose-page/",
+        f"/admin/choose-page/{page}/",
+        "/admin/choose-page/search/?q=Beta",
+        "/admin/api/main/images/",
+        f"/admin/api/main/images/{image}/",
+        "/admin/api/main/documents/",
+        f"/admin/api/main/documents/{document}/",
+        "/admin/api/main/pages/",
+        "/admin/api/main/pages/?child_of=root&for_explorer=1",
+        f"/admin/api/main/pages/{page}/",
+        f"/admin/api/main/pages/{child}/",
+        "/admin/api/main/pages/?search=Beta",
+        "/admin/pages/",
+        f"/admin/pages/{page}/",
+        "/admin/pages/search/?q=Beta",
+        f"/admin/bulk/wagtailimages/image/delete/?id={image}",
+        f"/admin/bulk/wagtailimages/image/add_tags/?id={image}",
+        f"/admin/bulk/wagtailimages/image/add_to_collection/?id={image}",
+        f"/admin/bulk/wagtaildocs/document/delete/?id={document}",
+        f"/admin/bulk/wagtaildocs/document/add_to_collection/?id={document}",
+        f"/admin/bulk/wagtailcore/page/delete/?id={page}&id={child}",
+        f"/admin/bulk/wagtailcore/page/publish/?id={page}&id={child}",
+        f"/admin/bulk/wagtailcore/page/unpublish/?id={child}",
+        f"/admin/bulk/wagtailcore/page/move/?id={child}",
+    ]
+
+
+def test_owner_never_sees_another_business_images_documents_or_pages(alpha_client, media_and_pages):
+    for url in wagtail_area_urls(media_and_pages):
+        response = alpha_client.get(url)
+        assert response.status_code < 500, url
+        text = response.content.decode()
+        for title in BETA_TITLES:
+            assert title not in text, f"{url} shows {title!r}"
+
+
+def test_owner_sees_their_own_images_documents_and_pages(alpha_client, media_and_pages):
+    assert "Alpha secret image" in alpha_client.get("/admin/images/chooser/").content.decode()
+    assert "Alpha secret document" in alpha_client.get("/admin/documents/chooser/").content.decode()
+    assert "Alpha secret image" in alpha_client.get("/admin/api/main/images/").content.decode()
+    assert "Alpha secret document" in alpha_client.get("/admin/api/main/documents/").content.decode()
+    assert "Alpha portal" in alpha_client.get("/admin/choose-page/").content.decode()
+    # (The admin pages API and explorer list only pages the user has page permissions for; owners get those with
+    # the pages app.)
+
+
+def test_superuser_sees_every_business_media_and_pages(client, media_and_pages):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    for url, title in (
+        ("/admin/images/chooser/", "Beta secret image"),
+        ("/admin/documents/chooser/", "Beta secret document"),
+        ("/admin/api/main/pages/", "Beta portal draft"),
+        (f"/admin/choose-page/{media_and_pages['Beta_page'].pk}/", "Beta secret promo"),
+    ):
+        assert title in client.get(url).content.decode(), url
+
+
+def test_owner_uploads_into_their_business_collection_only(alpha, beta):
+    owner = alpha.owner
+    assert owner.groups.filter(pk=alpha.business.staff_group_id).exists()
+    granted = GroupCollectionPermission.objects.filter(group=alpha.business.staff_group)
+    assert {grant.collection_id for grant in granted} == {alpha.business.collection_id}
+    assert {grant.permission.codename for grant in granted} >= {"choose_image", "add_image", "choose_document"}
+
+
+def test_documents_download_only_for_their_business(client, alpha, beta, media_and_pages):
+    url = media_and_pages["Beta_document"].url
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302
+    assert "login" in anonymous["Location"]
+    client.force_login(alpha.owner)
+    assert client.get(url).status_code in (403, 404)
+    client.force_login(beta.owner)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"plans"

@@ -34,7 +34,7 @@ from programs.models import (
     Tier,
     TierChange,
 )
-from programs.services.businesses import BUSINESS_OWNERS_GROUP
+from tenancy.services import BUSINESS_OWNERS_GROUP
 from tests.programs.invariants import assert_ledger_consistent
 
 KYIV = ZoneInfo("Europe/Kyiv")

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.text import capfirst
 
-from programs.admin.forms import ScopedAdminModelForm
+from tenancy.admin.forms import ScopedAdminModelForm
 from webhooks.models import WebhookEndpoint
 
 

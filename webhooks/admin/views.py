@@ -24,9 +24,9 @@ from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.widgets.button import Button, ListingButton
 from wagtail.permissions import policy_registry
 
-from programs import access
-from programs.admin import views
 from programs.errors import LoyaltyError
+from tenancy import access
+from tenancy.admin import views
 from webhooks import services
 from webhooks.admin.forms import ConfirmForm
 from webhooks.choices import DeliveryStatus, EventType

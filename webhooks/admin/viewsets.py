@@ -1,6 +1,6 @@
 """Webhooks in the Loyalty menu: endpoints (CRUD, signing secret, test event) and the delivery log (read, re-send).
 
-Both are ``ScopedModelViewSet``s from ``programs.admin.viewsets``: every view reaches only the user's businesses'
+Both are ``ScopedModelViewSet``s from ``tenancy.admin.viewsets``: every view reaches only the user's businesses'
 rows, and endpoint edits are audited like the builder's. They join the Loyalty menu through its submenu hook.
 """
 
@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 
-from programs.admin.viewsets import LOYALTY_MENU_HOOK, ScopedModelViewSet, program_filterset
+from programs.admin.viewsets import LOYALTY_MENU_HOOK, program_filterset
+from tenancy.admin.viewsets import ScopedModelViewSet
 from webhooks.admin import views
 from webhooks.admin.forms import WebhookEndpointForm
 from webhooks.models import WebhookDelivery, WebhookEndpoint

@@ -1,8 +1,11 @@
 """Generic Wagtail views narrowed to the user's businesses, and audited.
 
 Every object view looks its object up in ``permission_policy.instances_user_has_any_permission_for(...)``
-(``programs.permissions``), so another business's id is a 404 exactly like a missing one. Create, edit and delete
+(``tenancy.permissions``), so another business's id is a 404 exactly like a missing one. Create, edit and delete
 write an ``AuditEvent`` with the changed fields (old → new) in the same transaction as the change.
+
+``ScopedQuerysetMixin`` is the piece to mix into any other admin view of a tenant-owned model;
+``tenancy.admin.viewsets.ScopedModelViewSet`` wires all of these up.
 """
 
 from datetime import date, datetime, time
@@ -22,9 +25,8 @@ from wagtail.admin.ui.tables import Column, DateColumn, UserColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 
-from programs.models import AuditEvent, Business, Program
-from programs.services.audit import audit_record
-from programs.services.businesses import business_staff_set
+from tenancy.models import AuditEvent, Business
+from tenancy.services import audit_record, business_staff_set, business_workspace_ensure
 
 # --- Audit of builder edits ----------------------------------------------------------------------------------
 
@@ -95,9 +97,10 @@ def changes_summary(event: AuditEvent) -> str:
 
 def builder_audit(*, user, instance, verb: str, changes: dict) -> None:
     """Record a builder change through ``audit_record``, attached to the object's program and business."""
+    program_model = AuditEvent._meta.get_field("program").related_model
     if isinstance(instance, Business):
         program, business = None, instance
-    elif isinstance(instance, Program):
+    elif isinstance(instance, program_model):
         program, business = instance, instance.business
     else:
         program = instance.program
@@ -276,6 +279,8 @@ class BusinessStaffMixin:
         # Taken out of the form's data so the form doesn't write the many-to-many itself.
         staff = self.form.cleaned_data.pop("staff", None)
         business = super().save_instance()
+        # Its own collection and staff group first: adding staff puts them in that group.
+        business = business_workspace_ensure(business=business)
         if staff is not None:
             business_staff_set(business=business, users=list(staff), actor=self.request.user)
         return business

@@ -2,19 +2,19 @@
 businesses.
 
 A business owner needs the model permission (the "Business owners" group grants it) *and* the row must belong to
-one of their businesses; superusers pass both. Registered for every model the Loyalty admin manages in
-``programs/wagtail_hooks.py``, before any viewset asks for a policy.
+one of their businesses; superusers pass both. Registered for every tenant-owned model by
+``tenancy.registry.tenant_model_register``, from the owning app's ``AppConfig.ready``.
 """
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from programs import access
+from tenancy import access
 
 
 class BusinessScopedPermissionPolicy(ModelPermissionPolicy):
-    """``ModelPermissionPolicy`` whose instances are limited to the user's businesses (``programs.access``).
+    """``ModelPermissionPolicy`` whose instances are limited to the user's businesses (``tenancy.access``).
 
     ``superusers_only`` closes the model to everyone but superusers, whatever permissions they were given
     (businesses themselves: owners must not create tenants or hand out access).

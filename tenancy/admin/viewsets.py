@@ -1,0 +1,27 @@
+"""The ModelViewSet base for tenant-owned models."""
+
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from tenancy.admin import views
+
+
+class ScopedModelViewSet(ModelViewSet):
+    """A ModelViewSet whose views only ever reach the user's businesses' rows, and audit every change.
+
+    The model must be registered with ``tenancy.registry.tenant_model_register`` (which gives it the
+    business-scoped permission policy these views look their objects up through).
+    """
+
+    index_view_class = views.IndexView
+    add_view_class = views.CreateView
+    edit_view_class = views.EditView
+    delete_view_class = views.DeleteView
+    history_view_class = views.HistoryView
+    usage_view_class = views.UsageView
+    inspect_view_class = views.InspectView
+    copy_view_enabled = False
+    search_backend_name = None  # plain database search over search_fields
+    list_select_related = ("program",)
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(list_select_related=self.list_select_related, **kwargs)
