@@ -476,7 +476,7 @@ def consistency(plan: dict) -> dict[str, int]:
         "last balance_after != balance": """
             SELECT count(*) FROM programs_card c
             JOIN (SELECT DISTINCT ON (card_id) card_id, balance_after FROM programs_ledgerentry
-                  WHERE unit = 'points' ORDER BY card_id, created_at DESC, id DESC) e ON e.card_id = c.id
+                  WHERE unit = 'points' ORDER BY card_id, id DESC) e ON e.card_id = c.id
             WHERE c.id BETWEEN %(first)s AND %(last)s AND c.points_balance <> e.balance_after""",
         "lot remaining != amount - allocations - expiries": """
             SELECT count(*) FROM programs_lot l
