@@ -147,7 +147,9 @@ def ledger_list(*, card: Card):
     return (
         LedgerEntry.objects.for_card(card)
         .newest_first()
-        .select_related("rule", "purchase", "purchase__store", "refund", "actor", "store")
+        .select_related(
+            "rule", "purchase", "purchase__store", "purchase__api_key", "refund", "refund__api_key", "actor", "store"
+        )
     )
 
 

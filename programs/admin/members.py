@@ -189,6 +189,10 @@ def entry_reason(entry: LedgerEntry) -> str:
         parts.append(_("expired"))
     if entry.actor_id and entry.actor is not None:
         parts.append(_("by %(user)s") % {"user": entry.actor.get_username()})
+    else:
+        through = entry.refund if entry.refund_id else entry.purchase if entry.purchase_id else None
+        if through is not None and through.api_key is not None:
+            parts.append(_("through the API key “%(key)s”") % {"key": through.api_key.name})
     return " · ".join(parts)
 
 

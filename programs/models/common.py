@@ -24,6 +24,20 @@ def points_field(verbose_name, **kwargs):
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
 
 
+def api_key_field(**kwargs):
+    """The POS/CRM API key a till or CRM used to make a row (``None``: not through the API); the row stays if the
+    key is deleted."""
+    return models.ForeignKey(
+        "programs.ApiKey",
+        verbose_name=_("API key"),
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        **kwargs,
+    )
+
+
 def actor_field(**kwargs):
     """The staff user behind a row (``None``: the system, a job or a till); the row stays if the user is deleted."""
     return models.ForeignKey(

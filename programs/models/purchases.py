@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
-from programs.models.common import ZERO, actor_field, money_field, percent_field, points_field
+from programs.models.common import ZERO, actor_field, api_key_field, money_field, percent_field, points_field
 from programs.models.members import Card, Member
 from programs.models.programs import Program, Store
 
@@ -36,6 +36,7 @@ class Purchase(models.Model):
     stamps_reversed = points_field(_("stamps taken back"))
     spend_reversed = money_field(_("spend taken back"))
     actor = actor_field()
+    api_key = api_key_field()
 
     class Meta:
         verbose_name = _("purchase")
@@ -104,6 +105,7 @@ class Refund(models.Model):
     spend_reversed = money_field(_("spend taken back"))
     reward_returned = models.BooleanField(default=False)
     actor = actor_field()
+    api_key = api_key_field()
     created_at = models.DateTimeField(_("time"), default=dj_timezone.now)
 
     class Meta:

@@ -125,6 +125,7 @@ def purchase_record(
     redeem_reward: bool = False,
     purchased_at: datetime | None = None,
     actor=None,
+    api_key=None,
 ) -> PurchaseResult:
     """Record a receipt: discount, redemption, cashback and rule bonuses, stamps and rewards, tier upgrade.
 
@@ -132,7 +133,8 @@ def purchase_record(
     ``replayed=True`` and changes nothing; the same receipt id with different content raises
     ``DuplicateReceipt``. Raises ``CardBlocked``/``CardReplaced``/``CardTypeInactive``, ``StoreInactive`` for a
     store that was closed, the redemption errors and ``InvalidInput`` for receipts that don't add up.
-    Listeners get ``purchase_recorded`` after commit.
+    ``actor`` is the staff user who rang it up, ``api_key`` the POS/CRM key it came through (both recorded on the
+    purchase). Writes the ``purchase.recorded`` and ``card.balances_changed`` events in its transaction.
     """
     receipt_id = (receipt_id or "").strip()
     if not receipt_id:
@@ -163,6 +165,7 @@ def purchase_record(
         redeem_reward=redeem_reward,
         purchased_at=purchased_at,
         actor=actor,
+        api_key=api_key,
         fingerprint=fingerprint,
     )
 
@@ -203,6 +206,7 @@ def _purchase_record(
     redeem_reward,
     purchased_at,
     actor,
+    api_key,
     fingerprint,
 ) -> PurchaseResult:
     now = clock.now()
@@ -259,6 +263,7 @@ def _purchase_record(
         stamps_earned=quote.stamps,
         spend_counted=quote.after_discount,
         actor=actor,
+        api_key=api_key,
     )
     # The receipt's uniqueness per store decides here: a receipt already recorded (or being recorded by a
     # concurrent call, which this waits for) inserts nothing and is answered as a replay.
@@ -354,6 +359,7 @@ def purchase_refund(
     lines: list[RefundLineRequest] | None = None,
     amount: Decimal | None = None,
     actor=None,
+    api_key=None,
 ) -> Refund:
     """Refund a purchase fully (no lines, no amount), by lines, or by an amount of the gross total.
 
@@ -362,7 +368,8 @@ def purchase_refund(
     refunding everything in parts takes back exactly what the purchase earned, never more. Points already
     spent become debt settled by later accruals. Idempotent per ``(purchase, refund_id)``: the same refund
     again returns the first one, with ``replayed`` set on it, and changes nothing. Raises
-    ``RefundExceedsPurchase``, ``DuplicateRefund`` (same id, other content) and ``InvalidInput``.
+    ``RefundExceedsPurchase``, ``DuplicateRefund`` (same id, other content) and ``InvalidInput``. ``actor`` (staff
+    user) and ``api_key`` (the POS/CRM key it came through) are recorded on the refund.
     """
     refund_id = (refund_id or "").strip()
     if not refund_id:
@@ -380,12 +387,13 @@ def purchase_refund(
         lines=lines or [],
         amount=amount,
         actor=actor,
+        api_key=api_key,
         fingerprint=_fingerprint(payload),
     )
 
 
 @transaction.atomic
-def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, fingerprint) -> Refund:
+def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, api_key, fingerprint) -> Refund:
     now = clock.now()
     card = ledger.cards_lock(card_ids=[card_id], with_member=True)[card_id]
     purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
@@ -446,6 +454,7 @@ def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, f
         points_returned=points_return,
         spend_reversed=spend_back,
         actor=actor,
+        api_key=api_key,
         created_at=now,
     )
     if refund_lines:

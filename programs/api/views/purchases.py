@@ -55,6 +55,7 @@ class PurchaseListView(ApiView):
             redeem_points=data["redeem_points"],
             redeem_reward=data["redeem_reward"],
             purchased_at=data.get("purchased_at"),
+            api_key=self.api_key,
         )
         program = result.card.program  # read with the card's lock: fresher than the key's
         result.card.member.program = program

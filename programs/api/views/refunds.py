@@ -60,7 +60,13 @@ class RefundListView(ApiView):
         lines = None
         if data.get("lines"):
             lines = self.refund_lines(purchase, data["lines"])
-        refund = purchase_refund(purchase=purchase, refund_id=data["refund_id"], lines=lines, amount=data.get("amount"))
+        refund = purchase_refund(
+            purchase=purchase,
+            refund_id=data["refund_id"],
+            lines=lines,
+            amount=data.get("amount"),
+            api_key=self.api_key,
+        )
         purchase = Purchase.objects.select_related("store", "card").get(pk=purchase.pk)
         body = rep.refund_data(refund, purchase=purchase, card=purchase.card, replayed=refund.replayed)
         return Response(body, status=200 if refund.replayed else 201)

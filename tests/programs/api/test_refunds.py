@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 
 from programs import clock
-from programs.models import Refund
+from programs.admin.members import entry_reason
+from programs.models import Purchase, Refund
+from programs.selectors import ledger_list
 from programs.services.purchases import purchase_record
 from tests.programs.api.conftest import D, assert_problem
 from tests.programs.invariants import assert_ledger_consistent
@@ -179,3 +181,16 @@ def test_unknown_and_other_programs_purchases_are_not_found(api, card, bought, o
     ours = refund(api, receipt_id="R-1", refund_id="x").json()
     assert ours["purchase_id"] == bought["id"]
     assert not Refund.objects.filter(purchase=theirs).exists()
+
+
+def test_purchases_and_refunds_through_the_api_name_their_key(api, card, bought, store_key):
+    """A till's purchase and refund record the key they came through (there is no staff user then), and the
+    member's history in the admin says so."""
+    assert refund(api, purchase_id=bought["id"], refund_id="RF-1", amount="100.00").status_code == 201
+
+    purchase = Purchase.objects.get(pk=bought["id"])
+    refund_row = Refund.objects.get(refund_id="RF-1")
+    assert (purchase.api_key_id, purchase.actor_id) == (store_key.api_key.pk, None)
+    assert (refund_row.api_key_id, refund_row.actor_id) == (store_key.api_key.pk, None)
+    reasons = [entry_reason(entry) for entry in ledger_list(card=card) if entry.purchase_id]
+    assert reasons and all(reason.endswith("through the API key “Till 1”") for reason in reasons), reasons
