@@ -171,6 +171,28 @@ class MemberEditView(MemberObjectMixin, PermissionCheckedMixin, WagtailAdminTemp
         return redirect(url("detail", self.member.pk))
 
 
+def audit_object_urls_attach(events) -> None:
+    """Give each audit row of a member or a card that still exists the member page it leads to (the card selected)
+    as ``object_url``: two queries for a whole page of rows."""
+    numbered = [event for event in events if event.object_type in ("member", "card") and event.object_id.isdigit()]
+    member_ids = {int(event.object_id) for event in numbered if event.object_type == "member"}
+    card_ids = {int(event.object_id) for event in numbered if event.object_type == "card"}
+    members = set(Member.objects.filter(pk__in=member_ids).values_list("pk", flat=True)) if member_ids else set()
+    cards = dict(Card.objects.filter(pk__in=card_ids).values_list("pk", "member_id")) if card_ids else {}
+    for event in events:
+        event.object_url = None
+    for event in numbered:
+        number = int(event.object_id)
+        if event.object_type == "member" and number in members:
+            event.object_url = url("detail", number)
+        elif event.object_type == "card" and number in cards:
+            event.object_url = f"{url('detail', cards[number])}?card={number}"
+
+
+def audit_object_url(event) -> str | None:
+    return getattr(event, "object_url", None)
+
+
 def entry_reason(entry: LedgerEntry) -> str:
     """Why a ledger entry exists, in words: the rule, the receipt, the refund, the staff reason and who."""
     parts = []

@@ -16,13 +16,13 @@ from wagtail.admin.panels import (
     ObjectList,
     TabbedInterface,
 )
-from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, UserColumn
+from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, TitleColumn, UserColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
 
 from programs import access
 from programs.admin.api_keys import ApiKeyCreateView, ApiKeyIndexView, ApiKeyRevokeView, api_key_status
 from programs.admin.forms import BusinessForm, CardTypeForm, EarningRuleForm, ProgramForm
-from programs.admin.members import MemberViewSet
+from programs.admin.members import MemberViewSet, audit_object_url, audit_object_urls_attach
 from programs.models import ApiKey, CardType, EarningRule, Program, Store, Tier
 from tenancy.admin import views
 from tenancy.admin.forms import ScopedAdminModelForm
@@ -314,6 +314,12 @@ class AuditEventFilterSet(WagtailFilterSet):
         fields = ["business", "program", "object_type"]
 
 
+class AuditEventIndexView(views.IndexView):
+    def get_table(self, object_list):
+        audit_object_urls_attach(object_list)
+        return super().get_table(object_list)
+
+
 class AuditEventInspectView(views.InspectView):
     def get_action_display_value(self):
         return audit_describe(self.object)
@@ -335,7 +341,8 @@ class AuditEventViewSet(ScopedModelViewSet):
     list_select_related = ("program", "actor", "actor__wagtail_userprofile", "api_key")
     list_display = [
         Column("action", label=_("What happened"), accessor=audit_describe),
-        "object_repr",
+        # Members and cards link to the member's page (scoped there like everywhere else).
+        TitleColumn("object_repr", label=_("Object"), get_url=audit_object_url),
         "program",
         UserColumn("actor", label=_("By")),
         "api_key",  # a till or CRM acting through the API, instead of a staff user
@@ -346,6 +353,7 @@ class AuditEventViewSet(ScopedModelViewSet):
     search_fields = ["action", "object_repr", "reason"]
     filterset_class = AuditEventFilterSet
     inspect_view_class = AuditEventInspectView
+    index_view_class = AuditEventIndexView
     inspect_view_fields = [
         "created_at",
         "action",

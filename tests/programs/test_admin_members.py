@@ -437,6 +437,9 @@ def test_audit_log_lists_the_business_events(owner_client, card):
     text = page_text(response)
     assert "Card blocked: Status: active → blocked" in text  # the action in words (tenancy.describe)
     assert "Reported stolen" in text
+    # The card leads to its member's page with the card selected.
+    links = [a["href"] for a in soup(response).select("a") if a.get_text(strip=True) == str(card)]
+    assert f"{admin_url('loyalty_members:detail', card.member_id)}?card={card.pk}" in links
     assert "status: active → blocked" in text
     event = AuditEvent.objects.get(action="card.block")
     inspect = page_text(owner_client.get(admin_url("loyalty_audit:inspect", event.pk)))
@@ -489,7 +492,8 @@ def test_member_list_queries_do_not_grow_with_members(
     many = count_queries(owner_client, admin_url("loyalty_members:index"))
 
     assert many == few
-    with django_assert_max_num_queries(12):
+    # 14: the page, its filters, the rows with their users and keys, and two for the member/card links.
+    with django_assert_max_num_queries(14):
         owner_client.get(admin_url("loyalty_members:index"))
     with django_assert_max_num_queries(12):
         owner_client.get(admin_url("loyalty_members:index"), {"q": "0500"})
@@ -518,5 +522,6 @@ def test_audit_log_queries_do_not_grow_with_events(owner_client, card, django_as
     many = count_queries(owner_client, admin_url("loyalty_audit:index"))
 
     assert many == few
-    with django_assert_max_num_queries(12):
+    # 14: the page, its filters, the rows with their users and keys, and two for the member/card links.
+    with django_assert_max_num_queries(14):
         owner_client.get(admin_url("loyalty_audit:index"))
