@@ -119,6 +119,9 @@ def _set_balance(card: Card, unit: str, value: Decimal) -> None:
 
 
 def _set_debt(card: Card, unit: str, value: Decimal) -> None:
+    # A debt without an entry (a refund of points already spent or expired) is a change the card's
+    # card.balances_changed event reports too.
+    card._ledger_moved = True
     if unit == Unit.POINTS:
         card.points_debt = value
     else:

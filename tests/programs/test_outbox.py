@@ -100,6 +100,20 @@ def test_a_refund_writes_the_refund_and_the_balance_change(funded, store):
     assert_outbox_tells_balances(Card.objects.get(pk=funded.pk))
 
 
+def test_a_refund_that_only_leaves_a_debt_still_announces_it(funded, store, staff):
+    """The points the purchase earned were spent already: the refund writes no entry, only a debt, and the
+    balances event says so (found by the property test)."""
+    purchase = purchase_record(card=funded, store=store, receipt_id="R-1", total=D(200)).purchase
+    card_adjust(card=funded, amount=D(-310), reason="spent elsewhere", actor=staff)
+    mark = last_event_id()
+
+    purchase_refund(purchase=purchase, refund_id="RF-1")
+
+    assert written_since(mark) == Counter({(EventType.PURCHASE_REFUNDED, None): 1, (BALANCES, "refund"): 1})
+    assert Event.objects.get(pk__gt=mark, type=BALANCES).payload["debts"] == {"points": "10.00", "stamps": "0.00"}
+    assert_outbox_tells_balances(Card.objects.get(pk=funded.pk))
+
+
 def test_staff_actions_on_a_card(funded, staff):
     mark = last_event_id()
     card_adjust(card=funded, amount=D(-50), reason="correction", actor=staff)
