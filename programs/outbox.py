@@ -184,11 +184,17 @@ def _after(cursor: EventCursor):
     return queryset.order_by("tx", "pk")
 
 
+def events_end() -> tuple[int, int]:
+    """The position (tx, id) of the last event in the outbox, (0, 0) when it is empty: where a cursor stands
+    that has read everything."""
+    return Event.objects.order_by("-tx", "-pk").values_list("tx", "pk").first() or (0, 0)
+
+
 def cursors_ensure() -> int:
     """Give every registered consumer without a cursor one at the end of the outbox (after each ``migrate``): a
     consumer added to a running install learns what happens from then on, not the retained history. Returns how
     many cursors were created."""
-    last = Event.objects.order_by("-tx", "-pk").values_list("tx", "pk").first() or (0, 0)
+    last = events_end()
     existing = set(EventCursor.objects.filter(consumer__in=_consumers).values_list("consumer", flat=True))
     missing = [name for name in _consumers if name not in existing]
     EventCursor.objects.bulk_create(

@@ -56,7 +56,7 @@ def funded(make_card, cashback_type, staff):
 
 
 def last_position() -> tuple[int, int]:
-    return Event.objects.order_by("-tx", "-pk").values_list("tx", "pk").first() or (0, 0)
+    return outbox.events_end()
 
 
 def at(position: tuple[int, int]) -> dict:

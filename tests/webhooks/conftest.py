@@ -8,7 +8,8 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from programs.models import Event, EventCursor
+from programs import outbox
+from programs.models import EventCursor
 from webhooks.client import transport_override
 
 
@@ -56,9 +57,8 @@ def receiver():
 def outbox_caught_up() -> None:
     """Fixtures run in the test's transaction and never commit, so the events they wrote were never dispatched: as
     if they had been (before any endpoint of the test listened), move every consumer to the end of the outbox."""
-    last = Event.objects.order_by("-tx", "-pk").values_list("tx", "pk").first()
-    if last is not None:
-        EventCursor.objects.update(tx=last[0], event_id=last[1])
+    tx, event_id = outbox.events_end()
+    EventCursor.objects.update(tx=tx, event_id=event_id)
 
 
 @pytest.fixture
