@@ -14,8 +14,10 @@ if [ -t 2 ]; then BOLD=$'\033[1m' RESET=$'\033[0m'; else BOLD="" RESET=""; fi
 step() { printf '%s==> %s%s\n' "$BOLD" "$*" "$RESET" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# gettext: compilemessages; pango/harfbuzz/fontconfig/DejaVu: WeasyPrint PDFs (DejaVu has ₴, ₽ and Cyrillic).
-APT_PACKAGES=(python3-venv gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core)
+# gettext: compilemessages; pango/harfbuzz/fontconfig/DejaVu: WeasyPrint PDFs (DejaVu has ₴, ₽ and Cyrillic);
+# chromium: the browser tests (Playwright drives Debian's /usr/bin/chromium; it downloads no browser of its own).
+APT_PACKAGES=(python3-venv gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core
+    chromium)
 
 apt_ensure() {
     if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then

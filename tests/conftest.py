@@ -1,3 +1,4 @@
+import os
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,13 @@ from programs.factories import (
     UserFactory,
 )
 from programs.services.members import member_create
+
+# Playwright's sync API keeps an event loop running in the test thread from the first browser test of a worker to
+# its end, and Django refuses ORM calls from a thread with a running loop. Kartka has no async code of its own, so
+# the check only gets in the way of the browser tests (and of every test a worker runs after one).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("KARTKA_CHROMIUM", "/usr/bin/chromium")
 
 
 def D(value) -> Decimal:
@@ -68,3 +76,11 @@ def q_sync():
     previous, Conf.SYNC = Conf.SYNC, True
     yield
     Conf.SYNC = previous
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, installed by scripts/setup.sh; Playwright downloads no browser of its own."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/setup.sh (or set KARTKA_CHROMIUM)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM}

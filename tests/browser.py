@@ -1,0 +1,51 @@
+"""Helpers for the browser tests: Playwright's sync API drives Debian's Chromium (``/usr/bin/chromium``, or
+``KARTKA_CHROMIUM``) against pytest-django's ``live_server``. Screenshots go to ``var/screenshots/``, which CI
+keeps as artefacts; look at them, they are how a person will see the screen.
+
+A test asks for pytest-playwright's ``page`` fixture and the ``live_server`` fixture::
+
+    def test_audit_log(page, live_server, owner):
+        admin_login(page, live_server, owner)
+        page.goto(f"{live_server.url}/admin/audit/")
+        screenshots(page, "audit-log")
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 900}
+PASSWORD = "browser-test-password"
+
+
+def screenshots(page, name: str, *, sizes=(("phone", PHONE), ("desktop", DESKTOP)), full_page=True) -> list[Path]:
+    """Save ``var/screenshots/<name>-<size>.png`` for each size (phone 390×844 and desktop 1440×900 by default)
+    and return the paths; the page is left at the last size."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for label, viewport in sizes:
+        page.set_viewport_size(viewport)
+        path = SCREENSHOTS / f"{name}-{label}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        paths.append(path)
+    return paths
+
+
+def admin_login(page, live_server, user, *, password: str = PASSWORD, language: str = "") -> None:
+    """Sign ``user`` in to the Wagtail admin through its login form (the password is set here), optionally with
+    ``language`` as the user's preferred admin language, as they would choose it in their account."""
+    from wagtail.users.models import UserProfile
+
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    if language:
+        profile = UserProfile.get_for_user(user)
+        profile.preferred_language = language
+        profile.save(update_fields=["preferred_language"])
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("input[name=username]", user.get_username())
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
