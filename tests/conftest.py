@@ -84,3 +84,18 @@ def browser_type_launch_args(browser_type_launch_args):
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"no Chromium at {CHROMIUM}: run scripts/setup.sh (or set KARTKA_CHROMIUM)")
     return {**browser_type_launch_args, "executable_path": CHROMIUM}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Serialized rollbacks (what the browser tests use to get the data migrations' rows back after a flush) for
+    every connection object, not only the one that created the test database: once Playwright is running, the
+    test thread may see the database through another ``connections["default"]`` (greenlets have their own
+    context), which would not carry the serialized contents."""
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            type(connections[alias])._test_serialized_contents = contents
+    yield
