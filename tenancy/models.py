@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenancy.actors import ActorKind
+
 
 class Business(models.Model):
     name = models.CharField(_("name"), max_length=200)
@@ -68,7 +70,9 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
     )
-    # The staff user behind the change (``None``: the system, a job or a till); the row stays if the user goes.
+    # Who acted (tenancy.actors.Actor): a staff user, a till or CRM through its API key, the customer in the
+    # portal, or the system (``job`` says which job). The rows stay if the user, key or member goes.
+    actor_kind = models.CharField(_("by"), max_length=16, choices=ActorKind.choices, default=ActorKind.SYSTEM)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("staff user"),
@@ -77,7 +81,6 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
     )
-    # A till or CRM acting through the POS/CRM API: the key it used (there is no staff user then).
     api_key = models.ForeignKey(
         "programs.ApiKey",
         verbose_name=_("API key"),
@@ -86,6 +89,17 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
     )
+    member = models.ForeignKey(
+        "programs.Member",
+        verbose_name=_("customer"),
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    job = models.CharField(_("job"), max_length=64, blank=True)
+    # An AuditAction (tenancy.choices), checked by audit_record; no database choices, so a new action needs no
+    # migration.
     action = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(_("object type"), max_length=64)
     object_id = models.CharField(_("object id"), max_length=64)

@@ -12,6 +12,8 @@ from django.db import transaction
 from wagtail.models import Collection, GroupCollectionPermission
 
 from programs import clock
+from tenancy.actors import SYSTEM, Actor
+from tenancy.choices import AuditAction
 from tenancy.models import AuditEvent, Business
 
 # --- Audit trail ---------------------------------------------------------------------------------------------
@@ -31,24 +33,29 @@ def _plain(value):
 
 def audit_record(
     *,
-    actor,
+    actor: Actor,
     program,
-    action: str,
+    action: AuditAction | str,
     obj,
     changes: dict | None = None,
     reason: str = "",
     business=None,
     api_key=None,
 ) -> AuditEvent:
-    """Write an audit row. ``changes`` maps a field to ``(old, new)``; values are stored as plain JSON.
-    ``actor`` is the staff user (``None``: the system); ``api_key`` the key of a till or CRM that acted through the
-    POS/CRM API."""
+    """Write an audit row: ``action`` (an ``AuditAction``) done by ``actor`` to ``obj``. ``changes`` maps a field
+    to ``(old, new)``; values are stored as plain JSON."""
+    if not isinstance(actor, Actor):  # TRANSITION: callers that still pass a user (or None) and an api_key
+        actor = Actor.api(api_key) if api_key else Actor.staff(actor) if getattr(actor, "pk", None) else SYSTEM
+    action = AuditAction(action)  # an action the audit log cannot say in words is a programming error
     business = business or program.business
     return AuditEvent.objects.create(
         business=business,
         program=program,
-        actor=actor if getattr(actor, "pk", None) else None,
-        api_key=api_key,
+        actor_kind=actor.kind,
+        actor=actor.user,
+        api_key=actor.api_key,
+        member=actor.member,
+        job=actor.job,
         action=action,
         object_type=obj._meta.model_name,
         object_id=str(obj.pk),
