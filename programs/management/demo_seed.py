@@ -35,6 +35,7 @@ from programs.choices import (
     TierBasis,
     Unit,
 )
+from programs.demo import DEMO_BUSINESS_SLUGS
 from programs.factories import (
     BusinessFactory,
     CardTypeFactory,
@@ -72,7 +73,6 @@ from programs.services.purchases import RefundLineRequest, purchase_quote, purch
 from programs.services.tiers import tiers_review
 from tenancy.services import business_staff_add
 
-DEMO_BUSINESS_SLUGS = ("kvitka", "zerno")
 KYIV = ZoneInfo("Europe/Kyiv")
 ZERO = Decimal("0")
 ONE = Decimal("1")

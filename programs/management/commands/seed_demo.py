@@ -7,6 +7,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from programs.demo import demo_extensions_ensure
 from programs.management.demo_seed import (
     demo_api_keys,
     demo_api_keys_ensure,
@@ -59,9 +60,10 @@ class Command(BaseCommand):
                         f"{stats.refunds:,} refunds, {stats.adjustments:,} staff adjustments."
                     )
                 )
-        self.print_summary()
+        # What the apps built on the engine add (themes, portal sites, pages): every time, since each is idempotent.
+        self.print_summary(demo_extensions_ensure() if demo_exists() else [])
 
-    def print_summary(self):
+    def print_summary(self, extension_lines: list[str]):
         write = self.stdout.write
         if demo_exists():
             summary = demo_summary()
@@ -91,6 +93,10 @@ class Command(BaseCommand):
         for login in logins:
             write(f"  {f'{login.username} / {login.password}':<{width}}   {login.role}")
         self.print_api_keys(port)
+        if extension_lines:
+            write("")
+            for line in extension_lines:
+                write(line)
 
     def print_api_keys(self, port: str):
         write = self.stdout.write
