@@ -1,0 +1,154 @@
+"""The demo's portals (``programs.demo`` extension "pages"): Kvitka at ``kvitka.localhost`` and Zerno at
+``zerno.localhost``, on the port the demo serves (``PORT``, 8000), each with a published home and one promo page.
+Idempotent: a second run creates nothing and only moves the sites to the current port."""
+
+import os
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import formats, translation
+
+from pages.models import PortalHomePage, PromoPage
+from pages.services import portal_home_for, portal_permissions_ensure, portal_site_create, portal_site_for
+from programs import clock
+from programs.demo import demo_programs
+from tenancy.actors import Actor
+
+ACTOR = Actor.system("seed_demo")
+
+HOMES = {
+    "kvitka": {
+        "tagline": "Points back on every purchase, gifts on your birthday",
+        "intro": "<p>Kvitka Club is free: every purchase in our stores brings points back, and regular customers "
+        "move up to Silver and Gold.</p>",
+    },
+    "zerno": {
+        "tagline": "Your tenth coffee is on us",
+        "intro": "<p>Zerno Friends is our thank-you to the regulars: a stamp for every coffee, and a discount for "
+        "the neighbours from the offices around.</p>",
+    },
+}
+
+
+def _kvitka_promo(program) -> PromoPage:
+    tz = ZoneInfo(program.timezone)
+    last_day = (clock.now().astimezone(tz) + timedelta(days=30)).date()
+    ends_at = datetime.combine(last_day, time(23, 59), tzinfo=tz)
+    with translation.override("en"):
+        day = formats.date_format(last_day, "j F")
+    return PromoPage(
+        title=f"Double points on accessories until {day}",
+        slug="double-points-accessories",
+        search_description="Scarves, belts, bags and jewellery earn twice the points.",
+        body=[
+            (
+                "hero",
+                {
+                    "title": "Double points on accessories",
+                    "text": f"Scarves, belts, bags and jewellery earn twice the points until {day}.",
+                    "button_text": "Join Kvitka Club",
+                },
+            ),
+            ("countdown", {"heading": "The offer ends in", "ends_at": ends_at, "ended_text": ""}),
+            (
+                "offers",
+                {
+                    "heading": "Twice the points on",
+                    "offers": [
+                        {"title": "Scarves", "text": "Silk and wool, all colours", "badge": "×2"},
+                        {"title": "Belts", "text": "Leather belts for him and her", "badge": "×2"},
+                        {"title": "Bags", "text": "Totes, clutches and backpacks", "badge": "×2"},
+                    ],
+                },
+            ),
+            ("tiers", {"heading": ""}),
+            ("join", {"heading": "", "text": ""}),
+            (
+                "faq",
+                {
+                    "heading": "Questions",
+                    "questions": [
+                        {
+                            "question": "Do the double points add to my tier bonus?",
+                            "answer": "<p>Yes: Silver and Gold multipliers apply on top.</p>",
+                        },
+                        {
+                            "question": "Which products count as accessories?",
+                            "answer": "<p>Everything on the accessories shelves and tagged as such on the receipt.</p>",
+                        },
+                    ],
+                },
+            ),
+        ],
+    )
+
+
+def _zerno_promo(program) -> PromoPage:
+    return PromoPage(
+        title="Every 10th coffee free",
+        slug="every-10th-coffee-free",
+        search_description="A stamp for every coffee; the tenth one is on us.",
+        body=[
+            (
+                "hero",
+                {
+                    "title": "Every 10th coffee free",
+                    "text": "Show your Zerno Friends card with every coffee: a stamp each time, and the tenth cup is "
+                    "on us.",
+                    "button_text": "Get your card",
+                },
+            ),
+            ("stamps", {"heading": "Your card after six coffees", "collected": 6}),
+            ("join", {"heading": "", "text": ""}),
+            (
+                "faq",
+                {
+                    "heading": "Questions",
+                    "questions": [
+                        {
+                            "question": "Does a cappuccino count?",
+                            "answer": "<p>Every coffee counts, whatever its size.</p>",
+                        },
+                    ],
+                },
+            ),
+        ],
+    )
+
+
+PROMOS = {"kvitka": _kvitka_promo, "zerno": _zerno_promo}
+
+
+@transaction.atomic
+def _portal_ensure(key: str, program, port: int) -> str:
+    hostname = f"{key}.localhost"
+    home = portal_home_for(program)
+    if home is None:
+        site = portal_site_create(program=program, hostname=hostname, port=port, actor=ACTOR, language="en")
+        home = PortalHomePage.objects.get(pk=site.root_page_id)
+        home.tagline = HOMES[key]["tagline"]
+        home.intro = HOMES[key]["intro"]
+        home.save_revision(log_action=True).publish()
+    else:
+        portal_permissions_ensure(home=home)
+        site = portal_site_for(program)
+        if site is not None and site.port != port:
+            site.port = port
+            site.save(update_fields=["port"])
+    if not PromoPage.objects.child_of(home).exists():
+        promo = home.add_child(instance=PROMOS[key](program))
+        promo.save_revision(log_action=True).publish()
+    return f"http://{site.hostname}:{site.port}/" if site is not None else ""
+
+
+def pages_demo_ensure() -> list[str]:
+    """Each demo program's portal (made if missing); the lines the demo prints."""
+    port = int(os.environ.get("PORT") or 8000)
+    lines = []
+    for key, program in demo_programs().items():
+        if key in PROMOS:
+            url = _portal_ensure(key, program, port)
+            if url:
+                lines.append(f"Portal: {url}  ({program.name})")
+    return lines
