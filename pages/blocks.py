@@ -229,8 +229,10 @@ class CountdownBlock(PortalBlockMixin, blocks.StructBlock):
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
         ends_at = value["ends_at"]
-        if ends_at is not None and timezone.is_naive(ends_at):
-            ends_at = timezone.make_aware(ends_at)
+        if ends_at is not None:
+            ends_at = ends_at.replace(microsecond=0)
+            if timezone.is_naive(ends_at):
+                ends_at = timezone.make_aware(ends_at)
         context["ends_at"] = ends_at
         context["ended"] = ends_at is not None and ends_at <= timezone.now()
         return context

@@ -16,7 +16,8 @@ A request is answered from the cache in three cache reads and no query:
    language): stored by the first request the page's own ``serve`` answered.
 
 Only GET and HEAD requests without a query string are cached, only 200 answers that set no cookie, and only
-for pages whose ``serve`` said so (``pages.models.CACHEABLE_ATTRIBUTE``): never previews, never a page behind a
+for pages whose ``serve`` said so (``pages.models.CACHEABLE_ATTRIBUTE``): never previews (Wagtail's dummy
+requests), never a page behind a
 view restriction, never an admin or API URL. With several processes, use a shared cache (``REDIS_URL``):
 the local-memory default is per process, so another process's invalidation reaches it only by the TTL.
 """
@@ -124,7 +125,12 @@ class PortalPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in ("GET", "HEAD") or request.META.get("QUERY_STRING"):
+        if (
+            request.method not in ("GET", "HEAD")
+            or request.META.get("QUERY_STRING")
+            # Wagtail's previews run the whole middleware stack on a dummy request for the page's own URL.
+            or getattr(request, "is_dummy", False)
+        ):
             return self.get_response(request)
         try:
             hostname = split_domain_port(request.get_host())[0]  # checks ALLOWED_HOSTS, as Django would

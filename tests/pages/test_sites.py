@@ -9,10 +9,9 @@ from wagtail.models import GroupPagePermission, Page, Site
 
 from pages.demo import pages_demo_ensure
 from pages.models import LandingPage, PortalHomePage, PromoPage
-from pages.services import portal_home_for, portal_permissions_ensure, portal_site_create, portal_site_for
+from pages.services import portal_home_for, portal_permissions_ensure, portal_site_for
 from programs.errors import InvalidInput
 from programs.factories import ProgramFactory
-from tenancy.actors import Actor
 from tenancy.models import AuditEvent
 from tests.pages.conftest import portal_for
 
