@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PagePermissionTester
 
 from pages.blocks import RICH_TEXT_FEATURES, PromoStreamBlock
 from pages.selectors import program_facts
@@ -89,6 +89,20 @@ class PortalPage(SocialMixin, Page):
         return response
 
 
+class PortalHomePermissionTester(PagePermissionTester):
+    """A portal home stays where ``portal_site_create`` put it: its site points at it, so only a superuser may
+    delete or move it (the business's staff edit and publish it)."""
+
+    def _superuser(self) -> bool:
+        return self.user.is_active and self.user.is_superuser
+
+    def can_delete(self, ignore_bulk=False):
+        return self._superuser() and super().can_delete(ignore_bulk=ignore_bulk)
+
+    def can_move(self):
+        return self._superuser() and super().can_move()
+
+
 class PortalHomePage(PortalPage):
     """The home of one program's portal and the root page of its ``Site`` (``pages.services.portal_site_create``):
     the brand, how to join, "How it works" generated from the program's rules, and its live promo pages."""
@@ -147,6 +161,9 @@ class PortalHomePage(PortalPage):
 
     def portal_home(self) -> "PortalHomePage":
         return self
+
+    def permissions_for_user(self, user):
+        return PortalHomePermissionTester(user, self)
 
 
 class PromoPage(PortalPage):
