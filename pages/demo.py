@@ -31,7 +31,7 @@ HOMES = {
 }
 
 
-def _kvitka_promo(program) -> PromoPage:
+def demo_promo_kvitka(program) -> PromoPage:
     tz = ZoneInfo(program.timezone)
     last_day = (clock.now().astimezone(tz) + timedelta(days=30)).date()
     ends_at = datetime.combine(last_day, time(23, 59), tzinfo=tz)
@@ -84,7 +84,7 @@ def _kvitka_promo(program) -> PromoPage:
     )
 
 
-def _zerno_promo(program) -> PromoPage:
+def demo_promo_zerno(program) -> PromoPage:
     return PromoPage(
         title="Every 10th coffee free",
         slug="every-10th-coffee-free",
@@ -117,7 +117,7 @@ def _zerno_promo(program) -> PromoPage:
     )
 
 
-PROMOS = {"kvitka": _kvitka_promo, "zerno": _zerno_promo}
+PROMOS = {"kvitka": demo_promo_kvitka, "zerno": demo_promo_zerno}
 
 
 @transaction.atomic
