@@ -23,6 +23,11 @@ from themes.tokens import theme_tokens
 CACHEABLE_ATTRIBUTE = "kartka_cacheable_page_id"
 
 
+def portal_language_default() -> str:
+    """The site's language (``LANGUAGE_CODE``, set by the environment): a callable, so migrations don't depend on it."""
+    return settings.LANGUAGE_CODE
+
+
 class SocialMixin(models.Model):
     """A social image (``og:image``) beside Wagtail's SEO title and description, on the Promote tab."""
 
@@ -114,7 +119,7 @@ class PortalHomePage(PortalPage):
         _("language"),
         max_length=8,
         choices=settings.LANGUAGES,
-        default=settings.LANGUAGE_CODE,
+        default=portal_language_default,
         help_text=_("The portal's texts (“How it works”, buttons, dates) are written in this language."),
     )
     tagline = models.CharField(

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from wagtail.models import GroupPagePermission, Page, Site
 
-from pages.models import PortalHomePage
+from pages.models import PortalHomePage, portal_language_default
 from programs.errors import InvalidInput
 from programs.models import Program
 from tenancy.actors import Actor
@@ -84,7 +84,7 @@ def portal_site_create(
         title=title or program.name,
         slug=f"portal-{program.slug}",
         program=program,
-        language=language or PortalHomePage._meta.get_field("language").default,
+        language=language or portal_language_default(),
     )
     root.add_child(instance=home)
     revision = home.save_revision(user=actor.user, log_action=True)

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import wagtail.fields
 from django.conf import settings
+import pages.models
 from django.db import migrations, models
 
 
@@ -32,7 +33,7 @@ class Migration(migrations.Migration):
             name='PortalHomePage',
             fields=[
                 ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('language', models.CharField(choices=[('en', 'English'), ('ru', 'Русский'), ('uk', 'Українська')], default='en', help_text="The portal's texts (“How it works”, buttons, dates) are written in this language.", max_length=8, verbose_name='language')),
+                ('language', models.CharField(choices=[('en', 'English'), ('ru', 'Русский'), ('uk', 'Українська')], default=pages.models.portal_language_default, help_text="The portal's texts (“How it works”, buttons, dates) are written in this language.", max_length=8, verbose_name='language')),
                 ('tagline', models.CharField(blank=True, help_text="One line under the program's name, e.g. “Points back on every purchase”.", max_length=200, verbose_name='tagline')),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='introduction')),
                 ('join_url', models.URLField(blank=True, help_text='Where customers sign up online, if anywhere. Empty: customers are asked to join at the till.', verbose_name='sign-up link')),
