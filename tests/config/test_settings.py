@@ -26,6 +26,7 @@ CLEARED = (
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # tests/conftest.py sets it for the browser tests; production never does
 )
 PRODUCTION = {
     "KARTKA_ENV": "production",
