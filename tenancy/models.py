@@ -9,6 +9,7 @@ from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenancy.actors import ActorKind
+from tenancy.choices import AuditAction
 
 
 class Business(models.Model):
@@ -116,4 +117,8 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["business", "-created_at"], name="audit_business_time_idx")]
 
     def __str__(self):
-        return f"{self.action} {self.object_repr}"
+        try:
+            action = AuditAction(self.action).label
+        except ValueError:  # an action this version no longer knows
+            action = self.action
+        return f"{action} {self.object_repr}"

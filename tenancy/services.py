@@ -40,12 +40,9 @@ def audit_record(
     changes: dict | None = None,
     reason: str = "",
     business=None,
-    api_key=None,
 ) -> AuditEvent:
     """Write an audit row: ``action`` (an ``AuditAction``) done by ``actor`` to ``obj``. ``changes`` maps a field
     to ``(old, new)``; values are stored as plain JSON."""
-    if not isinstance(actor, Actor):  # TRANSITION: callers that still pass a user (or None) and an api_key
-        actor = Actor.api(api_key) if api_key else Actor.staff(actor) if getattr(actor, "pk", None) else SYSTEM
     action = AuditAction(action)  # an action the audit log cannot say in words is a programming error
     business = business or program.business
     return AuditEvent.objects.create(
@@ -119,7 +116,7 @@ def business_workspace_ensure(*, business: Business) -> Business:
 
 
 @transaction.atomic
-def business_create(*, name: str, slug: str, actor=None) -> Business:
+def business_create(*, name: str, slug: str, actor: Actor) -> Business:
     """A new business with its workspace (``business_workspace_ensure``), audited. Staff are added afterwards with
     ``business_staff_add``. Raises ``ValidationError`` for an invalid or taken slug."""
     business = Business(name=name, slug=slug)
@@ -130,7 +127,7 @@ def business_create(*, name: str, slug: str, actor=None) -> Business:
         actor=actor,
         program=None,
         business=business,
-        action="business.create",
+        action=AuditAction.BUSINESS_CREATE,
         obj=business,
         changes={"name": (None, name), "slug": (None, slug)},
     )
@@ -143,7 +140,7 @@ def business_owners_group() -> Group:
 
 
 @transaction.atomic
-def business_staff_add(*, business: Business, user, actor=None) -> None:
+def business_staff_add(*, business: Business, user, actor: Actor = SYSTEM) -> None:
     """Give ``user`` access to ``business``: a staff member of it, in the "Business owners" group and the
     business's own staff group (its collection's images and documents).
 
@@ -159,14 +156,14 @@ def business_staff_add(*, business: Business, user, actor=None) -> None:
         actor=actor,
         program=None,
         business=business,
-        action="business.staff_add",
+        action=AuditAction.BUSINESS_STAFF_ADD,
         obj=business,
         changes={"staff": (None, user.get_username())},
     )
 
 
 @transaction.atomic
-def business_staff_remove(*, business: Business, user, actor=None) -> None:
+def business_staff_remove(*, business: Business, user, actor: Actor = SYSTEM) -> None:
     """Take ``business`` away from ``user``; they leave the "Business owners" group once they serve no business.
 
     Superusers keep their powers whatever their groups. Idempotent like ``business_staff_add``.
@@ -182,14 +179,14 @@ def business_staff_remove(*, business: Business, user, actor=None) -> None:
         actor=actor,
         program=None,
         business=business,
-        action="business.staff_remove",
+        action=AuditAction.BUSINESS_STAFF_REMOVE,
         obj=business,
         changes={"staff": (user.get_username(), None)},
     )
 
 
 @transaction.atomic
-def business_staff_set(*, business: Business, users, actor=None) -> None:
+def business_staff_set(*, business: Business, users, actor: Actor) -> None:
     """Make ``users`` exactly the staff of ``business`` through ``business_staff_add`` / ``_remove``."""
     wanted = {user.pk: user for user in users}
     current = {user.pk: user for user in business.staff.all()}

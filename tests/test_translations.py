@@ -29,6 +29,7 @@ from programs.factories import CardTypeFactory, ProgramFactory, UserFactory
 from programs.models import AuditEvent
 from programs.services.cards import card_adjust
 from programs.services.members import member_create
+from tenancy.actors import Actor
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = ("ru", "uk")
@@ -410,7 +411,7 @@ def test_member_listing_and_page_are_translated(client, admin_in, language):
     card_type = CardTypeFactory(program=program, name="Kava Bonus")
     member = member_create(program=program, phone="+380501234567", first_name="Olena", card_types=[card_type])
     user = admin_in(language)
-    card_adjust(card=member.cards.get(), amount=Decimal("40"), reason="Goodwill", actor=user)
+    card_adjust(card=member.cards.get(), amount=Decimal("40"), reason="Goodwill", actor=Actor.staff(user))
 
     listing = client.get(reverse("loyalty_members:index"))
     assert listing.status_code == 200
@@ -427,20 +428,21 @@ def test_member_listing_and_page_are_translated(client, admin_in, language):
 
 
 AUDIT_WORDS = {
-    "ru": {"columns": ["Программа", "Кто"], "inspect": ["Программа", "Сотрудник"]},
-    "uk": {"columns": ["Програма", "Хто"], "inspect": ["Програма", "Співробітник"]},
+    "ru": {"columns": ["Программа", "Кто"], "inspect": ["Программа", "Кто", "Просмотр: Баланс скорректирован"]},
+    "uk": {"columns": ["Програма", "Хто"], "inspect": ["Програма", "Хто", "Переглянути: Баланс скориговано"]},
 }
 
 
 @pytest.mark.usefixtures("compiled_catalogs")
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_audit_log_labels_its_links_in_the_admins_language(client, admin_in, language):
-    """The audit rows' program and staff user are foreign keys: their labels come from the models' verbose names."""
+    """The audit rows' program is a foreign key and who acted a choice: their labels come from the models' verbose
+    names; the event is titled by its action in words."""
     program = ProgramFactory(name="Kava Club")
     card_type = CardTypeFactory(program=program, name="Kava Bonus")
     member = member_create(program=program, phone="+380501234568", card_types=[card_type])
     user = admin_in(language)
-    card_adjust(card=member.cards.get(), amount=Decimal("5"), reason="Goodwill", actor=user)
+    card_adjust(card=member.cards.get(), amount=Decimal("5"), reason="Goodwill", actor=Actor.staff(user))
     event = AuditEvent.objects.get(program=program, actor=user)
 
     listing = client.get(reverse("loyalty_audit:index"))

@@ -22,6 +22,8 @@ from django_q.tasks import async_task
 
 from programs import clock
 from programs.errors import InvalidInput
+from tenancy.actors import Actor
+from tenancy.choices import AuditAction
 from tenancy.services import audit_record
 from webhooks import payloads
 from webhooks.choices import DeliveryStatus, EventType
@@ -267,7 +269,7 @@ def _refuse_inactive(endpoint: WebhookEndpoint) -> None:
 
 
 @transaction.atomic
-def delivery_resend(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
+def delivery_resend(*, delivery: WebhookDelivery, actor: Actor) -> WebhookDelivery:
     """Send a delivery's event again, as a new delivery (same event id and body, a new delivery id, the full
     backoff), queued after commit; the original stays in the log as it was. Audited.
 
@@ -291,7 +293,7 @@ def delivery_resend(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
     audit_record(
         actor=actor,
         program=endpoint.program,
-        action="webhook_delivery.resend",
+        action=AuditAction.WEBHOOK_RESEND,
         obj=resend,
         changes={"resent_from": (None, str(delivery.uuid))},
     )
@@ -300,7 +302,7 @@ def delivery_resend(*, delivery: WebhookDelivery, actor) -> WebhookDelivery:
 
 
 @transaction.atomic
-def endpoint_test_send(*, endpoint: WebhookEndpoint, actor) -> WebhookDelivery:
+def endpoint_test_send(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDelivery:
     """Queue a ``webhook.test`` event to ``endpoint`` (whatever it subscribes to), signed like any other.
     Audited. Raises ``InvalidInput`` if the endpoint is inactive."""
     _refuse_inactive(endpoint)
@@ -326,23 +328,23 @@ def endpoint_test_send(*, endpoint: WebhookEndpoint, actor) -> WebhookDelivery:
     )
     delivery.full_clean(validate_constraints=False)
     delivery.save()
-    audit_record(actor=actor, program=endpoint.program, action="webhook_endpoint.test", obj=endpoint)
+    audit_record(actor=actor, program=endpoint.program, action=AuditAction.WEBHOOK_TEST, obj=endpoint)
     transaction.on_commit(lambda: deliveries_enqueue(delivery_ids=[delivery.pk]))
     return delivery
 
 
-def endpoint_secret_reveal(*, endpoint: WebhookEndpoint, actor) -> str:
+def endpoint_secret_reveal(*, endpoint: WebhookEndpoint, actor: Actor) -> str:
     """The endpoint's signing secret, for its owner to copy; the audit log records who looked (never the secret)."""
-    audit_record(actor=actor, program=endpoint.program, action="webhook_endpoint.secret_reveal", obj=endpoint)
+    audit_record(actor=actor, program=endpoint.program, action=AuditAction.WEBHOOK_SECRET_REVEAL, obj=endpoint)
     return endpoint.secret
 
 
 @transaction.atomic
-def endpoint_secret_rotate(*, endpoint: WebhookEndpoint, actor) -> WebhookEndpoint:
+def endpoint_secret_rotate(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookEndpoint:
     """Give the endpoint a new signing secret, effective for every attempt from now on (retries included).
     The old secret stops working at once. Audited (without either secret)."""
     endpoint = WebhookEndpoint.objects.select_for_update().select_related("program").get(pk=endpoint.pk)
     endpoint.secret = secret_new()
     endpoint.save(update_fields=["secret", "updated_at"])
-    audit_record(actor=actor, program=endpoint.program, action="webhook_endpoint.secret_rotate", obj=endpoint)
+    audit_record(actor=actor, program=endpoint.program, action=AuditAction.WEBHOOK_SECRET_ROTATE, obj=endpoint)
     return endpoint

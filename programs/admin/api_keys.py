@@ -25,6 +25,7 @@ from programs.admin.forms import ReasonForm
 from programs.errors import LoyaltyError
 from programs.models import ApiKey, Store
 from programs.services.api_keys import api_key_create, api_key_revoke
+from tenancy.actors import Actor
 from tenancy.admin import views
 
 NAMESPACE = "loyalty_api_keys"
@@ -78,7 +79,7 @@ class ApiKeyCreateView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormVi
         data = form.cleaned_data
         try:
             created = api_key_create(
-                program=data["program"], store=data["store"], name=data["name"], actor=self.request.user
+                program=data["program"], store=data["store"], name=data["name"], actor=Actor.staff(self.request.user)
             )
         except LoyaltyError as error:
             error.add_to_form(form)
@@ -126,13 +127,15 @@ class ApiKeyRevokeView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormVi
         return super().get_context_data(
             action_url=url("revoke", self.api_key.pk),
             submit_button_label=_("Revoke"),
-            api_key=self.api_key,
+            actor=Actor.api(self.api_key),
             **kwargs,
         )
 
     def form_valid(self, form):
         if self.api_key.revoked_at is None:
-            api_key_revoke(api_key=self.api_key, actor=self.request.user, reason=form.cleaned_data["reason"])
+            api_key_revoke(
+                api_key=self.api_key, actor=Actor.staff(self.request.user), reason=form.cleaned_data["reason"]
+            )
             messages.success(self.request, _("API key “%(name)s” revoked.") % {"name": self.api_key.name})
         return redirect(url("index"))
 

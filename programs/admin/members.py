@@ -33,6 +33,7 @@ from programs.errors import InsufficientPoints, InsufficientStamps, LoyaltyError
 from programs.models import Card, LedgerEntry, Member
 from programs.services import cards as card_services
 from programs.services import members as member_services
+from tenancy.actors import Actor
 
 NAMESPACE = "loyalty_members"
 
@@ -113,7 +114,9 @@ class MemberCreateView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormVi
         program = data.pop("program")
         phone = data.pop("phone")
         try:
-            member = member_services.member_create(program=program, phone=phone, actor=self.request.user, **data)
+            member = member_services.member_create(
+                program=program, phone=phone, actor=Actor.staff(self.request.user), **data
+            )
         except MemberExists as error:
             form.add_error("phone", str(error))
             return self.form_invalid(form)
@@ -163,7 +166,7 @@ class MemberEditView(MemberObjectMixin, PermissionCheckedMixin, WagtailAdminTemp
     def form_valid(self, form):
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
-            member_services.member_update(member=self.member, actor=self.request.user, **changes)
+            member_services.member_update(member=self.member, actor=Actor.staff(self.request.user), **changes)
         except LoyaltyError as error:
             error.add_to_form(form)
             return self.form_invalid(form)
@@ -379,7 +382,7 @@ class CardAdjustView(CardActionView):
             card=self.card,
             amount=data["amount"],
             reason=data["reason"],
-            actor=self.request.user,
+            actor=Actor.staff(self.request.user),
             unit=data["unit"],
             bucket=data["bucket"],
             expires_at=data["expires_at"],
@@ -392,7 +395,9 @@ class CardBlockView(CardActionView):
     success_message = gettext_lazy("Card %(card)s blocked.")
 
     def perform(self, form):
-        return card_services.card_block(card=self.card, reason=form.cleaned_data["reason"], actor=self.request.user)
+        return card_services.card_block(
+            card=self.card, reason=form.cleaned_data["reason"], actor=Actor.staff(self.request.user)
+        )
 
 
 class CardUnblockView(CardActionView):
@@ -401,7 +406,9 @@ class CardUnblockView(CardActionView):
     success_message = gettext_lazy("Card %(card)s unblocked.")
 
     def perform(self, form):
-        return card_services.card_unblock(card=self.card, reason=form.cleaned_data["reason"], actor=self.request.user)
+        return card_services.card_unblock(
+            card=self.card, reason=form.cleaned_data["reason"], actor=Actor.staff(self.request.user)
+        )
 
 
 class CardReplaceView(CardActionView):
@@ -416,7 +423,7 @@ class CardReplaceView(CardActionView):
             card=self.card,
             reason=form.cleaned_data["reason"],
             number=form.cleaned_data["number"],
-            actor=self.request.user,
+            actor=Actor.staff(self.request.user),
         )
 
 

@@ -26,9 +26,8 @@ from programs.admin.members import MemberViewSet, audit_object_url, audit_object
 from programs.models import ApiKey, CardType, EarningRule, Program, Store, Tier
 from tenancy.admin import views
 from tenancy.admin.forms import ScopedAdminModelForm
-from tenancy.admin.views import changes_summary
 from tenancy.admin.viewsets import ScopedModelViewSet
-from tenancy.describe import audit_describe
+from tenancy.describe import audit_action_label, audit_actor_describe, audit_changes_describe
 from tenancy.models import AuditEvent, Business
 
 
@@ -322,10 +321,13 @@ class AuditEventIndexView(views.IndexView):
 
 class AuditEventInspectView(views.InspectView):
     def get_action_display_value(self):
-        return audit_describe(self.object)
+        return audit_action_label(self.object)
+
+    def get_actor_kind_display_value(self):
+        return audit_actor_describe(self.object)
 
     def get_changes_display_value(self):
-        return changes_summary(self.object) or "—"
+        return audit_changes_describe(self.object) or "—"
 
 
 class AuditEventViewSet(ScopedModelViewSet):
@@ -338,15 +340,15 @@ class AuditEventViewSet(ScopedModelViewSet):
     menu_label = _("Audit log")
     add_to_reference_index = False
     inspect_view_enabled = True
-    list_select_related = ("program", "actor", "actor__wagtail_userprofile", "api_key")
+    list_select_related = ("program", "actor", "api_key", "member")
     list_display = [
-        Column("action", label=_("What happened"), accessor=audit_describe),
+        Column("action", label=_("What happened"), accessor=audit_action_label),
         # Members and cards link to the member's page (scoped there like everywhere else).
         TitleColumn("object_repr", label=_("Object"), get_url=audit_object_url),
         "program",
-        UserColumn("actor", label=_("By")),
-        "api_key",  # a till or CRM acting through the API, instead of a staff user
-        Column("changes", label=_("Changes"), accessor=changes_summary),
+        # A staff user, a till's API key, the customer, or the system: said in words.
+        Column("actor_kind", label=_("By"), accessor=audit_actor_describe),
+        Column("changes", label=_("Changes"), accessor=audit_changes_describe),
         "reason",
         DateColumn("created_at", label=_("Time"), sort_key="created_at"),
     ]
@@ -361,8 +363,7 @@ class AuditEventViewSet(ScopedModelViewSet):
         "object_id",
         "object_repr",
         "program",
-        "actor",
-        "api_key",
+        "actor_kind",
     ]
 
     def get_common_view_kwargs(self, **kwargs):

@@ -71,6 +71,7 @@ from programs.services.expiry import lots_expire
 from programs.services.members import member_create, member_update
 from programs.services.purchases import RefundLineRequest, purchase_quote, purchase_record, purchase_refund
 from programs.services.tiers import tiers_review
+from tenancy.actors import Actor
 from tenancy.services import business_staff_add
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -176,7 +177,9 @@ def demo_api_keys_ensure() -> int:
         if store is None:
             continue
         owner = store.program.business.staff.order_by("pk").first()
-        api_key_create(program=store.program, store=store, name=key.name, actor=owner, plaintext=key.plaintext)
+        api_key_create(
+            program=store.program, store=store, name=key.name, actor=Actor.staff(owner), plaintext=key.plaintext
+        )
         created += 1
     return created
 
@@ -726,7 +729,7 @@ class Simulation:
             card=customer.cards[CardKind.CASHBACK],
             amount=Decimal(self.rng.choice([100, 150, 200, 300])),
             reason=self.rng.choice(data.ADJUSTMENT_REASONS),
-            actor=shop.owner,
+            actor=Actor.staff(shop.owner),
             expires_at=clock.now() + timedelta(days=365),
         )
         self.stats.adjustments += 1
@@ -749,7 +752,7 @@ class Simulation:
             card=customer.cards[CardKind.CASHBACK],
             amount=Decimal("-50"),
             reason="Correction: a bonus was credited twice",
-            actor=shop.owner,
+            actor=Actor.staff(shop.owner),
         )
         self.stats.adjustments += 1
 
@@ -764,7 +767,7 @@ class Simulation:
             amount=ONE,
             unit=Unit.STAMPS,
             reason=self.rng.choice(data.STAMP_ADJUSTMENT_REASONS),
-            actor=shop.owner,
+            actor=Actor.staff(shop.owner),
             expires_at=clock.now() + timedelta(days=180),
         )
         self.stats.adjustments += 1

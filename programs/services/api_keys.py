@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from programs import clock
 from programs.errors import InvalidInput
 from programs.models import ApiKey, IdempotencyRecord, Program, Store
+from tenancy.actors import Actor
+from tenancy.choices import AuditAction
 from tenancy.services import audit_record
 
 KEY_PATTERN = re.compile(r"^kk_(?P<prefix>[a-z0-9]{6,32})_(?P<secret>[A-Za-z0-9_-]{20,100})$")
@@ -39,7 +41,7 @@ class CreatedApiKey:
 
 @transaction.atomic
 def api_key_create(
-    *, program: Program, name: str, actor, store: Store | None = None, plaintext: str | None = None
+    *, program: Program, name: str, actor: Actor, store: Store | None = None, plaintext: str | None = None
 ) -> CreatedApiKey:
     """Create a key for ``program`` (a store key when ``store`` is given) and return it with its plaintext.
 
@@ -65,7 +67,7 @@ def api_key_create(
         name=name[:100],
         prefix=prefix,
         secret_hash=_secret_hash(secret),
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor.user,
         created_at=clock.now(),
     )
     api_key.full_clean(validate_constraints=False)
@@ -73,7 +75,7 @@ def api_key_create(
     audit_record(
         actor=actor,
         program=program,
-        action="api_key.create",
+        action=AuditAction.API_KEY_CREATE,
         obj=api_key,
         changes={"prefix": (None, prefix), "store": (None, store.code if store else None)},
     )
@@ -81,7 +83,7 @@ def api_key_create(
 
 
 @transaction.atomic
-def api_key_revoke(*, api_key: ApiKey, actor, reason: str = "") -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, actor: Actor, reason: str = "") -> ApiKey:
     """Revoke a key: from now on every call with it answers 401. Revoking a revoked key changes nothing."""
     api_key = ApiKey.objects.select_for_update().select_related("program__business").get(pk=api_key.pk)
     if api_key.revoked_at is not None:
@@ -91,7 +93,7 @@ def api_key_revoke(*, api_key: ApiKey, actor, reason: str = "") -> ApiKey:
     audit_record(
         actor=actor,
         program=api_key.program,
-        action="api_key.revoke",
+        action=AuditAction.API_KEY_REVOKE,
         obj=api_key,
         changes={"revoked_at": (None, api_key.revoked_at)},
         reason=(reason or "").strip()[:300],

@@ -25,6 +25,8 @@ from programs.models import Card, CardType, Event, LedgerEntry, Lot, Member
 from programs.pricing import action_bonuses, money
 from programs.selectors import rules_for_card_type
 from programs.services import ledger
+from tenancy.actors import SYSTEM, Actor
+from tenancy.choices import AuditAction
 from tenancy.services import audit_record
 
 ZERO = Decimal("0")
@@ -57,7 +59,7 @@ def _event(card: Card, type: str, payload: dict, at: datetime) -> Event:
     )
 
 
-def action_bonus_grant(*, card: Card, kind: str, at: datetime, actor=None) -> list[LedgerEntry]:
+def action_bonus_grant(*, card: Card, kind: str, at: datetime, actor: Actor = SYSTEM) -> list[LedgerEntry]:
     """Credit the active action bonuses of ``kind`` (joining, birthday, profile) to a locked points card."""
     assert kind in ACTION_RULE_KINDS
     if not card.card_type.earns_points:
@@ -65,27 +67,25 @@ def action_bonus_grant(*, card: Card, kind: str, at: datetime, actor=None) -> li
     rules = rules_for_card_type(card_type=card.card_type, program=card.program)
     credits = action_bonuses(rules=rules, kind=kind, at=at)
     return ledger.credits_post(
-        card=card, unit=Unit.POINTS, kind=EntryKind.ACCRUAL, credits=credits, now=at, actor=actor
+        card=card, unit=Unit.POINTS, kind=EntryKind.ACCRUAL, credits=credits, now=at, actor=actor.user
     )
 
 
 @transaction.atomic
-def card_issue(*, member: Member, card_type: CardType, number: str = "", actor=None, api_key=None) -> Card:
+def card_issue(*, member: Member, card_type: CardType, number: str = "", actor: Actor = SYSTEM) -> Card:
     """Issue a card of ``card_type`` to ``member`` (a plastic ``number`` may be given), with the joining bonus.
 
     One live card per member and card type (database constraint). Raises ``InvalidInput`` if the number is
     taken or the card type belongs to another program. Writes ``card.issued`` (and ``card.balances_changed``
     for a joining bonus) to the outbox.
     """
-    card, issued = card_issue_unannounced(
-        member=member, card_type=card_type, number=number, actor=actor, api_key=api_key
-    )
+    card, issued = card_issue_unannounced(member=member, card_type=card_type, number=number, actor=actor)
     outbox.events_record([issued])
     return card
 
 
 def card_issue_unannounced(
-    *, member: Member, card_type: CardType, number: str = "", actor=None, api_key=None
+    *, member: Member, card_type: CardType, number: str = "", actor: Actor = SYSTEM
 ) -> tuple[Card, Event]:
     """``card_issue`` without recording its ``card.issued`` event, which it returns: for a caller that must
     announce something else first (enrolment: the member before their cards). Runs in the caller's transaction."""
@@ -112,11 +112,11 @@ def card_issue_unannounced(
     card = ledger.cards_lock(card_ids=[card.pk])[card.pk]
     action_bonus_grant(card=card, kind=RuleKind.REGISTRATION, at=now, actor=actor)
     ledger.card_save_balances(card=card, now=now, cause=BalanceCause.JOINING_BONUS)
-    audit_record(actor=actor, api_key=api_key, program=card_type.program, action="card.issue", obj=card)
+    audit_record(actor=actor, program=card_type.program, action=AuditAction.CARD_ISSUE, obj=card)
     return card, _event(card, EventType.CARD_ISSUED, payloads.card_issued(card), now)
 
 
-def _status_set(*, card: Card, status: str, reason: str, actor, action: str, api_key=None) -> Card:
+def _status_set(*, card: Card, status: str, reason: str, actor: Actor, action: AuditAction) -> Card:
     card = ledger.cards_lock(card_ids=[card.pk])[card.pk]
     if card.status == CardStatus.REPLACED:
         raise CardReplaced()
@@ -132,7 +132,6 @@ def _status_set(*, card: Card, status: str, reason: str, actor, action: str, api
     outbox.events_record([_event(card, event_type, payload, card.updated_at)])
     audit_record(
         actor=actor,
-        api_key=api_key,
         program=card.program,
         action=action,
         obj=card,
@@ -150,29 +149,26 @@ def _reason_required(reason: str) -> str:
 
 
 @transaction.atomic
-def card_block(*, card: Card, reason: str, actor, api_key=None) -> Card:
-    """Block a card (lost, fraud): it can't earn or pay until unblocked. A reason is required. ``actor`` is the
-    staff user, ``api_key`` the key when a till or CRM does it through the API (the audit row names it)."""
+def card_block(*, card: Card, reason: str, actor: Actor) -> Card:
+    """Block a card (lost, fraud): it can't earn or pay until unblocked. A reason is required."""
     return _status_set(
         card=card,
         status=CardStatus.BLOCKED,
         reason=_reason_required(reason),
         actor=actor,
-        api_key=api_key,
-        action="card.block",
+        action=AuditAction.CARD_BLOCK,
     )
 
 
 @transaction.atomic
-def card_unblock(*, card: Card, reason: str, actor, api_key=None) -> Card:
-    """Make a blocked card usable again. A reason is required (``actor``, ``api_key``: as for ``card_block``)."""
+def card_unblock(*, card: Card, reason: str, actor: Actor) -> Card:
+    """Make a blocked card usable again. A reason is required."""
     return _status_set(
         card=card,
         status=CardStatus.ACTIVE,
         reason=_reason_required(reason),
         actor=actor,
-        api_key=api_key,
-        action="card.unblock",
+        action=AuditAction.CARD_UNBLOCK,
     )
 
 
@@ -182,7 +178,7 @@ def card_adjust(
     card: Card,
     amount: Decimal,
     reason: str,
-    actor,
+    actor: Actor,
     unit: str = Unit.POINTS,
     bucket: str = Bucket.CASHBACK,
     expires_at: datetime | None = None,
@@ -206,7 +202,7 @@ def card_adjust(
     if card.status == CardStatus.REPLACED:
         raise CardReplaced()
     old = card.balance(unit)
-    links = {"actor": actor, "reason": reason[:300]}
+    links = {"actor": actor.user, "reason": reason[:300]}
     if amount > 0:
         entries = ledger.credits_post(
             card=card,
@@ -214,7 +210,7 @@ def card_adjust(
             kind=EntryKind.ADJUSTMENT,
             credits=[Credit(amount=amount, bucket=bucket, expires_at=expires_at, reason=reason[:300])],
             now=now,
-            actor=actor,
+            actor=actor.user,
         )
     else:
         entries = ledger.debit_post(card=card, unit=unit, kind=EntryKind.ADJUSTMENT, amount=-amount, now=now, **links)
@@ -222,7 +218,7 @@ def card_adjust(
     audit_record(
         actor=actor,
         program=card.program,
-        action="card.adjust",
+        action=AuditAction.CARD_ADJUST,
         obj=card,
         changes={f"{unit}_balance": (old, card.balance(unit))},
         reason=reason,
@@ -231,7 +227,7 @@ def card_adjust(
 
 
 @transaction.atomic
-def card_replace(*, card: Card, reason: str, actor, number: str = "") -> Card:
+def card_replace(*, card: Card, reason: str, actor: Actor, number: str = "") -> Card:
     """Replace a card (lost, damaged, plastic swap): a new card of the same type takes over every open lot
     (with its bucket and expiry), the debts and the unused rewards; the old card is marked replaced."""
     reason = _reason_required(reason)
@@ -256,7 +252,7 @@ def card_replace(*, card: Card, reason: str, actor, number: str = "") -> Card:
         stamps_debt=old.stamps_debt,
     )
     new = ledger.cards_lock(card_ids=[new.pk])[new.pk]
-    links = {"actor": actor, "reason": reason[:300]}
+    links = {"actor": actor.user, "reason": reason[:300]}
     for unit in (Unit.POINTS, Unit.STAMPS):
         lots = list(Lot.objects.for_card(old, unit).open().soonest_expiring_first())
         live = [lot for lot in lots if lot.expires_at is None or lot.expires_at > now]
@@ -280,7 +276,7 @@ def card_replace(*, card: Card, reason: str, actor, number: str = "") -> Card:
                     for lot in live
                 ],
                 now=now,
-                actor=actor,
+                actor=actor.user,
             )
     Card.objects.filter(pk=old.pk).update(points_debt=ZERO, stamps_debt=ZERO)
     old.points_debt = old.stamps_debt = ZERO
@@ -291,7 +287,7 @@ def card_replace(*, card: Card, reason: str, actor, number: str = "") -> Card:
     audit_record(
         actor=actor,
         program=old.program,
-        action="card.replace",
+        action=AuditAction.CARD_REPLACE,
         obj=old,
         changes={"status": (old_status, CardStatus.REPLACED), "replaced_by": (None, new.number)},
         reason=reason,

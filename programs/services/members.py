@@ -10,6 +10,8 @@ from programs.errors import InvalidInput, MemberExists, ProgramInactive
 from programs.models import CardType, Member, Program, Tier
 from programs.services import ledger
 from programs.services.cards import action_bonus_grant, card_issue_unannounced
+from tenancy.actors import SYSTEM, Actor
+from tenancy.choices import AuditAction
 from tenancy.services import audit_record
 
 PROFILE_FIELDS = ("first_name", "last_name", "email", "birth_date", "gender")
@@ -26,7 +28,7 @@ def _invalid(error: ValidationError) -> InvalidInput:
 
 @transaction.atomic
 def member_create(
-    *, program: Program, phone, card_types: list[CardType] | None = None, actor=None, api_key=None, **profile
+    *, program: Program, phone, card_types: list[CardType] | None = None, actor: Actor = SYSTEM, **profile
 ) -> Member:
     """Enrol a member in ``program`` and issue a card of each given card type (default: every active one).
 
@@ -62,14 +64,14 @@ def member_create(
         card_types = [ct for ct in program.card_types.filter(is_active=True) if ct.is_valid_on(today)]
     cards, issued = [], []
     for card_type in card_types:
-        card, event = card_issue_unannounced(member=member, card_type=card_type, actor=actor, api_key=api_key)
+        card, event = card_issue_unannounced(member=member, card_type=card_type, actor=actor)
         if member.profile_completed_at:
             card = ledger.cards_lock(card_ids=[card.pk])[card.pk]
             action_bonus_grant(card=card, kind=RuleKind.PROFILE_COMPLETED, at=now, actor=actor)
             ledger.card_save_balances(card=card, now=now, cause=BalanceCause.PROFILE_BONUS)
         cards.append(card)
         issued.append(event)
-    audit_record(actor=actor, api_key=api_key, program=program, action="member.create", obj=member)
+    audit_record(actor=actor, program=program, action=AuditAction.MEMBER_CREATE, obj=member)
     # The member is announced before their cards.
     created = outbox.event_new(
         type=EventType.MEMBER_CREATED,
@@ -84,7 +86,7 @@ def member_create(
 
 
 @transaction.atomic
-def member_update(*, member: Member, actor=None, api_key=None, **changes) -> Member:
+def member_update(*, member: Member, actor: Actor = SYSTEM, **changes) -> Member:
     """Change a member's profile or consents; the first time the profile is complete, grant that bonus once.
 
     Raises ``InvalidInput`` for unknown fields or invalid values; nothing is saved then.
@@ -120,7 +122,5 @@ def member_update(*, member: Member, actor=None, api_key=None, **changes) -> Mem
         at=now,
     )
     outbox.events_record([updated])
-    audit_record(
-        actor=actor, api_key=api_key, program=member.program, action="member.update", obj=member, changes=changed
-    )
+    audit_record(actor=actor, program=member.program, action=AuditAction.MEMBER_UPDATE, obj=member, changes=changed)
     return member

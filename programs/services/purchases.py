@@ -44,6 +44,7 @@ from programs.services import _fastsql as fastsql
 from programs.services import ledger
 from programs.services.stamps import rewards_issue, rewards_void_for_stamps
 from programs.services.tiers import tier_refund_check, tier_upgrade_check
+from tenancy.actors import SYSTEM, Actor
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -124,8 +125,7 @@ def purchase_record(
     redeem_points: Decimal = ZERO,
     redeem_reward: bool = False,
     purchased_at: datetime | None = None,
-    actor=None,
-    api_key=None,
+    actor: Actor = SYSTEM,
 ) -> PurchaseResult:
     """Record a receipt: discount, redemption, cashback and rule bonuses, stamps and rewards, tier upgrade.
 
@@ -133,8 +133,8 @@ def purchase_record(
     ``replayed=True`` and changes nothing; the same receipt id with different content raises
     ``DuplicateReceipt``. Raises ``CardBlocked``/``CardReplaced``/``CardTypeInactive``, ``StoreInactive`` for a
     store that was closed, the redemption errors and ``InvalidInput`` for receipts that don't add up.
-    ``actor`` is the staff user who rang it up, ``api_key`` the POS/CRM key it came through (both recorded on the
-    purchase). Writes the ``purchase.recorded`` and ``card.balances_changed`` events in its transaction.
+    ``actor``: who rang it up (a till's API key, a staff user), recorded on the purchase. Writes the
+    ``purchase.recorded`` and ``card.balances_changed`` events in its transaction.
     """
     receipt_id = (receipt_id or "").strip()
     if not receipt_id:
@@ -165,7 +165,6 @@ def purchase_record(
         redeem_reward=redeem_reward,
         purchased_at=purchased_at,
         actor=actor,
-        api_key=api_key,
         fingerprint=fingerprint,
     )
 
@@ -205,8 +204,7 @@ def _purchase_record(
     redeem_points,
     redeem_reward,
     purchased_at,
-    actor,
-    api_key,
+    actor: Actor,
     fingerprint,
 ) -> PurchaseResult:
     now = clock.now()
@@ -262,8 +260,8 @@ def _purchase_record(
         points_earned=quote.points_earned,
         stamps_earned=quote.stamps,
         spend_counted=quote.after_discount,
-        actor=actor,
-        api_key=api_key,
+        actor=actor.user,
+        api_key=actor.api_key,
     )
     # The receipt's uniqueness per store decides here: a receipt already recorded (or being recorded by a
     # concurrent call, which this waits for) inserts nothing and is answered as a replay.
@@ -280,7 +278,7 @@ def _purchase_record(
     if not inserted:
         return _purchase_replay(card=card, store=store, receipt_id=receipt_id, fingerprint=fingerprint)
     purchase.store, purchase.card, purchase.member = store, card, member
-    links = {"purchase": purchase, "store": store, "actor": actor}
+    links = {"purchase": purchase, "store": store, "actor": actor.user}
     if quote.points_redeemed:
         ledger.debit_post(
             card=card,
@@ -358,8 +356,7 @@ def purchase_refund(
     refund_id: str,
     lines: list[RefundLineRequest] | None = None,
     amount: Decimal | None = None,
-    actor=None,
-    api_key=None,
+    actor: Actor = SYSTEM,
 ) -> Refund:
     """Refund a purchase fully (no lines, no amount), by lines, or by an amount of the gross total.
 
@@ -368,8 +365,8 @@ def purchase_refund(
     refunding everything in parts takes back exactly what the purchase earned, never more. Points already
     spent become debt settled by later accruals. Idempotent per ``(purchase, refund_id)``: the same refund
     again returns the first one, with ``replayed`` set on it, and changes nothing. Raises
-    ``RefundExceedsPurchase``, ``DuplicateRefund`` (same id, other content) and ``InvalidInput``. ``actor`` (staff
-    user) and ``api_key`` (the POS/CRM key it came through) are recorded on the refund.
+    ``RefundExceedsPurchase``, ``DuplicateRefund`` (same id, other content) and ``InvalidInput``. ``actor`` (a
+    till's API key, a staff user) is recorded on the refund.
     """
     refund_id = (refund_id or "").strip()
     if not refund_id:
@@ -387,13 +384,12 @@ def purchase_refund(
         lines=lines or [],
         amount=amount,
         actor=actor,
-        api_key=api_key,
         fingerprint=_fingerprint(payload),
     )
 
 
 @transaction.atomic
-def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, api_key, fingerprint) -> Refund:
+def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor: Actor, fingerprint) -> Refund:
     now = clock.now()
     card = ledger.cards_lock(card_ids=[card_id], with_member=True)[card_id]
     purchase = Purchase.objects.select_for_update().get(pk=purchase_id)
@@ -453,8 +449,8 @@ def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, a
         amount=refund_amount,
         points_returned=points_return,
         spend_reversed=spend_back,
-        actor=actor,
-        api_key=api_key,
+        actor=actor.user,
+        api_key=actor.api_key,
         created_at=now,
     )
     if refund_lines:
@@ -464,7 +460,7 @@ def _purchase_refund(*, purchase_id, card_id, refund_id, lines, amount, actor, a
         PurchaseLine.objects.bulk_update(
             [line for line, _, _ in refund_lines], ["refunded_quantity", "refunded_amount"]
         )
-    links = {"purchase": purchase, "refund": refund, "store_id": purchase.store_id, "actor": actor}
+    links = {"purchase": purchase, "refund": refund, "store_id": purchase.store_id, "actor": actor.user}
     # Give back spent points first, so taking back earned points can use them.
     if points_return:
         sources = LedgerEntry.objects.filter(purchase=purchase, kind=EntryKind.REDEMPTION)

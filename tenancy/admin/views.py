@@ -21,10 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modelcluster.models import get_all_child_relations
 from wagtail.admin import messages
-from wagtail.admin.ui.tables import Column, DateColumn, UserColumn
+from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 
+from tenancy.actors import Actor
+from tenancy.describe import audit_action_label, audit_actor_describe, audit_changes_describe
 from tenancy.models import AuditEvent, Business
 from tenancy.services import audit_record, business_staff_set, business_workspace_ensure
 
@@ -87,14 +89,6 @@ def audit_changes(before: dict, after: dict) -> dict:
     return changes
 
 
-def changes_summary(event: AuditEvent) -> str:
-    """``field: old → new; …`` — how the admin reads an audit event's changes."""
-    return "; ".join(
-        f"{field}: {old if old not in (None, '') else '—'} → {new if new not in (None, '') else '—'}"
-        for field, (old, new) in (event.changes or {}).items()
-    )
-
-
 def builder_audit(*, user, instance, verb: str, changes: dict) -> None:
     """Record a builder change through ``audit_record``, attached to the object's program and business."""
     program_model = AuditEvent._meta.get_field("program").related_model
@@ -106,7 +100,7 @@ def builder_audit(*, user, instance, verb: str, changes: dict) -> None:
         program = instance.program
         business = program.business
     audit_record(
-        actor=user,
+        actor=Actor.staff(user),
         program=program,
         business=business,
         action=f"{instance._meta.model_name}.{verb}",
@@ -238,17 +232,17 @@ class HistoryView(ScopedQuerysetMixin, history.HistoryView):
     @cached_property
     def columns(self):
         return [
-            Column("action", label=gettext_lazy("Action")),
-            Column("changes", label=gettext_lazy("Changes"), accessor=changes_summary),
+            Column("action", label=gettext_lazy("Action"), accessor=audit_action_label),
+            Column("changes", label=gettext_lazy("Changes"), accessor=audit_changes_describe),
             Column("reason", label=gettext_lazy("Reason")),
-            UserColumn("actor", label=gettext_lazy("By")),
+            Column("actor_kind", label=gettext_lazy("By"), accessor=audit_actor_describe),
             DateColumn("created_at", label=gettext_lazy("Time")),
         ]
 
     def get_base_queryset(self):
         return (
             AuditEvent.objects.filter(object_type=self.object._meta.model_name, object_id=str(self.object.pk))
-            .select_related("actor", "actor__wagtail_userprofile")
+            .select_related("actor", "api_key", "member")
             .order_by("-created_at", "-pk")
         )
 
@@ -282,7 +276,7 @@ class BusinessStaffMixin:
         # Its own collection and staff group first: adding staff puts them in that group.
         business = business_workspace_ensure(business=business)
         if staff is not None:
-            business_staff_set(business=business, users=list(staff), actor=self.request.user)
+            business_staff_set(business=business, users=list(staff), actor=Actor.staff(self.request.user))
         return business
 
 

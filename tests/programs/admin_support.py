@@ -26,6 +26,7 @@ from programs.factories import (
 from programs.models import Business, Card, CardType, EarningRule, Member, Program, Store, Tier
 from programs.services.cards import card_adjust
 from programs.services.members import member_create
+from tenancy.actors import Actor
 from tenancy.services import business_staff_add
 
 
@@ -68,12 +69,12 @@ def build_tenant(slug: str, *, phone: str, first_name: str) -> Tenant:
     store = StoreFactory(program=program, name=f"{slug.title()} Main Street", code=f"{slug}-main")
     member = member_create(program=program, phone=phone, first_name=first_name, card_types=[card_type])
     card = member.cards.get()
-    card_adjust(card=card, amount=D(40), reason=f"{slug} goodwill", actor=owner)
+    card_adjust(card=card, amount=D(40), reason=f"{slug} goodwill", actor=Actor.staff(owner))
     card_adjust(
         card=card,
         amount=D(15),
         reason=f"{slug} promo",
-        actor=owner,
+        actor=Actor.staff(owner),
         bucket=Bucket.PROMO,
         expires_at=clock.now() + timedelta(days=30),
     )

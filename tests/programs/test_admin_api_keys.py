@@ -8,6 +8,7 @@ import pytest
 
 from programs.models import ApiKey, AuditEvent
 from programs.services.api_keys import api_key_create
+from tenancy.actors import Actor
 from tests.programs.admin_support import admin_url, form_errors, page_text, soup
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +90,7 @@ def test_a_store_of_another_program_is_a_form_error(owner_client, alpha):
 
 
 def test_revoking_asks_for_a_reason_audits_it_and_shuts_the_key_out(owner_client, client, alpha):
-    created = api_key_create(program=alpha.program, store=alpha.store, name="Old till", actor=alpha.owner)
+    created = api_key_create(program=alpha.program, store=alpha.store, name="Old till", actor=Actor.staff(alpha.owner))
     url = admin_url("loyalty_api_keys:revoke", created.api_key.pk)
     headers = {"Authorization": f"Bearer {created.plaintext}"}
 
@@ -107,8 +108,10 @@ def test_revoking_asks_for_a_reason_audits_it_and_shuts_the_key_out(owner_client
 
 
 def test_another_business_keys_are_neither_listed_nor_revocable(owner_client, alpha, beta):
-    theirs = api_key_create(program=beta.program, store=beta.store, name="Beta secret till", actor=beta.owner)
-    mine = api_key_create(program=alpha.program, name="Alpha CRM", actor=alpha.owner)
+    theirs = api_key_create(
+        program=beta.program, store=beta.store, name="Beta secret till", actor=Actor.staff(beta.owner)
+    )
+    mine = api_key_create(program=alpha.program, name="Alpha CRM", actor=Actor.staff(alpha.owner))
 
     listing = page_text(owner_client.get(admin_url("loyalty_api_keys:index")))
     url = admin_url("loyalty_api_keys:revoke", theirs.api_key.pk)

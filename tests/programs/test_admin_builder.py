@@ -261,8 +261,11 @@ def test_editing_a_card_type_records_old_and_new_values(owner_client, program, o
     assert "program" not in event.changes
     # The card type's history page tells the same story.
     history = page_text(owner_client.get(admin_url("loyalty_card_types:history", card_type.pk)))
-    assert "cardtype.update" in history
-    assert "cashback_percent: 5.00 → 7.50" in history
+    assert "Card type changed" in history
+    assert "5.00 → 7.50" in history
+    assert "Thresholds: — → min_spend=100.00, percent=2.00" in history
+    for stored in ("cardtype.update", "cashback_percent", "['"):
+        assert stored not in history
 
 
 def test_saving_without_changes_writes_no_audit_row(owner_client, program):

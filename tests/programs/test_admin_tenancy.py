@@ -31,6 +31,7 @@ from programs.models import (
     Tier,
 )
 from programs.services.api_keys import api_key_create
+from tenancy.actors import Actor
 from tenancy.registry import PAGE_ROOT_PROVIDERS, tenant_page_roots_register
 from tenancy.services import business_staff_add
 from tests.programs.admin_support import admin_url, field_errors, form_data, page_text, soup
@@ -62,7 +63,9 @@ def loyalty_patterns():
 def beta_ids(beta):
     """For each Loyalty namespace, the ids of business B's object to put in its URLs."""
     audit_event = AuditEvent.objects.filter(business=beta.business).first()
-    api_key = api_key_create(program=beta.program, store=beta.store, name="Beta till", actor=beta.owner).api_key
+    api_key = api_key_create(
+        program=beta.program, store=beta.store, name="Beta till", actor=Actor.staff(beta.owner)
+    ).api_key
     return {
         "loyalty_programs": {"pk": beta.program.pk},
         "loyalty_card_types": {"pk": beta.card_type.pk},

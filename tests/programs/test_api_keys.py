@@ -16,12 +16,13 @@ from programs.services.api_keys import (
     api_key_revoke,
     idempotency_records_purge,
 )
+from tenancy.actors import SYSTEM, Actor
 
 pytestmark = pytest.mark.django_db
 
 
 def test_create_draws_a_key_and_keeps_only_its_hash(program, store, staff):
-    created = api_key_create(program=program, store=store, name="  Till 1 ", actor=staff)
+    created = api_key_create(program=program, store=store, name="  Till 1 ", actor=Actor.staff(staff))
 
     prefix, secret = created.plaintext.removeprefix("kk_").split("_", 1)
     api_key = created.api_key
@@ -35,7 +36,7 @@ def test_create_draws_a_key_and_keeps_only_its_hash(program, store, staff):
 
 
 def test_two_keys_never_share_a_prefix(program):
-    prefixes = {api_key_create(program=program, name=f"k{index}", actor=None).api_key.prefix for index in range(20)}
+    prefixes = {api_key_create(program=program, name=f"k{index}", actor=SYSTEM).api_key.prefix for index in range(20)}
 
     assert len(prefixes) == 20
 
@@ -43,7 +44,7 @@ def test_two_keys_never_share_a_prefix(program):
 @pytest.mark.parametrize("name", ["", "   "])
 def test_a_key_needs_a_name(program, name):
     with pytest.raises(InvalidInput) as error:
-        api_key_create(program=program, name=name, actor=None)
+        api_key_create(program=program, name=name, actor=SYSTEM)
 
     assert error.value.field == "name"
 
@@ -52,22 +53,22 @@ def test_a_store_key_needs_a_store_of_the_program(program):
     elsewhere = StoreFactory(program=ProgramFactory(slug="elsewhere"), code="x")
 
     with pytest.raises(InvalidInput) as error:
-        api_key_create(program=program, store=elsewhere, name="Till", actor=None)
+        api_key_create(program=program, store=elsewhere, name="Till", actor=SYSTEM)
 
     assert error.value.field == "store"
 
 
 def test_a_fixed_key_for_the_demo_must_look_like_a_key(program):
     fixed = "kk_demo1234_" + "s" * 43
-    assert api_key_create(program=program, name="Demo", actor=None, plaintext=fixed).plaintext == fixed
+    assert api_key_create(program=program, name="Demo", actor=SYSTEM, plaintext=fixed).plaintext == fixed
     assert api_key_authenticate(text=fixed).name == "Demo"
 
     with pytest.raises(InvalidInput):
-        api_key_create(program=program, name="Bad", actor=None, plaintext="kk_short")
+        api_key_create(program=program, name="Bad", actor=SYSTEM, plaintext="kk_short")
 
 
 def test_authenticate_answers_only_a_live_key_with_the_right_secret(program, store):
-    created = api_key_create(program=program, store=store, name="Till", actor=None)
+    created = api_key_create(program=program, store=store, name="Till", actor=SYSTEM)
     prefix = created.api_key.prefix
 
     assert api_key_authenticate(text=created.plaintext).pk == created.api_key.pk
@@ -75,15 +76,15 @@ def test_authenticate_answers_only_a_live_key_with_the_right_secret(program, sto
     assert api_key_authenticate(text=created.plaintext + "x") is None
     assert api_key_authenticate(text="") is None
     assert api_key_authenticate(text="kk_unknown1234_" + "y" * 43) is None
-    api_key_revoke(api_key=created.api_key, actor=None)
+    api_key_revoke(api_key=created.api_key, actor=SYSTEM)
     assert api_key_authenticate(text=created.plaintext) is None
 
 
 def test_revoke_is_audited_once(program, staff):
-    created = api_key_create(program=program, name="CRM", actor=staff)
+    created = api_key_create(program=program, name="CRM", actor=Actor.staff(staff))
 
-    first = api_key_revoke(api_key=created.api_key, actor=staff, reason="rotated")
-    again = api_key_revoke(api_key=created.api_key, actor=staff, reason="again")
+    first = api_key_revoke(api_key=created.api_key, actor=Actor.staff(staff), reason="rotated")
+    again = api_key_revoke(api_key=created.api_key, actor=Actor.staff(staff), reason="again")
 
     assert first.revoked_at is not None
     assert again.revoked_at == first.revoked_at
@@ -91,7 +92,7 @@ def test_revoke_is_audited_once(program, staff):
 
 
 def test_purge_forgets_old_answers_only(program):
-    api_key = api_key_create(program=program, name="Till", actor=None).api_key
+    api_key = api_key_create(program=program, name="Till", actor=SYSTEM).api_key
     now = clock.now()
     for key, age in (("old", 8), ("recent", 6)):
         IdempotencyRecord.objects.create(

@@ -15,6 +15,7 @@ from programs.services.bonuses import birthday_bonuses_grant
 from programs.services.cards import card_adjust, card_block, card_issue, card_replace, card_unblock, luhn_digit
 from programs.services.members import member_create, member_update
 from programs.services.purchases import purchase_record
+from tenancy.actors import Actor
 from tests.conftest import D
 from tests.programs.invariants import assert_ledger_consistent
 
@@ -139,8 +140,8 @@ def test_leap_day_birthdays_get_the_bonus_on_28_february(program, cashback_type)
 def test_adjustment_needs_a_reason_and_is_audited(cashback_type, make_card, staff):
     card = make_card(cashback_type)
     with pytest.raises(InvalidInput):
-        card_adjust(card=card, amount=D(10), reason="  ", actor=staff)
-    card_adjust(card=card, amount=D(10), reason="Compensation for a late order", actor=staff)
+        card_adjust(card=card, amount=D(10), reason="  ", actor=Actor.staff(staff))
+    card_adjust(card=card, amount=D(10), reason="Compensation for a late order", actor=Actor.staff(staff))
     entry = LedgerEntry.objects.get(card=card)
     assert (entry.kind, entry.amount, entry.actor, entry.reason) == (
         EntryKind.ADJUSTMENT,
@@ -156,14 +157,14 @@ def test_adjustment_needs_a_reason_and_is_audited(cashback_type, make_card, staf
 
 def test_negative_adjustment_cannot_overdraw(cashback_type, make_card, staff):
     card = make_card(cashback_type)
-    card_adjust(card=card, amount=D(10), reason="gift", actor=staff)
+    card_adjust(card=card, amount=D(10), reason="gift", actor=Actor.staff(staff))
     with pytest.raises(InsufficientPoints):
-        card_adjust(card=card, amount=D(-11), reason="fix", actor=staff)
-    card_adjust(card=card, amount=D(-10), reason="fix", actor=staff)
+        card_adjust(card=card, amount=D(-11), reason="fix", actor=Actor.staff(staff))
+    card_adjust(card=card, amount=D(-10), reason="fix", actor=Actor.staff(staff))
     card.refresh_from_db()
     assert card.points_balance == 0
     with pytest.raises(InsufficientStamps):
-        card_adjust(card=card, amount=D(-1), unit=Unit.STAMPS, reason="fix", actor=staff)
+        card_adjust(card=card, amount=D(-1), unit=Unit.STAMPS, reason="fix", actor=Actor.staff(staff))
     assert_ledger_consistent(card)
 
 
@@ -180,18 +181,18 @@ def test_negative_adjustment_cannot_overdraw(cashback_type, make_card, staff):
 def test_invalid_adjustments(cashback_type, make_card, staff, kwargs):
     card = make_card(cashback_type)
     with pytest.raises(InvalidInput):
-        card_adjust(card=card, reason="x", actor=staff, **kwargs)
+        card_adjust(card=card, reason="x", actor=Actor.staff(staff), **kwargs)
     assert not LedgerEntry.objects.filter(card=card).exists()
 
 
 def test_block_and_unblock_are_audited(cashback_type, make_card, staff):
     card = make_card(cashback_type)
     with pytest.raises(InvalidInput):
-        card_block(card=card, reason="", actor=staff)
-    card_block(card=card, reason="Reported lost", actor=staff)
+        card_block(card=card, reason="", actor=Actor.staff(staff))
+    card_block(card=card, reason="Reported lost", actor=Actor.staff(staff))
     card.refresh_from_db()
     assert (card.status, card.status_reason) == (CardStatus.BLOCKED, "Reported lost")
-    card_unblock(card=card, reason="Found", actor=staff)
+    card_unblock(card=card, reason="Found", actor=Actor.staff(staff))
     card.refresh_from_db()
     assert card.status == CardStatus.ACTIVE
     actions = list(AuditEvent.objects.order_by("id").values_list("action", "changes"))
@@ -203,12 +204,17 @@ def test_replacement_moves_lots_with_their_expiry_debts_and_rewards(program, sto
     card = make_card(cashback_type)
     now = clock.now()
     card_adjust(
-        card=card, amount=D(30), reason="promo", bucket=Bucket.PROMO, expires_at=now + timedelta(days=9), actor=staff
+        card=card,
+        amount=D(30),
+        reason="promo",
+        bucket=Bucket.PROMO,
+        expires_at=now + timedelta(days=9),
+        actor=Actor.staff(staff),
     )
-    card_adjust(card=card, amount=D(70), reason="gift", actor=staff)
-    card_adjust(card=card, amount=D(5), reason="stale", expires_at=now + timedelta(seconds=1), actor=staff)
+    card_adjust(card=card, amount=D(70), reason="gift", actor=Actor.staff(staff))
+    card_adjust(card=card, amount=D(5), reason="stale", expires_at=now + timedelta(seconds=1), actor=Actor.staff(staff))
     with clock.travel(now + timedelta(seconds=2)):
-        new = card_replace(card=card, reason="Damaged", actor=staff)
+        new = card_replace(card=card, reason="Damaged", actor=Actor.staff(staff))
     card.refresh_from_db()
     assert (card.status, card.replaced_by, card.points_balance) == (CardStatus.REPLACED, new, 0)
     new.refresh_from_db()
@@ -218,9 +224,9 @@ def test_replacement_moves_lots_with_their_expiry_debts_and_rewards(program, sto
     assert LedgerEntry.objects.filter(card=card, kind=EntryKind.EXPIRY).get().amount == D(-5)
     assert new.number != card.number
     with pytest.raises(CardReplaced):
-        card_replace(card=card, reason="again", actor=staff)
+        card_replace(card=card, reason="again", actor=Actor.staff(staff))
     with pytest.raises(CardReplaced):
-        card_adjust(card=card, amount=D(1), reason="x", actor=staff)
+        card_adjust(card=card, amount=D(1), reason="x", actor=Actor.staff(staff))
     assert_ledger_consistent(card)
     assert_ledger_consistent(new)
     assert AuditEvent.objects.filter(action="card.replace").get().changes["replaced_by"] == [None, new.number]
@@ -230,7 +236,7 @@ def test_replacement_of_a_stamp_card_moves_stamps_and_unused_rewards(program, st
     stamp_type = CardTypeFactory(program=program, stamps=True, stamp_goal=3, stamp_basis=StampBasis.ITEM)
     card = make_card(stamp_type)
     purchase_record(card=card, store=store, receipt_id="r1", lines=[Line(amount=D(200), quantity=D(4))])
-    new = card_replace(card=card, reason="Plastic to virtual", actor=staff, number="77001")
+    new = card_replace(card=card, reason="Plastic to virtual", actor=Actor.staff(staff), number="77001")
     new.refresh_from_db()
     assert new.number == "77001"
     assert new.stamps_balance == D(1)

@@ -17,6 +17,7 @@ from programs.services.cards import card_adjust
 from programs.services.expiry import lots_expire
 from programs.services.members import member_create
 from programs.services.purchases import purchase_record, purchase_refund
+from tenancy.actors import SYSTEM
 from tests.programs.invariants import assert_ledger_consistent
 
 THREADS = 25
@@ -45,14 +46,14 @@ def run_concurrently(target, count):
 
 
 @pytest.fixture
-def world(transactional_db, postgres_only):
+def world(transactional_db, django_db_serialized_rollback, postgres_only):
     program = ProgramFactory(slug="busy")
     store = StoreFactory(program=program, code="till")
     # Purchases here earn nothing, so only the redemptions move the balance.
     card_type = CardTypeFactory(program=program, cashback_percent=Decimal(5), earn_min_purchase=Decimal(10**6))
     RedemptionRuleFactory(card_type=card_type, max_share_percent=Decimal(100))
     card = member_create(program=program, phone="+380501112233").cards.get()
-    card_adjust(card=card, amount=Decimal(100), reason="start", actor=None)
+    card_adjust(card=card, amount=Decimal(100), reason="start", actor=SYSTEM)
     return store, card
 
 
@@ -113,7 +114,7 @@ def test_concurrent_refunds_of_one_purchase_never_refund_twice(world):
 def test_expiry_waits_for_a_till_holding_the_card_and_expires_each_lot_once(world):
     store, card = world
     now = clock.now()
-    card_adjust(card=card, amount=Decimal(10), reason="due", actor=None, expires_at=now + timedelta(days=1))
+    card_adjust(card=card, amount=Decimal(10), reason="due", actor=SYSTEM, expires_at=now + timedelta(days=1))
     lot = Lot.objects.get(card=card, amount=Decimal(10))
     Lot.objects.filter(pk=lot.pk).update(expires_at=now - timedelta(hours=1))
     holding, release = threading.Event(), threading.Event()

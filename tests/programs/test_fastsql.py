@@ -21,7 +21,7 @@ def buy(card, store, receipt):
 
 
 @pytest.fixture
-def fresh_connection(transactional_db, postgres_only):
+def fresh_connection(transactional_db, django_db_serialized_rollback, postgres_only):
     """Prepared statements live as long as their connection: start from one that has none (outside a test
     transaction, so the connection can be closed)."""
     connection.close()

@@ -15,6 +15,7 @@ from programs.services.cards import card_adjust
 from programs.services.expiry import lots_expire
 from programs.services.purchases import purchase_record
 from programs.services.tiers import tiers_review
+from tenancy.actors import Actor
 from tests.conftest import D
 from tests.programs.invariants import assert_ledger_consistent
 
@@ -38,9 +39,11 @@ def test_expiry_closes_due_lots_with_one_entry_each(cashback_type, make_card, st
     cards = [make_card(cashback_type) for _ in range(3)]
     now = clock.now()
     for index, card in enumerate(cards):
-        card_adjust(card=card, amount=D(10), reason="a", actor=staff, expires_at=now + timedelta(days=1))
-        card_adjust(card=card, amount=D(5 + index), reason="b", actor=staff, expires_at=now + timedelta(days=2))
-        card_adjust(card=card, amount=D(100), reason="keep", actor=staff)
+        card_adjust(card=card, amount=D(10), reason="a", actor=Actor.staff(staff), expires_at=now + timedelta(days=1))
+        card_adjust(
+            card=card, amount=D(5 + index), reason="b", actor=Actor.staff(staff), expires_at=now + timedelta(days=2)
+        )
+        card_adjust(card=card, amount=D(100), reason="keep", actor=Actor.staff(staff))
     # Two lots per card are due; a chunk of 2 lots forces several chunks and cards split across them.
     changed = lots_expire(at=now + timedelta(days=3), chunk=2)
     assert changed >= 3
@@ -58,7 +61,7 @@ def test_expiry_closes_due_lots_with_one_entry_each(cashback_type, make_card, st
 def test_expiry_leaves_lots_that_are_not_due(cashback_type, make_card, staff):
     card = make_card(cashback_type)
     now = clock.now()
-    card_adjust(card=card, amount=D(10), reason="a", actor=staff, expires_at=now + timedelta(days=5))
+    card_adjust(card=card, amount=D(10), reason="a", actor=Actor.staff(staff), expires_at=now + timedelta(days=5))
     assert lots_expire(at=now + timedelta(days=4)) == 0
     assert Lot.objects.get(card=card).remaining == D(10)
 
@@ -71,7 +74,7 @@ def test_expiry_runs_a_fixed_number_of_statements_per_chunk(cashback_type, make_
             card = make_card(cashback_type)
             for hours in (1, 2, 3):
                 due = now + timedelta(days=days, hours=hours)
-                card_adjust(card=card, amount=D(1), reason="x", actor=staff, expires_at=due)
+                card_adjust(card=card, amount=D(1), reason="x", actor=Actor.staff(staff), expires_at=due)
         with CaptureQueriesContext(connection) as queries:
             lots_expire(at=now + timedelta(days=days + 1), chunk=1000)
         return len(queries)
@@ -85,7 +88,12 @@ def test_expiry_of_promo_and_stamps_keeps_bucket(cashback_type, make_card, staff
     card = make_card(cashback_type)
     now = clock.now()
     card_adjust(
-        card=card, amount=D(7), reason="p", actor=staff, bucket=Bucket.PROMO, expires_at=now + timedelta(hours=1)
+        card=card,
+        amount=D(7),
+        reason="p",
+        actor=Actor.staff(staff),
+        bucket=Bucket.PROMO,
+        expires_at=now + timedelta(hours=1),
     )
     lots_expire(at=now + timedelta(hours=2))
     entry = LedgerEntry.objects.get(card=card, kind=EntryKind.EXPIRY)
@@ -98,10 +106,12 @@ def test_expiry_carries_a_card_split_across_chunks_on_one_running_balance(
 ):
     first, second = make_card(cashback_type), make_card(cashback_type)
     now = clock.now()
-    card_adjust(card=first, amount=D(50), reason="keep", actor=staff)
+    card_adjust(card=first, amount=D(50), reason="keep", actor=Actor.staff(staff))
     for amount in (1, 2, 3, 4, 5):
-        card_adjust(card=first, amount=D(amount), reason="due", actor=staff, expires_at=now + timedelta(hours=1))
-    card_adjust(card=second, amount=D(7), reason="due", actor=staff, expires_at=now + timedelta(hours=1))
+        card_adjust(
+            card=first, amount=D(amount), reason="due", actor=Actor.staff(staff), expires_at=now + timedelta(hours=1)
+        )
+    card_adjust(card=second, amount=D(7), reason="due", actor=Actor.staff(staff), expires_at=now + timedelta(hours=1))
     # Chunks of 2 lots: the first card's five due lots take three chunks, the last one shared with the second card.
     chunks = expired_chunks(at=now + timedelta(hours=2), chunk=2)
     assert chunks == [[first.pk], [first.pk], [first.pk, second.pk]]
@@ -124,12 +134,19 @@ def test_expiry_of_cashback_promo_and_stamps_on_one_card(cashback_type, make_car
     card = make_card(cashback_type)
     now = clock.now()
     due = now + timedelta(hours=1)
-    card_adjust(card=card, amount=D("10.25"), reason="cashback", actor=staff, expires_at=due)
-    card_adjust(card=card, amount=D("3.50"), reason="promo", actor=staff, bucket=Bucket.PROMO, expires_at=due)
-    card_adjust(card=card, amount=D(4), reason="stamps", actor=staff, unit=Unit.STAMPS, expires_at=due)
-    card_adjust(card=card, amount=D(2), reason="stamps kept", actor=staff, unit=Unit.STAMPS)
+    card_adjust(card=card, amount=D("10.25"), reason="cashback", actor=Actor.staff(staff), expires_at=due)
     card_adjust(
-        card=card, amount=D(20), reason="kept", actor=staff, bucket=Bucket.PROMO, expires_at=due + timedelta(days=9)
+        card=card, amount=D("3.50"), reason="promo", actor=Actor.staff(staff), bucket=Bucket.PROMO, expires_at=due
+    )
+    card_adjust(card=card, amount=D(4), reason="stamps", actor=Actor.staff(staff), unit=Unit.STAMPS, expires_at=due)
+    card_adjust(card=card, amount=D(2), reason="stamps kept", actor=Actor.staff(staff), unit=Unit.STAMPS)
+    card_adjust(
+        card=card,
+        amount=D(20),
+        reason="kept",
+        actor=Actor.staff(staff),
+        bucket=Bucket.PROMO,
+        expires_at=due + timedelta(days=9),
     )
     lots_expire(at=now + timedelta(hours=2))
     card.refresh_from_db()
@@ -150,11 +167,13 @@ def test_expiry_chunk_size_comes_from_the_setting(settings, cashback_type, make_
     now = clock.now()
     for card in cards:
         for hours in (1, 2):
-            card_adjust(card=card, amount=D(1), reason="x", actor=staff, expires_at=now + timedelta(hours=hours))
+            card_adjust(
+                card=card, amount=D(1), reason="x", actor=Actor.staff(staff), expires_at=now + timedelta(hours=hours)
+            )
     settings.KARTKA_EXPIRY_CHUNK = 2
     assert expired_chunks(at=now + timedelta(hours=3)) == [[card.pk] for card in cards]
     for card in cards:
-        card_adjust(card=card, amount=D(1), reason="y", actor=staff, expires_at=now + timedelta(hours=4))
+        card_adjust(card=card, amount=D(1), reason="y", actor=Actor.staff(staff), expires_at=now + timedelta(hours=4))
     settings.KARTKA_EXPIRY_CHUNK = 1000
     assert expired_chunks(at=now + timedelta(hours=5)) == [[card.pk for card in cards]]
     assert LedgerEntry.objects.filter(kind=EntryKind.EXPIRY).count() == 9

@@ -26,6 +26,7 @@ from programs.services.cards import card_adjust, card_block, card_replace, card_
 from programs.services.expiry import lots_expire
 from programs.services.members import member_create, member_update
 from programs.services.purchases import purchase_record, purchase_refund
+from tenancy.actors import Actor
 from tests.conftest import D
 from tests.programs.invariants import assert_outbox_tells_balances
 from tests.webhooks.conftest import FakeReceiver, outbox_caught_up
@@ -50,7 +51,7 @@ def last_event_id() -> int:
 @pytest.fixture
 def funded(make_card, cashback_type, staff):
     card = make_card(cashback_type)
-    card_adjust(card=card, amount=D(300), reason="goodwill", actor=staff)
+    card_adjust(card=card, amount=D(300), reason="goodwill", actor=Actor.staff(staff))
     card.refresh_from_db()
     return card
 
@@ -104,7 +105,7 @@ def test_a_refund_that_only_leaves_a_debt_still_announces_it(funded, store, staf
     """The points the purchase earned were spent already: the refund writes no entry, only a debt, and the
     balances event says so (found by the property test)."""
     purchase = purchase_record(card=funded, store=store, receipt_id="R-1", total=D(200)).purchase
-    card_adjust(card=funded, amount=D(-310), reason="spent elsewhere", actor=staff)
+    card_adjust(card=funded, amount=D(-310), reason="spent elsewhere", actor=Actor.staff(staff))
     mark = last_event_id()
 
     purchase_refund(purchase=purchase, refund_id="RF-1")
@@ -116,10 +117,10 @@ def test_a_refund_that_only_leaves_a_debt_still_announces_it(funded, store, staf
 
 def test_staff_actions_on_a_card(funded, staff):
     mark = last_event_id()
-    card_adjust(card=funded, amount=D(-50), reason="correction", actor=staff)
-    card_block(card=funded, reason="lost", actor=staff)
-    card_unblock(card=funded, reason="found", actor=staff)
-    new = card_replace(card=funded, reason="damaged", actor=staff)
+    card_adjust(card=funded, amount=D(-50), reason="correction", actor=Actor.staff(staff))
+    card_block(card=funded, reason="lost", actor=Actor.staff(staff))
+    card_unblock(card=funded, reason="found", actor=Actor.staff(staff))
+    new = card_replace(card=funded, reason="damaged", actor=Actor.staff(staff))
 
     assert written_since(mark) == Counter(
         {
@@ -186,9 +187,11 @@ def test_expiry_writes_one_event_per_card_not_per_lot(cashback_type, make_card, 
     cards = [make_card(cashback_type) for _ in range(3)]
     for card in cards[:2]:
         for amount in (D(10), D(20), D(30)):
-            card_adjust(card=card, amount=amount, reason="promo", actor=staff, expires_at=now + timedelta(days=1))
-        card_adjust(card=card, amount=D(5), reason="kept", actor=staff)
-    card_adjust(card=cards[2], amount=D(7), reason="kept", actor=staff)
+            card_adjust(
+                card=card, amount=amount, reason="promo", actor=Actor.staff(staff), expires_at=now + timedelta(days=1)
+            )
+        card_adjust(card=card, amount=D(5), reason="kept", actor=Actor.staff(staff))
+    card_adjust(card=cards[2], amount=D(7), reason="kept", actor=Actor.staff(staff))
     mark = last_event_id()
 
     assert lots_expire(at=now + timedelta(days=2)) == 2  # cards
@@ -213,7 +216,7 @@ def test_a_change_that_rolls_back_leaves_no_event(funded, store):
     assert written_since(mark) == Counter()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_events_are_only_recorded_inside_a_transaction(program):
     event = outbox.event_new(type=EventType.MEMBER_UPDATED, program_id=program.pk, payload={}, at=clock.now())
 
@@ -403,7 +406,7 @@ def handed_eventually(dispatch, expected: int, *, seconds: float = 300) -> int:
     return total
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.postgres
 def test_a_process_killed_after_the_commit_loses_no_event(postgres_only, program, cashback_type, store, make_card):
     """Real: another process commits a purchase and dies in its first on-commit hook; the minute sweep (here:
@@ -442,7 +445,7 @@ def test_a_process_killed_after_the_commit_loses_no_event(postgres_only, program
     assert (body["type"], body["data"]["purchase"]["receipt_id"]) == ("purchase.recorded", "R-CRASH")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.postgres
 def test_postgres_hands_on_nothing_past_a_transaction_still_open(postgres_only, program, recorders):
     """A transaction that began writing first but commits last must not be skipped: while it is open, events of

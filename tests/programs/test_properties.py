@@ -27,6 +27,7 @@ from programs.services.cards import card_adjust, card_replace
 from programs.services.expiry import lots_expire
 from programs.services.members import member_create
 from programs.services.purchases import RefundLineRequest, purchase_quote, purchase_record, purchase_refund
+from tenancy.actors import SYSTEM
 from tests.programs.invariants import assert_ledger_consistent
 
 START = datetime(2026, 1, 5, 9, tzinfo=ZoneInfo("Europe/Kyiv"))
@@ -127,7 +128,7 @@ def apply(world: World, op) -> None:
                 card=world.card("cashback"),
                 amount=Decimal(amount),
                 reason="prop",
-                actor=None,
+                actor=SYSTEM,
                 bucket=bucket,
                 expires_at=clock.now() + timedelta(days=days),
             )
@@ -142,7 +143,7 @@ def apply(world: World, op) -> None:
             assert result.replayed
             assert (Purchase.objects.count(), card.entries.count()) == before
     elif name == "replace":
-        card_replace(card=world.card("cashback"), reason="prop", actor=None)
+        card_replace(card=world.card("cashback"), reason="prop", actor=SYSTEM)
 
 
 # KARTKA_PROPERTY_EXAMPLES=500 for a deeper local run. Every example runs in its own transaction that is rolled
@@ -179,6 +180,6 @@ def test_random_operation_sequences_keep_ledger_invariants(db, ops):
 def test_units_are_separate(db):
     world = World()
     card = world.card("cashback")
-    card_adjust(card=card, amount=Decimal(5), unit=Unit.STAMPS, reason="x", actor=None)
+    card_adjust(card=card, amount=Decimal(5), unit=Unit.STAMPS, reason="x", actor=SYSTEM)
     card.refresh_from_db()
     assert (card.points_balance, card.stamps_balance) == (0, 5)

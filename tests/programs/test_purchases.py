@@ -32,6 +32,7 @@ from programs.models import LedgerEntry, Lot, Purchase, StampReward, TierChange
 from programs.pricing import Line
 from programs.services.cards import card_adjust, card_block
 from programs.services.purchases import purchase_quote, purchase_record, purchase_refund
+from tenancy.actors import SYSTEM
 from tests.conftest import D
 from tests.programs.invariants import assert_ledger_consistent
 
@@ -248,7 +249,7 @@ def test_rule_for_another_card_type_does_not_apply(program, store, cashback_type
 
 def test_redemption_pays_part_of_the_check_and_cashback_is_on_the_rest(store, cashback_type, make_card):
     card = make_card(cashback_type)
-    card_adjust(card=card, amount=D(100), reason="welcome", actor=None)
+    card_adjust(card=card, amount=D(100), reason="welcome", actor=SYSTEM)
     result = buy(card, store, "r1", "300", redeem_points=D(80))
     purchase = result.purchase
     assert purchase.points_redeemed == D(80)
@@ -264,7 +265,7 @@ def test_points_paid_part_earns_when_the_rule_says_so(store, cashback_type, make
     rule.paid_part_earns = True
     rule.save()
     card = make_card(cashback_type)
-    card_adjust(card=card, amount=D(100), reason="welcome", actor=None)
+    card_adjust(card=card, amount=D(100), reason="welcome", actor=SYSTEM)
     assert buy(card, store, "r1", "300", redeem_points=D(80)).purchase.points_earned == D(15)
 
 
@@ -274,7 +275,7 @@ def test_redemption_limits(store, cashback_type, make_card):
     rule.point_value = D("0.5")  # 1 point pays 0.50
     rule.save()
     card = make_card(cashback_type)
-    card_adjust(card=card, amount=D(1000), reason="welcome", actor=None)
+    card_adjust(card=card, amount=D(1000), reason="welcome", actor=SYSTEM)
     quote = purchase_quote(card=card, total=D(300))
     assert quote.points_redeemable == D(300)  # 50 % of 300 = 150 money = 300 points
     with pytest.raises(RedemptionLimitExceeded):
@@ -290,7 +291,7 @@ def test_redemption_limits(store, cashback_type, make_card):
 
 def test_redemption_without_a_rule_or_on_a_stamp_card_is_refused(program, store, make_card):
     card = make_card(CardTypeFactory(program=program))
-    card_adjust(card=card, amount=D(100), reason="gift", actor=None)
+    card_adjust(card=card, amount=D(100), reason="gift", actor=SYSTEM)
     with pytest.raises(RedemptionNotAllowed):
         buy(card, store, "r1", "100", redeem_points=D(10))
 
@@ -298,10 +299,10 @@ def test_redemption_without_a_rule_or_on_a_stamp_card_is_refused(program, store,
 def test_redemption_spends_soonest_expiring_lots_first(store, cashback_type, make_card):
     card = make_card(cashback_type)
     now = clock.now()
-    card_adjust(card=card, amount=D(50), reason="never", actor=None)
-    card_adjust(card=card, amount=D(30), reason="late", actor=None, expires_at=now + timedelta(days=60))
+    card_adjust(card=card, amount=D(50), reason="never", actor=SYSTEM)
+    card_adjust(card=card, amount=D(30), reason="late", actor=SYSTEM, expires_at=now + timedelta(days=60))
     card_adjust(
-        card=card, amount=D(20), reason="soon", actor=None, bucket=Bucket.PROMO, expires_at=now + timedelta(days=5)
+        card=card, amount=D(20), reason="soon", actor=SYSTEM, bucket=Bucket.PROMO, expires_at=now + timedelta(days=5)
     )
     buy(card, store, "r1", "1000", redeem_points=D(40))
     adjusted = Lot.objects.filter(card=card, entry__kind=EntryKind.ADJUSTMENT).select_related("entry")
@@ -316,7 +317,7 @@ def test_redemption_spends_soonest_expiring_lots_first(store, cashback_type, mak
 def test_expired_points_cannot_be_spent(store, cashback_type, make_card):
     card = make_card(cashback_type)
     start = clock.now()
-    card_adjust(card=card, amount=D(50), reason="short", actor=None, expires_at=start + timedelta(days=1))
+    card_adjust(card=card, amount=D(50), reason="short", actor=SYSTEM, expires_at=start + timedelta(days=1))
     with clock.travel(start + timedelta(days=2)):
         quote = purchase_quote(card=card, total=D(1000))
         assert quote.points_available == 0
@@ -360,11 +361,11 @@ def test_blocked_replaced_and_expired_cards_are_refused(program, store, cashback
     from programs.services.cards import card_replace
 
     card = make_card(cashback_type)
-    card_block(card=card, reason="lost", actor=None)
+    card_block(card=card, reason="lost", actor=SYSTEM)
     with pytest.raises(CardBlocked):
         buy(card, store, "r1", "100")
     member_card = make_card(cashback_type)
-    card_replace(card=member_card, reason="damaged", actor=None)
+    card_replace(card=member_card, reason="damaged", actor=SYSTEM)
     member_card.refresh_from_db()
     assert member_card.status == CardStatus.REPLACED
     with pytest.raises(CardReplaced):
@@ -584,7 +585,7 @@ def test_redemption_query_budget(store, cashback_type, make_card, django_assert_
     card = make_card(cashback_type)
     now = clock.now()
     for days in (5, 30, 60):
-        card_adjust(card=card, amount=D(20), reason=f"{days} days", actor=None, expires_at=now + timedelta(days=days))
+        card_adjust(card=card, amount=D(20), reason=f"{days} days", actor=SYSTEM, expires_at=now + timedelta(days=days))
     # lock, open lots, purchase, redemption entries, lots, allocations, accrual entries with their lots, card with
     # member and the outbox's events, and the savepoint pair; on SQLite each lot, the accrual lots, the member and
     # the events are a statement more.

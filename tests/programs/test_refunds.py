@@ -11,6 +11,7 @@ from programs.pricing import Line
 from programs.services.cards import card_adjust
 from programs.services.expiry import lots_expire
 from programs.services.purchases import RefundLineRequest, purchase_record, purchase_refund
+from tenancy.actors import SYSTEM
 from tests.conftest import D
 from tests.programs.invariants import assert_ledger_consistent
 
@@ -110,8 +111,8 @@ def test_refund_by_lines(store, cashback_type, make_card):
 def test_refund_returns_spent_points_to_their_original_lots(store, cashback_type, make_card):
     card = make_card(cashback_type)
     now = clock.now()
-    card_adjust(card=card, amount=D(30), reason="soon", actor=None, expires_at=now + timedelta(days=10))
-    card_adjust(card=card, amount=D(70), reason="later", actor=None, expires_at=now + timedelta(days=100))
+    card_adjust(card=card, amount=D(30), reason="soon", actor=SYSTEM, expires_at=now + timedelta(days=10))
+    card_adjust(card=card, amount=D(70), reason="later", actor=SYSTEM, expires_at=now + timedelta(days=100))
     purchase = buy(card, store, "r1", "400", redeem_points=D(60))  # 30 from "soon", 30 from "later"; earns 17
     assert balance(card) == D(57)
     purchase_refund(purchase=purchase, refund_id="all")
@@ -128,7 +129,7 @@ def test_refund_returns_spent_points_to_their_original_lots(store, cashback_type
 
 def test_partial_refund_after_redemption_restores_exactly(store, cashback_type, make_card):
     card = make_card(cashback_type)
-    card_adjust(card=card, amount=D(100), reason="gift", actor=None)
+    card_adjust(card=card, amount=D(100), reason="gift", actor=SYSTEM)
     purchase = buy(card, store, "r1", "1000", redeem_points=D(100))  # pays 100, earns 45
     assert balance(card) == D(45)
     purchase_refund(purchase=purchase, refund_id="a", amount=D(250))  # 25 %: +25 returned, -11.25 → 11
@@ -145,7 +146,7 @@ def test_partial_refund_after_redemption_restores_exactly(store, cashback_type, 
 def test_returned_points_keep_their_original_expiry(store, cashback_type, make_card):
     card = make_card(cashback_type)
     start = clock.now()
-    card_adjust(card=card, amount=D(40), reason="short", actor=None, expires_at=start + timedelta(days=3))
+    card_adjust(card=card, amount=D(40), reason="short", actor=SYSTEM, expires_at=start + timedelta(days=3))
     purchase = buy(card, store, "r1", "200", redeem_points=D(40))
     with clock.travel(start + timedelta(days=5)):
         purchase_refund(purchase=purchase, refund_id="late")

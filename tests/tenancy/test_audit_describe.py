@@ -5,7 +5,7 @@ import pytest
 from django.utils import translation
 
 from tenancy.choices import AuditAction
-from tenancy.describe import audit_describe
+from tenancy.describe import audit_changes_describe, audit_describe
 from tenancy.models import AuditEvent
 
 EXPECTED = {
@@ -33,3 +33,13 @@ def test_audit_events_are_described_in_words(language, settings):
 def test_every_action_written_today_is_an_enumerated_one():
     assert AuditAction("card.issue").label == "Card issued"
     assert audit_describe(AuditEvent(action="something.new", object_type="x")) == "something.new"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "Status: Active → Blocked"), ("uk", "Статус: Діє → Заблокована")],
+)
+def test_choice_values_are_said_by_their_labels(language, expected):
+    block = AuditEvent(action=AuditAction.CARD_BLOCK, object_type="card", changes={"status": ["active", "blocked"]})
+    with translation.override(language):
+        assert audit_changes_describe(block) == expected

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from programs.factories import UserFactory
 from programs.models import AuditEvent
+from tenancy.actors import SYSTEM
 from tests.programs.admin_support import admin_url, field_errors, form_data, page_text, soup
 from tests.test_translations import compiled_catalogs  # noqa: F401  (fixture)
 from webhooks.choices import DeliveryStatus
@@ -235,7 +236,7 @@ def test_a_delivery_page_shows_the_body_and_the_last_answer(owner, endpoint, rec
 
     receiver.answer(httpx.Response(500, text="Database is down"))
     with committed():
-        delivery = endpoint_test_send(endpoint=endpoint, actor=None)
+        delivery = endpoint_test_send(endpoint=endpoint, actor=SYSTEM)
 
     page = owner.get(admin_url("webhooks_deliveries:inspect", delivery.pk))
 

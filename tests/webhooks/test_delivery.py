@@ -11,6 +11,7 @@ from django_q.models import Schedule
 from programs import clock
 from programs.errors import InvalidInput
 from programs.models import AuditEvent
+from tenancy.actors import SYSTEM, Actor
 from webhooks import services, tasks
 from webhooks.choices import DeliveryStatus
 from webhooks.factories import WebhookDeliveryFactory, WebhookEndpointFactory
@@ -35,7 +36,7 @@ def t0():
 
 def send_test(endpoint, committed, at):
     with clock.travel(at), committed():
-        delivery = services.endpoint_test_send(endpoint=endpoint, actor=None)
+        delivery = services.endpoint_test_send(endpoint=endpoint, actor=SYSTEM)
     delivery.refresh_from_db()
     return delivery
 
@@ -208,9 +209,9 @@ def test_deliveries_of_an_inactive_endpoint_are_given_up(endpoint, receiver, com
     assert delivery.last_error == "Not sent: the endpoint is inactive."
     assert len(receiver.requests) == 1
     with pytest.raises(InvalidInput):
-        services.delivery_resend(delivery=delivery, actor=None)
+        services.delivery_resend(delivery=delivery, actor=SYSTEM)
     with pytest.raises(InvalidInput):
-        services.endpoint_test_send(endpoint=endpoint, actor=None)
+        services.endpoint_test_send(endpoint=endpoint, actor=SYSTEM)
 
 
 def test_a_resend_is_a_new_delivery_of_the_same_event(endpoint, receiver, committed, staff, t0):
@@ -223,7 +224,7 @@ def test_a_resend_is_a_new_delivery_of_the_same_event(endpoint, receiver, commit
     assert original.status == DeliveryStatus.FAILED
 
     with clock.travel(t0 + timedelta(days=1)), committed():
-        resend = services.delivery_resend(delivery=original, actor=staff)
+        resend = services.delivery_resend(delivery=original, actor=Actor.staff(staff))
 
     resend.refresh_from_db()
     original.refresh_from_db()

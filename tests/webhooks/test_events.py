@@ -15,6 +15,7 @@ from programs.services.cards import card_adjust, card_issue
 from programs.services.expiry import lots_expire
 from programs.services.members import member_create
 from programs.services.purchases import purchase_record, purchase_refund
+from tenancy.actors import Actor
 from tests.conftest import D
 from tests.webhooks.conftest import outbox_caught_up
 from webhooks.choices import DeliveryStatus, EventType
@@ -38,7 +39,7 @@ def elsewhere(db):
 @pytest.fixture
 def funded_card(make_card, cashback_type, staff):
     card = make_card(cashback_type)
-    card_adjust(card=card, amount=D(300), reason="goodwill", actor=staff)
+    card_adjust(card=card, amount=D(300), reason="goodwill", actor=Actor.staff(staff))
     card.refresh_from_db()
     return card
 
@@ -223,13 +224,13 @@ def test_points_expired(program, cashback_type, make_card, staff, endpoint, else
     card = make_card(cashback_type)
     quiet = make_card(cashback_type)
     now = clock.now()
-    card_adjust(card=card, amount=D(30), reason="promo", actor=staff, expires_at=now + timedelta(days=1))
-    card_adjust(card=card, amount=D(20), reason="kept", actor=staff)
-    card_adjust(card=quiet, amount=D(5), reason="kept", actor=staff)
+    card_adjust(card=card, amount=D(30), reason="promo", actor=Actor.staff(staff), expires_at=now + timedelta(days=1))
+    card_adjust(card=card, amount=D(20), reason="kept", actor=Actor.staff(staff))
+    card_adjust(card=quiet, amount=D(5), reason="kept", actor=Actor.staff(staff))
     # A card of the other program expiring in the same run reaches its own endpoint, not this one.
     other_type = CardTypeFactory(program=elsewhere.program)
     other = member_create(program=elsewhere.program, phone="+380671112233", card_types=[other_type]).cards.get()
-    card_adjust(card=other, amount=D(7), reason="promo", actor=staff, expires_at=now + timedelta(days=1))
+    card_adjust(card=other, amount=D(7), reason="promo", actor=Actor.staff(staff), expires_at=now + timedelta(days=1))
 
     with committed():
         lots_expire(at=now + timedelta(days=2))
@@ -251,7 +252,9 @@ def test_expiry_of_a_program_without_listeners_queues_nothing(
     cashback_type, make_card, staff, elsewhere, receiver, committed
 ):
     card = make_card(cashback_type)
-    card_adjust(card=card, amount=D(30), reason="promo", actor=staff, expires_at=clock.now() + timedelta(days=1))
+    card_adjust(
+        card=card, amount=D(30), reason="promo", actor=Actor.staff(staff), expires_at=clock.now() + timedelta(days=1)
+    )
 
     with committed():
         assert lots_expire(at=clock.now() + timedelta(days=2)) == 1

@@ -20,6 +20,7 @@ from django_q.signing import SignedPackage
 from programs import outbox
 from programs.factories import ProgramFactory
 from programs.services.purchases import purchase_record
+from tenancy.actors import Actor
 from tests.conftest import D
 from webhooks import receivers
 from webhooks.factories import WebhookEndpointFactory
@@ -43,7 +44,7 @@ def card(make_card, cashback_type, staff):
     from programs.services.cards import card_adjust
 
     card = make_card(cashback_type)
-    card_adjust(card=card, amount=D(500), reason="goodwill", actor=staff)
+    card_adjust(card=card, amount=D(500), reason="goodwill", actor=Actor.staff(staff))
     return card
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from programs import clock
 from programs.services.purchases import purchase_record
+from tenancy.actors import SYSTEM
 from tests.conftest import D
 from webhooks.factories import WebhookEndpointFactory
 from webhooks.models import WebhookDelivery
@@ -97,10 +98,10 @@ def test_each_endpoint_signs_with_its_own_secret_and_a_new_secret_signs_at_once(
     old_secret = endpoint.secret
 
     with committed():
-        endpoint_test_send(endpoint=endpoint, actor=None)
-    endpoint = endpoint_secret_rotate(endpoint=endpoint, actor=None)
+        endpoint_test_send(endpoint=endpoint, actor=SYSTEM)
+    endpoint = endpoint_secret_rotate(endpoint=endpoint, actor=SYSTEM)
     with committed():
-        endpoint_test_send(endpoint=endpoint, actor=None)
+        endpoint_test_send(endpoint=endpoint, actor=SYSTEM)
 
     first, second = receiver.requests
     assert endpoint.secret != old_secret and endpoint.secret.startswith("whsec_")

@@ -26,6 +26,7 @@ from wagtail.permissions import policy_registry
 
 from programs.errors import LoyaltyError
 from tenancy import access
+from tenancy.actors import Actor
 from tenancy.admin import views
 from webhooks import services
 from webhooks.admin.forms import ConfirmForm
@@ -135,7 +136,7 @@ class EndpointSecretView(EndpointObjectMixin, PermissionCheckedMixin, WagtailAdm
     header_icon = "key"
 
     def get_context_data(self, **kwargs):
-        secret = services.endpoint_secret_reveal(endpoint=self.endpoint, actor=self.request.user)
+        secret = services.endpoint_secret_reveal(endpoint=self.endpoint, actor=Actor.staff(self.request.user))
         return super().get_context_data(
             endpoint=self.endpoint,
             secret=secret,
@@ -181,7 +182,7 @@ class EndpointSecretRotateView(EndpointObjectMixin, ConfirmView):
         return super().get_context_data(endpoint=self.endpoint, **kwargs)
 
     def form_valid(self, form):
-        services.endpoint_secret_rotate(endpoint=self.endpoint, actor=self.request.user)
+        services.endpoint_secret_rotate(endpoint=self.endpoint, actor=Actor.staff(self.request.user))
         messages.success(self.request, _("The signing secret was replaced. Give the new one to the receiver."))
         return redirect(endpoint_url("secret", self.endpoint.pk))
 
@@ -202,7 +203,7 @@ class EndpointTestView(EndpointObjectMixin, ConfirmView):
 
     def form_valid(self, form):
         try:
-            services.endpoint_test_send(endpoint=self.endpoint, actor=self.request.user)
+            services.endpoint_test_send(endpoint=self.endpoint, actor=Actor.staff(self.request.user))
         except LoyaltyError as error:
             error.add_to_form(form)
             return self.form_invalid(form)
@@ -301,7 +302,7 @@ class DeliveryResendView(ConfirmView):
 
     def form_valid(self, form):
         try:
-            resend = services.delivery_resend(delivery=self.delivery, actor=self.request.user)
+            resend = services.delivery_resend(delivery=self.delivery, actor=Actor.staff(self.request.user))
         except LoyaltyError as error:
             error.add_to_form(form)
             return self.form_invalid(form)

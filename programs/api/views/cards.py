@@ -15,6 +15,7 @@ from programs.api.idempotency import idempotent
 from programs.api.serializers import ReasonIn
 from programs.api.views.base import ApiView
 from programs.services.cards import card_block, card_unblock
+from tenancy.actors import Actor
 
 
 class LedgerPagination(CursorPagination):
@@ -105,7 +106,7 @@ def _card_action(service, *, operation_id: str, summary: str, example_reason: st
         def act(self, request, number: str):
             card = self.card_get(number)
             reason = self.valid(ReasonIn, request.data)["reason"]
-            card = service(card=card, reason=reason, actor=None, api_key=self.api_key)
+            card = service(card=card, reason=reason, actor=Actor.api(self.api_key))
             balances = selectors.cards_balances(cards=[card])[card.pk]
             return Response(rep.card_data(card, balances))
 

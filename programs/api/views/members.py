@@ -12,6 +12,7 @@ from programs.api.views.base import ApiView
 from programs.errors import InvalidInput
 from programs.models import CardType, Member
 from programs.services.members import member_create, member_update
+from tenancy.actors import Actor
 
 
 class MemberListView(ApiView):
@@ -42,7 +43,7 @@ class MemberListView(ApiView):
             if len(card_types) != len(set(card_type_ids)):
                 raise InvalidInput(_("Unknown card type."), field="card_types")
         member = member_create(
-            program=self.program, phone=phone, card_types=card_types, actor=None, api_key=self.api_key, **data
+            program=self.program, phone=phone, card_types=card_types, actor=Actor.api(self.api_key), **data
         )
         member = Member.objects.select_related("tier").get(pk=member.pk)
         return Response(self.member_cards(member), status=201)
@@ -85,5 +86,5 @@ class MemberView(ApiView):
     def update(self, request, member_id: int):
         member = self.member_get(member_id)
         changes = self.valid(ProfileIn, request.data)
-        member_update(member=member, actor=None, api_key=self.api_key, **changes)
+        member_update(member=member, actor=Actor.api(self.api_key), **changes)
         return Response(self.member_cards(self.member_get(member_id)))

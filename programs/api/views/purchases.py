@@ -12,6 +12,7 @@ from programs.api.serializers import PurchaseIn
 from programs.api.views.base import ApiView, lines_from
 from programs.models import Purchase
 from programs.services.purchases import purchase_record
+from tenancy.actors import Actor
 
 
 class PurchaseListView(ApiView):
@@ -55,7 +56,7 @@ class PurchaseListView(ApiView):
             redeem_points=data["redeem_points"],
             redeem_reward=data["redeem_reward"],
             purchased_at=data.get("purchased_at"),
-            api_key=self.api_key,
+            actor=Actor.api(self.api_key),
         )
         program = result.card.program  # read with the card's lock: fresher than the key's
         result.card.member.program = program

@@ -14,6 +14,7 @@ from programs.api.views.base import ApiView
 from programs.errors import InvalidInput
 from programs.models import Purchase
 from programs.services.purchases import RefundLineRequest, purchase_refund
+from tenancy.actors import Actor
 
 
 class RefundListView(ApiView):
@@ -65,7 +66,7 @@ class RefundListView(ApiView):
             refund_id=data["refund_id"],
             lines=lines,
             amount=data.get("amount"),
-            api_key=self.api_key,
+            actor=Actor.api(self.api_key),
         )
         purchase = Purchase.objects.select_related("store", "card").get(pk=purchase.pk)
         body = rep.refund_data(refund, purchase=purchase, card=purchase.card, replayed=refund.replayed)

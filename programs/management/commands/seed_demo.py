@@ -60,12 +60,13 @@ class Command(BaseCommand):
                         f"{stats.refunds:,} refunds, {stats.adjustments:,} staff adjustments."
                     )
                 )
+        exists = demo_exists()
         # What the apps built on the engine add (themes, portal sites, pages): every time, since each is idempotent.
-        self.print_summary(demo_extensions_ensure() if demo_exists() else [])
+        self.print_summary(exists=exists, extension_lines=demo_extensions_ensure() if exists else [])
 
-    def print_summary(self, extension_lines: list[str]):
+    def print_summary(self, *, exists: bool, extension_lines: list[str]):
         write = self.stdout.write
-        if demo_exists():
+        if exists:
             summary = demo_summary()
             write("")
             for program in summary["programs"]:

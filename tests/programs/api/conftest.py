@@ -12,6 +12,7 @@ from programs.factories import CardTypeFactory, ProgramFactory, RedemptionRuleFa
 from programs.services.api_keys import api_key_create
 from programs.services.cards import card_adjust
 from programs.services.members import member_create
+from tenancy.actors import SYSTEM
 
 PROBLEM = "application/problem+json"
 
@@ -70,12 +71,12 @@ def _throttle_state(settings):
 
 @pytest.fixture
 def store_key(program, store):
-    return api_key_create(program=program, store=store, name="Till 1", actor=None)
+    return api_key_create(program=program, store=store, name="Till 1", actor=SYSTEM)
 
 
 @pytest.fixture
 def program_key(program):
-    return api_key_create(program=program, name="CRM", actor=None)
+    return api_key_create(program=program, name="CRM", actor=SYSTEM)
 
 
 @pytest.fixture
@@ -95,7 +96,7 @@ def card(cashback_type):
         program=cashback_type.program, phone="+380501234567", first_name="Olena", card_types=[cashback_type]
     )
     card = member.cards.get()
-    card_adjust(card=card, amount=D(100), reason="opening balance", actor=None)
+    card_adjust(card=card, amount=D(100), reason="opening balance", actor=SYSTEM)
     card.refresh_from_db()
     return card
 
@@ -117,6 +118,6 @@ def other(db):
     RedemptionRuleFactory(card_type=card_type)
     member = member_create(program=program, phone="+380679998877", first_name="Petro", card_types=[card_type])
     card = member.cards.get()
-    card_adjust(card=card, amount=D(500), reason="other opening", actor=None)
-    key = api_key_create(program=program, store=store, name="Other till", actor=None).plaintext
+    card_adjust(card=card, amount=D(500), reason="other opening", actor=SYSTEM)
+    key = api_key_create(program=program, store=store, name="Other till", actor=SYSTEM).plaintext
     return Other(program=program, store=store, card=card, key=key)

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from programs import clock
 from programs.models import ApiKey
 from programs.services.api_keys import api_key_revoke
+from tenancy.actors import SYSTEM
 from tests.programs.api.conftest import Api, assert_problem
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,7 @@ def test_a_revoked_key_is_401(client, card, store_key):
     api = Api(client, store_key.plaintext)
     assert lookup(api, card).status_code == 200
 
-    api_key_revoke(api_key=store_key.api_key, actor=None, reason="till stolen")
+    api_key_revoke(api_key=store_key.api_key, actor=SYSTEM, reason="till stolen")
 
     body = assert_problem(lookup(api, card), 401, "unauthenticated")
     assert "revoked" in body["detail"]

@@ -10,6 +10,7 @@ from programs.models import AuditEvent, Card
 from programs.pricing import Line
 from programs.services.cards import card_adjust, card_replace
 from programs.services.purchases import purchase_record, purchase_refund
+from tenancy.actors import SYSTEM
 from tests.programs.api.conftest import D, assert_problem
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def history(card, store, program):
     with clock.travel(start + timedelta(hours=1)):
         purchase_refund(purchase=result.purchase, refund_id="RF-1", amount=D(100))
     with clock.travel(start + timedelta(hours=2)):
-        card_adjust(card=card, amount=D(-5), reason="typo at the till", actor=None)
+        card_adjust(card=card, amount=D(-5), reason="typo at the till", actor=SYSTEM)
     return result.purchase
 
 
@@ -116,7 +117,8 @@ def test_block_and_unblock(api, card, store_key):
     assert blocked.json()["balances"]["points"] == "100.00"
     event = AuditEvent.objects.get(action="card.block")
     # The audit row names the key that acted (there is no staff user behind a till).
-    assert (event.reason, event.api_key, event.actor) == ("Lost card", store_key.api_key, None)
+    assert (event.reason, event.actor_kind, event.api_key) == ("Lost card", "api_key", store_key.api_key)
+    assert event.actor is None
     purchase = {"card_number": card.number, "receipt_id": "R", "total": "10"}
     assert_problem(api.post("/purchases/", purchase), 409, "card_blocked")
 
@@ -130,6 +132,6 @@ def test_block_and_unblock(api, card, store_key):
 def test_blocking_needs_a_reason_and_a_live_card(api, card):
     assert_problem(api.post(f"/cards/{card.number}/block/", {}), 400, "invalid_input")
     assert_problem(api.post(f"/cards/{card.number}/block/", {"reason": "  "}), 400, "invalid_input")
-    card_replace(card=card, reason="damaged", actor=None)
+    card_replace(card=card, reason="damaged", actor=SYSTEM)
 
     assert_problem(api.post(f"/cards/{card.number}/block/", {"reason": "x"}), 409, "card_replaced")

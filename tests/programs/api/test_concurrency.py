@@ -12,6 +12,7 @@ from programs.models import Purchase
 from programs.services.api_keys import api_key_create
 from programs.services.cards import card_adjust
 from programs.services.members import member_create
+from tenancy.actors import SYSTEM
 from tests.programs.api.conftest import Api
 from tests.programs.invariants import assert_ledger_consistent
 from tests.programs.test_concurrency import run_concurrently
@@ -20,15 +21,15 @@ THREADS = 20
 
 
 @pytest.fixture
-def till(transactional_db, postgres_only):
+def till(transactional_db, django_db_serialized_rollback, postgres_only):
     program = ProgramFactory(slug="busy")
     store = StoreFactory(program=program, code="till")
     # Purchases here earn nothing, so only the redemptions move the balance.
     card_type = CardTypeFactory(program=program, cashback_percent=Decimal(5), earn_min_purchase=Decimal(10**6))
     RedemptionRuleFactory(card_type=card_type, max_share_percent=Decimal(100))
     card = member_create(program=program, phone="+380501112233").cards.get()
-    card_adjust(card=card, amount=Decimal(100), reason="start", actor=None)
-    key = api_key_create(program=program, store=store, name="Busy till", actor=None).plaintext
+    card_adjust(card=card, amount=Decimal(100), reason="start", actor=SYSTEM)
+    key = api_key_create(program=program, store=store, name="Busy till", actor=SYSTEM).plaintext
     return key, card
 
 

@@ -9,6 +9,7 @@ from wagtail.contrib.redirects.models import Redirect
 
 from programs.services.api_keys import api_key_create
 from programs.services.cards import card_block
+from tenancy.actors import SYSTEM
 from tests.programs.api.conftest import Api, assert_problem
 from tests.test_translations import compiled_catalogs  # noqa: F401  (the fixture: locale/*.mo up to date)
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_detail_speaks_the_language_of_accept_language(api, card, language, blocked):
-    card_block(card=card, reason="lost", actor=None)
+    card_block(card=card, reason="lost", actor=SYSTEM)
     with translation.override(language[:2]):  # DRF's own catalog for its field messages
         required = str(serializers.Field.default_error_messages["required"])
     headers = {"Accept-Language": language}
@@ -41,7 +42,7 @@ def test_detail_speaks_the_language_of_accept_language(api, card, language, bloc
 
 def test_too_many_calls_are_429_with_retry_after_per_key(client, api, card, program, settings):
     settings.KARTKA_API_RATE = "3/min"
-    other_till = Api(client, api_key_create(program=program, name="Till 2", actor=None).plaintext)
+    other_till = Api(client, api_key_create(program=program, name="Till 2", actor=SYSTEM).plaintext)
 
     answers = [api.get("/lookup/", {"card_number": card.number}).status_code for _ in range(3)]
     throttled = api.get("/lookup/", {"card_number": card.number})

@@ -12,6 +12,7 @@ from programs.factories import CardTypeFactory, TierFactory
 from programs.services.cards import card_adjust, card_replace
 from programs.services.members import member_create
 from programs.services.purchases import purchase_record
+from tenancy.actors import SYSTEM
 from tests.programs.api.conftest import D, assert_problem
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def test_by_card_number_answers_member_cards_and_balances(api, card):
     expires = clock.now() + timedelta(days=10)
-    card_adjust(card=card, amount=D(25), reason="promo week", actor=None, bucket=Bucket.PROMO, expires_at=expires)
+    card_adjust(card=card, amount=D(25), reason="promo week", actor=SYSTEM, bucket=Bucket.PROMO, expires_at=expires)
 
     response = api.get("/lookup/", {"card_number": card.number})
 
@@ -84,7 +85,7 @@ def test_tier_rewards_and_stamps_of_a_stamp_card(api, program, store):
 
 
 def test_a_replaced_card_finds_the_member_with_the_new_card(api, card):
-    new = card_replace(card=card, reason="lost", actor=None)
+    new = card_replace(card=card, reason="lost", actor=SYSTEM)
 
     body = api.get("/lookup/", {"card_number": card.number}).json()
 
@@ -128,7 +129,7 @@ def test_queries_do_not_grow_with_cards(api, program, cashback_type, django_asse
     member = member_create(program=program, phone="+380931112233", card_types=[cashback_type, coffee, discount])
     for card in member.cards.all():
         unit = Unit.STAMPS if card.card_type_id == coffee.pk else Unit.POINTS
-        card_adjust(card=card, amount=D(3), unit=unit, reason="gift", actor=None)
+        card_adjust(card=card, amount=D(3), unit=unit, reason="gift", actor=SYSTEM)
 
     # key (1) + last use (1) + member by phone (1) + cards (1) + balances (<= 3)
     with django_assert_max_num_queries(7):

@@ -13,6 +13,7 @@ from programs.models import Card, LedgerEntry, Purchase
 from programs.services.cards import card_block
 from programs.services.members import member_create
 from programs.services.purchases import purchase_record
+from tenancy.actors import SYSTEM
 from tests.programs.api.conftest import D, assert_problem
 from tests.programs.invariants import assert_ledger_consistent
 
@@ -217,7 +218,7 @@ def test_another_programs_card_store_and_purchase_are_not_found(api, crm, card, 
 
 
 def test_a_blocked_card_is_409(api, card):
-    card_block(card=card, reason="lost", actor=None)
+    card_block(card=card, reason="lost", actor=SYSTEM)
 
     assert_problem(api.post("/purchases/", purchase(card)), 409, "card_blocked")
     assert_problem(api.post("/quote/", {"card_number": card.number, "total": "10"}), 409, "card_blocked")

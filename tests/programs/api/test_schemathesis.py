@@ -26,6 +26,7 @@ from programs.services.api_keys import api_key_create
 from programs.services.cards import card_adjust, card_issue
 from programs.services.members import member_create
 from programs.services.purchases import purchase_record
+from tenancy.actors import SYSTEM
 from tests.programs.api.conftest import D
 
 CONFIG = schemathesis.Config.from_dict({"generation": {"max-examples": 12, "no-shrink": True}})
@@ -57,10 +58,10 @@ def key(program, store, cashback_type, in_test_transaction):
     TierFactory(program=program, name="Standard", threshold=D(0))
     member = member_create(program=program, phone=doc.MEMBER["phone"], first_name="Olena", card_types=[])
     card = card_issue(member=member, card_type=cashback_type, number=doc.CARD)
-    card_adjust(card=card, amount=D(250), reason="opening", actor=None)
+    card_adjust(card=card, amount=D(250), reason="opening", actor=SYSTEM)
     lines = [Line(amount=D(1200), sku="DRS-001", category="dresses"), Line(amount=D(300), quantity=D(2), sku="BLT-7")]
     purchase_record(card=card, store=store, receipt_id="R-1000", lines=lines)
-    return api_key_create(program=program, store=store, name="Schemathesis", actor=None).plaintext
+    return api_key_create(program=program, store=store, name="Schemathesis", actor=SYSTEM).plaintext
 
 
 @pytest.mark.django_db
