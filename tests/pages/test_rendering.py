@@ -40,7 +40,9 @@ def test_home_is_drawn_in_the_brand(client, alpha_site):
     assert re.search(r"<style>:root \{ --k-background: #ffffff; --k-text: #1b1f24; --k-accent: #1f6feb;", html)
     assert '"Segoe UI"' in html  # quotes of font names survive (not HTML-escaped inside <style>)
     assert "/static/pages/portal.css" in html
-    assert "https://" not in html.replace("https://", "", 0) or "cdn" not in html  # nothing from a CDN
+    # Stylesheets and scripts are served by Kartka itself: nothing from a CDN or a font service.
+    assets = re.findall(r'<(?:link rel="stylesheet" href|script src)="([^"]+)"', html)
+    assert assets and all(url.startswith("/static/pages/") for url in assets), assets
     assert '<html lang="en">' in html
 
 
@@ -174,3 +176,13 @@ def test_settings_tab_has_the_publishing_schedule():
         assert {"go_live_at", "expire_at"} <= set(form_class.base_fields), model
         assert "social_image" in form_class.base_fields
         assert "program" not in form_class.base_fields  # an owner never re-points a portal at another program
+
+
+def test_brand_css_cannot_break_out_of_its_style_element():
+    from pages.templatetags.pages_tags import portal_css
+    from themes.tokens import ThemeTokens
+
+    tokens = ThemeTokens(accent="#fff</style><script>alert(1)</script>", font_family='"Evil Sans" } body { x: y /* ')
+    css = portal_css(tokens)
+    assert not any(mark in css for mark in ("<", ">", "{", "}", "/*"))
+    assert '--k-font: "Evil Sans"' in css  # font names keep their quotes
