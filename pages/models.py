@@ -143,6 +143,9 @@ class PortalHomePage(PortalPage):
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["pages.PromoPage"]
+    # Made by portal_site_create only (with its program, site and permissions): the admin's "add page" form has no
+    # program to offer, so it never lists this type.
+    is_creatable = False
     template = "pages/portal_home_page.html"
 
     content_panels = [

@@ -89,9 +89,12 @@ def test_page_types_have_their_places(alpha_site):
     root = Page.get_first_root_node()
     home = alpha_site.root_page.specific
     landing = LandingPage.objects.get()
-    assert PortalHomePage.can_create_at(root)
+    # A home goes only under the root, and only through portal_site_create (it needs its program and site).
+    assert PortalHomePage.parent_page_types == ["wagtailcore.Page"] and not PortalHomePage.is_creatable
+    assert not PortalHomePage.can_create_at(root)
     assert not PortalHomePage.can_create_at(home)
     assert not PortalHomePage.can_create_at(landing)
+    assert PortalHomePage.can_exist_under(root) and not PortalHomePage.can_exist_under(home)
     assert PromoPage.can_create_at(home)
     assert not PromoPage.can_create_at(root)
     assert not PromoPage.can_create_at(landing)
@@ -152,3 +155,11 @@ def test_demo_portals_are_made_once_on_the_demo_port(monkeypatch):
     assert pages_demo_ensure()[0] == f"Portal: http://kvitka.localhost:9000/  ({kvitka.name})"
     assert set(Site.objects.filter(hostname__endswith=".localhost").values_list("port", flat=True)) == {9000}
     assert Permission.objects.filter(grouppagepermission__page__in=PortalHomePage.objects.all()).exists()
+
+
+def test_the_admin_offers_no_portal_home_form_even_to_a_superuser(admin_client):
+    """A home without its program and site would be a broken portal: only portal_site_create makes one."""
+    root = Page.get_first_root_node()
+    assert "portalhomepage" not in admin_client.get(f"/admin/pages/{root.pk}/add_subpage/").content.decode()
+    response = admin_client.get(f"/admin/pages/add/pages/portalhomepage/{root.pk}/")
+    assert (response.status_code, response.get("Location")) in ((302, "/admin/"), (403, None), (404, None))
