@@ -8,9 +8,10 @@ class PagesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from pages import receivers
+        from pages import jobs, receivers
         from pages.demo import pages_demo_ensure
         from pages.models import PortalHomePage
+        from programs import schedules
         from programs.demo import demo_extension_register
         from tenancy.registry import tenant_page_roots_register
 
@@ -20,4 +21,5 @@ class PagesConfig(AppConfig):
 
         tenant_page_roots_register(portal_roots)
         receivers.connect()
+        schedules.schedules_register(jobs.SCHEDULES)  # written with the engine's after every migrate
         demo_extension_register("pages", pages_demo_ensure)

@@ -1,6 +1,6 @@
 import pytest
-from django.core.cache import cache
 
+from pages.cache import portal_cache_invalidate
 from pages.services import portal_site_create
 from programs.choices import StampBasis
 from programs.factories import CardTypeFactory, DiscountThresholdFactory, StoreFactory, TierFactory
@@ -10,11 +10,10 @@ from tests.programs.admin_support import build_tenant
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """Each test starts with an empty page cache (the local-memory cache outlives a test's database)."""
-    cache.clear()
-    yield
-    cache.clear()
+def empty_page_cache():
+    """Each test starts with an empty portal page cache (the local-memory cache outlives a test's database): a new
+    generation, leaving what other code keeps in the cache alone."""
+    portal_cache_invalidate()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
 from pages.cache import portal_cache_invalidate
+from pages.jobs import pages_publish_scheduled
 from pages.models import PromoPage
 from programs.factories import StoreFactory
 from programs.models import Program, Tier
@@ -123,7 +124,7 @@ def test_scheduled_publishing_and_expiry(client, alpha_site, committed):
     revision.content["go_live_at"] = past.isoformat()
     revision.save(update_fields=["approved_go_live_at", "content"])
     with committed():
-        call_command("publish_scheduled")
+        pages_publish_scheduled()  # the job the django-q2 cluster runs every minute
     assert get(client, "/black-friday/").status_code == 200
     assert "Black Friday" in get(client).content.decode()
     assert get(client, "/black-friday/")["X-Kartka-Cache"] == "hit"
@@ -169,3 +170,10 @@ def test_invalidation_forgets_everything(client, alpha_site):
     assert get(client)["X-Kartka-Cache"] == "hit"
     portal_cache_invalidate()
     assert get(client)["X-Kartka-Cache"] == "miss"
+
+
+def test_the_publishing_schedule_runs_every_minute(db):
+    from django_q.models import Schedule
+
+    schedule = Schedule.objects.get(name="kartka.pages_publish_scheduled")  # written after migrate
+    assert (schedule.func, schedule.schedule_type, schedule.minutes) == ("pages.jobs.pages_publish_scheduled", "I", 1)
