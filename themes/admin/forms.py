@@ -11,10 +11,10 @@ class ThemeForm(ScopedAdminModelForm):
 
     locked_on_edit = ("business",)
 
-    def clean(self):
-        cleaned_data = super().clean()
+    def _post_clean(self):
+        # After the model form has written the typed values onto the instance (clean() would still see the old).
+        super()._post_clean()
         if not self.is_deferred_validation:
             error = theme_contrast_error(self.instance)
             if error is not None:
                 self.add_error(None, error)
-        return cleaned_data
