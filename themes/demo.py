@@ -1,8 +1,9 @@
 """The demo's themes: Kvitka Fashion in warm floral colours, Zerno Coffee in coffee brown and cream, each with a
 monogram logo and icon drawn here with Pillow and saved as Wagtail images in the business's collection.
 
-Registered with ``programs.demo.demo_extension_register`` by ``ThemesConfig.ready``; idempotent (a theme, image
-or program assignment that exists is left as it is, so an owner's later edits survive a re-seed).
+Registered with ``programs.demo.demo_extension_register`` by ``ThemesConfig.ready``; idempotent (a program that
+wears a theme, and a theme or image that exists, are left as they are, so an owner's later edits survive a
+re-seed).
 """
 
 from io import BytesIO
@@ -87,18 +88,20 @@ def _image(*, business, title: str, content: bytes):
 
 
 def themes_demo_ensure() -> list[str]:
-    """Create and publish the demo themes and put them on the demo programs, where missing."""
+    """Create and publish the demo themes and put them on the demo programs that wear no theme. One query when
+    every demo program wears a theme already (the demo's second run is kept cheap)."""
     lines = []
     actor = Actor.system("seed_demo")
     for slug, program in demo_programs().items():
-        spec = DEMO_THEMES.get(slug)
-        business = program.business
-        if spec is None or business.collection is None:
+        if slug not in DEMO_THEMES or program.theme_id is not None:
             continue
-        spec = dict(spec)
+        spec = dict(DEMO_THEMES[slug])
+        business = program.business
         name, letter = spec.pop("name"), spec.pop("monogram")
         theme = Theme.objects.filter(business=business, name=name).first()
         if theme is None:
+            if business.collection_id is None:
+                continue
             colours = {"background": spec["accent_colour"], "foreground": spec["on_accent_colour"]}
             logo = _image(
                 business=business,
@@ -114,6 +117,5 @@ def themes_demo_ensure() -> list[str]:
                 business=business, actor=actor, name=name, publish=True, logo=logo, icon=icon, stamp_icon=icon, **spec
             )
             lines.append(f"Theme “{theme.name}” for {business.name}")
-        if program.theme_id is None:
-            theme_program_assign(program=program, theme=theme, actor=actor)
+        theme_program_assign(program=program, theme=theme, actor=actor)
     return lines

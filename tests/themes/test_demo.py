@@ -60,3 +60,9 @@ def test_an_owner_choice_survives_a_reseed(demo_programs_seeded):
     kvitka.refresh_from_db()
     assert kvitka.theme == own
     assert theme_tokens(kvitka).accent == "#8a3b12"
+
+
+def test_a_second_run_costs_one_query(demo_programs_seeded, django_assert_num_queries):
+    themes_demo_ensure()
+    with django_assert_num_queries(1):
+        assert themes_demo_ensure() == []
