@@ -86,7 +86,7 @@ def test_a_fixed_theme_is_published_and_audited(owner_client, alpha):
     actions = list(AuditEvent.objects.filter(object_type="theme").order_by("pk").values_list("action", flat=True))
     assert actions == ["theme.create", "theme.update", "theme.publish"]
     history = page_text(owner_client.get(url("history", theme.pk)))
-    assert "theme.publish" in history and "#ffd84d → #8a5a00" in history
+    assert "Theme published" in history and "Theme draft saved Accent: #ffd84d → #8a5a00" in history
 
 
 def test_the_editor_ships_the_live_check_and_colour_pickers(owner_client):
