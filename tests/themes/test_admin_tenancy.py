@@ -74,7 +74,7 @@ def test_every_theme_url_with_another_business_theme_is_not_found(client, alpha,
     assert "wagtailsnippetchoosers_themes_theme:chosen" in walked
 
 
-def test_listings_choosers_and_reports_show_only_own_themes(client, alpha, themes):
+def test_listings_choosers_and_reports_show_only_own_themes(client, alpha, beta, themes):
     own = themes[0]
     client.force_login(alpha.owner)
     pages = [
@@ -94,7 +94,7 @@ def test_listings_choosers_and_reports_show_only_own_themes(client, alpha, theme
         response = client.get(target)
         assert response.status_code == 200, target
         text = response.content.decode()
-        for secret in ("Beta Midnight", "Beta logo"):
+        for secret in ("Beta Midnight", "Beta logo", beta.business.name):
             assert secret not in text, f"{secret!r} on {target}"
 
 
@@ -111,3 +111,19 @@ def test_a_new_theme_cannot_be_given_to_another_business(client, alpha, beta, th
 def test_a_superuser_sees_every_business_theme(admin_client, themes):
     listing = page_text(admin_client.get(reverse("wagtailsnippets_themes_theme:list")))
     assert "Alpha Meadow" in listing and "Beta Midnight" in listing
+
+
+def test_another_business_image_is_refused_by_the_editor(client, alpha, beta, themes):
+    from tests.programs.admin_support import field_errors, form_data
+
+    own = themes[0]
+    client.force_login(alpha.owner)
+    edit = reverse("wagtailsnippets_themes_theme:edit", args=[own.pk])
+    data = form_data(client.get(edit))
+    data["logo"] = str(themes[1].logo_id)  # Beta's logo, posted by hand (the chooser never offers it)
+
+    response = client.post(edit, data)
+
+    assert response.status_code == 200
+    assert field_errors(response, "logo") == ["Choose an image from your business's own collection."]
+    assert Theme.objects.get(pk=own.pk).revisions.count() == 1

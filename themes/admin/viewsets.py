@@ -10,8 +10,10 @@ from django.contrib.admin.utils import unquote
 from django.http import Http404
 from django.urls import URLPattern
 from django.utils.translation import gettext_lazy as _
+from django_filters import ModelChoiceFilter
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, TabbedInterface
-from wagtail.admin.ui.tables import Column, UpdatedAtColumn
+from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -35,6 +37,19 @@ def scoped_view(view, model):
         return view(request, *args, **kwargs)
 
     return scoped
+
+
+def _businesses_for_request(request):
+    return access.businesses_for_user(user=request.user)
+
+
+class ThemeFilterSet(WagtailFilterSet):
+    # The user's businesses only: an unscoped filter would list every tenant's name.
+    business = ModelChoiceFilter(label=_("Business"), queryset=_businesses_for_request)
+
+    class Meta:
+        model = Theme
+        fields = ["business", "live"]
 
 
 class ThemeChooserViewSet(SnippetChooserViewSet):
@@ -65,8 +80,9 @@ class ThemeViewSet(SnippetViewSet):
         "business",
         Column("font", label=_("Font"), accessor="get_font_display"),
         UpdatedAtColumn(),
+        LiveStatusTagColumn(),
     ]
-    list_filter = ["business"]
+    filterset_class = ThemeFilterSet
     search_fields = ["name"]
     search_backend_name = None  # plain database search
     edit_handler = TabbedInterface(
