@@ -27,3 +27,9 @@ def add_programs_panel(request, panels):
     # First on the page; Wagtail's own panels (workflows, locked pages, recent edits) follow and stay empty
     # until an owner edits portal pages.
     panels.insert(0, ProgramsHomePanel())
+
+
+@hooks.register("construct_homepage_summary_items", order=100)  # after the apps that add the counts
+def drop_media_counts(request, summary_items):
+    # "0 Pages · 3 Images · 1 Document" tells an owner nothing; the program cards below carry the figures.
+    summary_items.clear()

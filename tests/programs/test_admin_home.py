@@ -222,7 +222,7 @@ def test_the_home_shows_the_figures_in_the_users_language(owner_client, owner, s
         card = program_card(owner_client.get(HOME), "coffee")
         assert figure(card, "members") == "3"
         assert figure(card, "purchases-today") == "2 ₴500.00"
-        assert figure(card, "points") == "37.50 cashback 30 · promo 7.50"
+        assert figure(card, "points") == "37.50 cashback 30 promo 7.50"
 
         profile = UserProfile.get_for_user(owner)
         profile.preferred_language = "uk"
