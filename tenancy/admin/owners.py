@@ -28,7 +28,6 @@ class BusinessOwnerAddView(WagtailAdminTemplateMixin, FormView):
     form_class = BusinessOwnerAddForm
     template_name = "tenancy/admin/business_owner_add.html"
     page_title = gettext_lazy("Add owner")
-    header_icon = "user"
 
     @cached_property
     def business(self):
@@ -39,7 +38,7 @@ class BusinessOwnerAddView(WagtailAdminTemplateMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
-        return self.business.name
+        return _("Add an owner to %(business)s") % {"business": self.business.name}
 
     def get_breadcrumbs_items(self):
         return [*self.breadcrumbs_items, {"url": "", "label": _("Add owner")}]

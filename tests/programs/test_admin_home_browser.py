@@ -45,3 +45,23 @@ def test_owner_sees_their_programs_checklist_and_figures(page, live_server, lang
     # Following a "Set up" link lands on the screen that fixes it.
     club.locator('[data-check="programs.api_key"] a').click()
     page.wait_for_url(f"{live_server.url}/admin/loyalty/api-keys/new/")
+
+
+def test_owner_adds_a_co_owner_from_the_home(page, live_server):
+    from django.core import mail
+
+    tenant = build_tenant("kvitka", phone="+380501112233", first_name="Olena")
+    admin_login(page, live_server, tenant.owner)
+
+    page.locator('[data-business="kvitka"] a').click()
+    page.wait_for_url(f"{live_server.url}/admin/loyalty/business-owners/{tenant.business.pk}/add/")
+    screenshots(page, "admin-add-owner-en")
+    page.fill("input[name=email]", "petro@example.com")
+    page.fill("input[name=first_name]", "Petro")
+    page.click("form#w-editor-form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+    assert "Petro is an owner of Kvitka Ltd now" in page.locator(".messages").inner_text()
+    assert tenant.business.staff.filter(email="petro@example.com").exists()
+    (message,) = mail.outbox
+    assert message.to == ["petro@example.com"] and f"{live_server.url}/admin/password_reset/confirm/" in message.body

@@ -217,3 +217,17 @@ def test_a_taken_username_is_a_form_error_and_nothing_is_written(client, kvitka)
     assert field_errors(response, "username")
     assert not User.objects.filter(email="x@example.com").exists()
     assert AuditEvent.objects.count() == audit_before
+
+
+def test_the_service_refuses_an_actor_who_is_not_staff_of_the_business(kvitka, rival):
+    from django.core.exceptions import PermissionDenied
+
+    from tenancy.actors import SYSTEM, Actor
+    from tenancy.services import business_owner_add
+
+    business, _ = kvitka
+    _, roman = rival
+    for actor in (Actor.staff(roman), SYSTEM):
+        with pytest.raises(PermissionDenied):
+            business_owner_add(business=business, email="x@example.com", actor=actor)
+    assert not User.objects.filter(email="x@example.com").exists()
