@@ -213,9 +213,7 @@ def test_a_change_that_rolls_back_leaves_no_event(funded, store):
     assert written_since(mark) == Counter()
 
 
-# serialized_rollback: the flush after a transactional test must not re-run post_migrate (it would recreate the
-# outbox cursors under new ids, and the next browser test restoring the serialized ones would clash with them).
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_events_are_only_recorded_inside_a_transaction(program):
     event = outbox.event_new(type=EventType.MEMBER_UPDATED, program_id=program.pk, payload={}, at=clock.now())
 
@@ -405,9 +403,7 @@ def handed_eventually(dispatch, expected: int, *, seconds: float = 300) -> int:
     return total
 
 
-# serialized_rollback: the flush after a transactional test must not re-run post_migrate (it would recreate the
-# outbox cursors under new ids, and the next browser test restoring the serialized ones would clash with them).
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.postgres
 def test_a_process_killed_after_the_commit_loses_no_event(postgres_only, program, cashback_type, store, make_card):
     """Real: another process commits a purchase and dies in its first on-commit hook; the minute sweep (here:
@@ -446,9 +442,7 @@ def test_a_process_killed_after_the_commit_loses_no_event(postgres_only, program
     assert (body["type"], body["data"]["purchase"]["receipt_id"]) == ("purchase.recorded", "R-CRASH")
 
 
-# serialized_rollback: the flush after a transactional test must not re-run post_migrate (it would recreate the
-# outbox cursors under new ids, and the next browser test restoring the serialized ones would clash with them).
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.postgres
 def test_postgres_hands_on_nothing_past_a_transaction_still_open(postgres_only, program, recorders):
     """A transaction that began writing first but commits last must not be skipped: while it is open, events of
