@@ -25,9 +25,10 @@ class WebhooksConfig(AppConfig):
             label=_("Webhook endpoint"),
             help_text=_("Tells your CRM or website about purchases and new members as they happen."),
             check_many=lambda programs: set(
-                WebhookEndpoint.objects.filter(
-                    is_active=True, program__in=[program.pk for program in programs]
-                ).values_list("program_id", flat=True)
+                WebhookEndpoint.objects.filter(is_active=True, program_id__in=[program.pk for program in programs])
+                .order_by()
+                .values_list("program_id", flat=True)
+                .distinct()
             ),
             url=lambda program: reverse("webhooks_endpoints:add"),
             optional=True,
