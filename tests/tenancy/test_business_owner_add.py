@@ -231,3 +231,12 @@ def test_the_service_refuses_an_actor_who_is_not_staff_of_the_business(kvitka, r
         with pytest.raises(PermissionDenied):
             business_owner_add(business=business, email="x@example.com", actor=actor)
     assert not User.objects.filter(email="x@example.com").exists()
+
+
+def test_the_businesses_list_offers_add_owner_to_superusers(client, kvitka, rival):
+    client.force_login(UserFactory(username="root", is_superuser=True))
+
+    page = soup(client.get(reverse("loyalty_businesses:index")))
+
+    links = {link["href"] for link in page.select("a[href]")}
+    assert {add_url(kvitka[0]), add_url(rival[0])} <= links
