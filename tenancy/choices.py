@@ -13,6 +13,7 @@ class AuditAction(models.TextChoices):
     BUSINESS_DELETE = "business.delete", _("Business deleted")
     BUSINESS_STAFF_ADD = "business.staff_add", _("Staff member added")
     BUSINESS_STAFF_REMOVE = "business.staff_remove", _("Staff member removed")
+    BUSINESS_OWNER_INVITE = "business.owner_invite", _("Owner invited by e-mail")
     PROGRAM_CREATE = "program.create", _("Program created")
     PROGRAM_UPDATE = "program.update", _("Program changed")
     PROGRAM_DELETE = "program.delete", _("Program deleted")
