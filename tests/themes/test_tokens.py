@@ -2,6 +2,7 @@
 
 import pytest
 
+from programs.checklist import checklists_for
 from tests.themes.conftest import make_image
 from themes.services import theme_create, theme_program_assign, theme_publish, theme_save_draft, theme_unpublish
 from themes.tokens import DEFAULT_TOKENS, ThemeTokens, theme_tokens, tokens_from_theme
@@ -95,3 +96,19 @@ def test_tokens_from_an_unsaved_theme_are_for_previews(alpha):
     assert isinstance(tokens, ThemeTokens)
     assert tokens.version == "preview" and tokens.accent == "#b03a5b"
     assert tokens.pdf_rgb("#ffffff") == (1.0, 1.0, 1.0)
+
+
+def test_the_setup_checklist_asks_for_a_published_theme(alpha, actor):
+    def theme_done() -> bool:
+        program = type(alpha.program).objects.get(pk=alpha.program.pk)
+        entries = checklists_for([program])[program.pk].entries
+        return next(entry.done for entry in entries if entry.key == "themes.theme")
+
+    assert not theme_done()
+    theme = theme_create(business=alpha.business, actor=actor, name="Kvitka", **KVITKA)
+    theme_program_assign(program=alpha.program, theme=theme, actor=actor)
+    assert not theme_done()  # assigned, but only a draft
+    theme_publish(theme=theme, actor=actor)
+    assert theme_done()
+    theme_unpublish(theme=theme, actor=actor)
+    assert not theme_done()
