@@ -50,3 +50,4 @@ class AuditAction(models.TextChoices):
     WEBHOOK_SECRET_ROTATE = "webhook_endpoint.secret_rotate", _("Webhook signing secret rotated")
     WEBHOOK_TEST = "webhook_endpoint.test", _("Webhook test event sent")
     WEBHOOK_RESEND = "webhook_delivery.resend", _("Webhook delivery re-sent")
+    PORTAL_SITE_CREATE = "portal_site.create", _("Portal site created")

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PagesConfig(AppConfig):
+    name = "pages"
+    verbose_name = _("Portal pages")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from pages import jobs, receivers
+        from pages.demo import pages_demo_ensure
+        from pages.models import PortalHomePage
+        from programs import schedules
+        from programs.demo import demo_extension_register
+        from tenancy.registry import tenant_page_roots_register
+
+        def portal_roots(business_ids):
+            # An owner's page tree: their programs' portal homes (and, by the scoping, everything under them).
+            return PortalHomePage.objects.filter(program__business_id__in=list(business_ids)).order_by("path")
+
+        tenant_page_roots_register(portal_roots)
+        receivers.connect()
+        schedules.schedules_register(jobs.SCHEDULES)  # written with the engine's after every migrate
+        demo_extension_register("pages", pages_demo_ensure)
