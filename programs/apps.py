@@ -9,7 +9,7 @@ class ProgramsConfig(AppConfig):
 
     def ready(self):
         # Imported here, not at the top: they import the models, which don't exist before the registry is ready.
-        from programs import jobs, schedules, signals
+        from programs import checklist, jobs, schedules, signals
         from programs.models import (
             ApiKey,
             Card,
@@ -34,3 +34,4 @@ class ProgramsConfig(AppConfig):
             tenant_model_register(model, "card_type__program__business")
         schedules.schedules_register(jobs.SCHEDULES)
         signals.connect()
+        checklist.engine_items_register()

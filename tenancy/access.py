@@ -34,6 +34,15 @@ def businesses_for_user(*, user) -> QuerySet[Business]:
     return Business.objects.filter(staff=user)
 
 
+def access_business_for_user(*, user, business_id) -> Business:
+    """The business ``business_id`` if the user works for it (any for a superuser); ``Http404`` for missing and
+    not yours alike."""
+    business = businesses_for_user(user=user).filter(pk=business_id).first()
+    if business is None:
+        raise Http404
+    return business
+
+
 def business_ids_for_user(*, user) -> set[int]:
     """The ids of ``businesses_for_user``, cached on the user object for the request."""
     cached = getattr(user, "_kartka_business_ids", None)

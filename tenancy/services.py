@@ -5,10 +5,23 @@ Staff of a business get the "Business owners" group, which carries the admin acc
 ``tenancy.permissions`` narrows them to their own businesses' rows.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 from wagtail.models import Collection, GroupCollectionPermission
 
 from programs import clock
@@ -194,3 +207,105 @@ def business_staff_set(*, business: Business, users, actor: Actor) -> None:
         business_staff_remove(business=business, user=current[pk], actor=actor)
     for pk in sorted(set(wanted) - set(current)):
         business_staff_add(business=business, user=wanted[pk], actor=actor)
+
+
+# --- Adding an owner in one step -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnerAdded:
+    user: object
+    created: bool  # a new account (False: an existing account with that e-mail was given access)
+    invited: bool  # a password-set e-mail is on its way
+
+
+def _may_add_owner(*, actor: Actor, business: Business) -> bool:
+    user = actor.user
+    if user is None or not user.is_active:
+        return False
+    return user.is_superuser or business.staff.filter(pk=user.pk).exists()
+
+
+@transaction.atomic
+def business_owner_add(
+    *,
+    business: Business,
+    email: str,
+    actor: Actor,
+    first_name: str = "",
+    last_name: str = "",
+    username: str = "",
+    password: str | None = None,
+    invite_base_url: str = "",
+) -> OwnerAdded:
+    """Make the person with ``email`` an owner (staff) of ``business`` in one step, audited.
+
+    An account that already uses ``email`` is given access (``business_staff_add``), never duplicated. Otherwise a
+    new account is made: with ``password`` it can sign in at once; without, its password is unusable and, after
+    the commit, an invitation with a one-time password-set link (Django's token generator, valid
+    ``PASSWORD_RESET_TIMEOUT``) is e-mailed, the link starting with ``invite_base_url``.
+
+    Superusers may add owners to any business, a business's own staff to theirs (co-owners); anyone else raises
+    ``PermissionDenied``. Raises ``ValidationError`` (keyed by field) for a taken username, a weak password or
+    an e-mail several accounts share.
+    """
+    if not _may_add_owner(actor=actor, business=business):
+        raise PermissionDenied
+    User = get_user_model()
+    email = User.objects.normalize_email((email or "").strip())
+    existing = list(User.objects.filter(email__iexact=email)[:2]) if email else []
+    if len(existing) > 1:
+        raise ValidationError(
+            {"email": _("Several accounts use this e-mail address. Ask an administrator to add the right one.")}
+        )
+    if existing:
+        business_staff_add(business=business, user=existing[0], actor=actor)
+        return OwnerAdded(user=existing[0], created=False, invited=False)
+    user = User(username=(username or email).strip(), email=email, first_name=first_name, last_name=last_name)
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from error
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(validate_unique=True)
+    user.save()
+    business_staff_add(business=business, user=user, actor=actor)
+    if not password:
+        audit_record(
+            actor=actor,
+            program=None,
+            business=business,
+            action=AuditAction.BUSINESS_OWNER_INVITE,
+            obj=business,
+            changes={"staff": (None, user.get_username())},
+        )
+        language = translation.get_language()
+        inviter = actor.user.get_full_name() or actor.user.get_username()
+        transaction.on_commit(
+            lambda: owner_invitation_send(
+                user=user, business=business, inviter=inviter, base_url=invite_base_url, language=language
+            )
+        )
+    return OwnerAdded(user=user, created=True, invited=not password)
+
+
+def owner_invitation_send(*, user, business: Business, inviter: str, base_url: str, language: str | None) -> None:
+    """E-mail ``user`` the link that sets their password (Wagtail's password-reset confirmation page) and so
+    opens their account. The token is single-use: setting the password changes what it was made from."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("wagtailadmin_password_reset_confirm", kwargs={"uidb64": uidb64, "token": token})
+    with translation.override(language):
+        context = {
+            "business": business.name,
+            "inviter": inviter,
+            "link": f"{base_url.rstrip('/')}{path}",
+            "username": user.get_username(),
+            "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        }
+        subject = " ".join(render_to_string("tenancy/emails/owner_invitation_subject.txt", context).split())
+        body = render_to_string("tenancy/emails/owner_invitation.txt", context)
+    send_mail(subject, body, None, [user.email])

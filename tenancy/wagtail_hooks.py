@@ -9,6 +9,7 @@ permission can't open them. Superusers see everything.
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseForbidden
+from django.urls import path
 from wagtail import hooks
 from wagtail.admin.api.views import PagesAdminAPIViewSet
 from wagtail.admin.views.pages.bulk_actions import (
@@ -46,6 +47,8 @@ from wagtail.images.views.bulk_actions import (
 from wagtail.models import Page
 
 from tenancy import access
+from tenancy.admin.owners import URL_NAME as OWNER_ADD_URL_NAME
+from tenancy.admin.owners import BusinessOwnerAddView
 
 # After Wagtail's own hooks (order 0), so the scoped API endpoints and bulk actions replace Wagtail's.
 AFTER_WAGTAIL = 100
@@ -162,3 +165,14 @@ def serve_documents_to_their_business_only(document, request):
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     return HttpResponseForbidden()
+
+
+# --- Businesses' owners --------------------------------------------------------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def register_owner_urls():
+    # Outside the Businesses viewset on purpose: that area is for superusers, this screen is for owners too.
+    return [
+        path("loyalty/business-owners/<int:business_id>/add/", BusinessOwnerAddView.as_view(), name=OWNER_ADD_URL_NAME)
+    ]

@@ -8,6 +8,9 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.urls import reverse
+
+        from programs.checklist import checklist_item_register
         from tenancy.registry import tenant_model_register
         from webhooks import receivers
         from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -17,3 +20,17 @@ class WebhooksConfig(AppConfig):
         tenant_model_register(WebhookEndpoint, "program__business")
         tenant_model_register(WebhookDelivery, "endpoint__program__business")
         receivers.connect()
+        checklist_item_register(
+            "webhooks.endpoint",
+            label=_("Webhook endpoint"),
+            help_text=_("Tells your CRM or website about purchases and new members as they happen."),
+            check_many=lambda programs: set(
+                WebhookEndpoint.objects.filter(is_active=True, program_id__in=[program.pk for program in programs])
+                .order_by()
+                .values_list("program_id", flat=True)
+                .distinct()
+            ),
+            url=lambda program: reverse("webhooks_endpoints:add"),
+            optional=True,
+            order=70,
+        )

@@ -33,6 +33,13 @@ class ProgramForm(ScopedAdminModelForm):
         initial="Europe/Kyiv",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        theme = self.fields.get("theme")
+        if theme is not None and self.instance.business_id is not None:
+            # The program's own business's themes (the model's clean() refuses any other, posted by hand).
+            theme.queryset = theme.queryset.filter(business_id=self.instance.business_id)
+
 
 class CardTypeForm(ScopedAdminModelForm):
     pass

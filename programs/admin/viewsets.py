@@ -79,6 +79,10 @@ class ProgramViewSet(ScopedModelViewSet):
                 ],
                 heading=_("Tier qualification"),
             ),
+            MultiFieldPanel(
+                [FieldPanel("theme", widget=forms.Select)],
+                heading=_("Look"),
+            ),
         ],
         base_form_class=ProgramForm,
     )

@@ -53,6 +53,15 @@ class Program(models.Model):
         default=30,
         help_text=_("With the grace-period policy: days a member may stay below the threshold."),
     )
+    theme = models.ForeignKey(
+        "themes.Theme",
+        verbose_name=_("theme"),
+        related_name="programs",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text=_("How the portal, the wallet cards and reports look. Empty: Kartka's default look."),
+    )
     created_at = models.DateTimeField(_("created"), default=dj_timezone.now, editable=False)
     # Renewed whenever the program's rules change, so cached rule snapshots know they are stale. Random rather
     # than a counter: a recreated row (SQLite reuses ids) can never look like the one a snapshot was taken of.
@@ -73,6 +82,8 @@ class Program(models.Model):
             raise ValidationError(
                 {"tier_window_days": _("Downgrading at the end of a period needs a qualification window.")}
             )
+        if self.theme_id is not None and self.business_id is not None and self.theme.business_id != self.business_id:
+            raise ValidationError({"theme": _("Choose one of this business's themes.")})
         try:
             import zoneinfo
 

@@ -248,10 +248,10 @@ def card_replace(*, card: Card, reason: str, actor: Actor, number: str = "") -> 
         number=number or card_number_generate(program_id=old.program_id),
         issued_at=now,
         updated_at=now,
-        points_debt=old.points_debt,
-        stamps_debt=old.stamps_debt,
     )
     new = ledger.cards_lock(card_ids=[new.pk])[new.pk]
+    # The debts move first, so the points moving after them settle them as any credit would.
+    ledger.debts_transfer(source=old, target=new)
     links = {"actor": actor.user, "reason": reason[:300]}
     for unit in (Unit.POINTS, Unit.STAMPS):
         lots = list(Lot.objects.for_card(old, unit).open().soonest_expiring_first())
@@ -278,8 +278,6 @@ def card_replace(*, card: Card, reason: str, actor: Actor, number: str = "") -> 
                 now=now,
                 actor=actor.user,
             )
-    Card.objects.filter(pk=old.pk).update(points_debt=ZERO, stamps_debt=ZERO)
-    old.points_debt = old.stamps_debt = ZERO
     old.rewards.filter(status=RewardStatus.AVAILABLE).update(card=new)
     ledger.card_save_balances(card=old, now=now, cause=BalanceCause.REPLACEMENT)
     ledger.card_save_balances(card=new, now=now, cause=BalanceCause.REPLACEMENT)

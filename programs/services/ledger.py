@@ -128,6 +128,16 @@ def _set_debt(card: Card, unit: str, value: Decimal) -> None:
         card.stamps_debt = value
 
 
+def debts_transfer(*, source: Card, target: Card) -> None:
+    """Move ``source``'s debts to ``target`` (a card replacement), in memory: both cards' next
+    ``card_save_balances`` writes them and announces the move."""
+    for unit in (Unit.POINTS, Unit.STAMPS):
+        debt = source.debt(unit)
+        if debt:
+            _set_debt(target, unit, target.debt(unit) + debt)
+            _set_debt(source, unit, ZERO)
+
+
 # Links of an entry that are foreign keys: they are given as rows (or None) and stored by id, which spares
 # Django's related-object descriptors on every entry of the hot path.
 _ENTRY_FOREIGN_KEYS = frozenset({"purchase", "refund", "reward", "store", "actor", "lot", "rule"})

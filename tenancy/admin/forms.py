@@ -1,6 +1,7 @@
-"""The admin model form for tenant-owned models."""
+"""The admin model form for tenant-owned models, and the form that adds an owner to a business."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from tenancy import access
@@ -44,3 +45,65 @@ class ScopedAdminModelForm(WagtailAdminModelForm):
         if isinstance(field, forms.ModelMultipleChoiceField):
             return False
         return field.queryset.count() == 1
+
+
+class BusinessOwnerAddForm(forms.Form):
+    """Add an owner to a business in one screen: invite by e-mail, or create the account with a password now.
+
+    Only parses and checks what can be checked without the database; ``tenancy.services.business_owner_add``
+    decides the rest (an existing account with the e-mail is given access instead of a new one).
+    """
+
+    INVITE = "invite"
+    WITH_PASSWORD = "password"  # noqa: S105  (a choice value, not a password)
+
+    how = forms.ChoiceField(
+        label=_("How"),
+        choices=[
+            (INVITE, _("Send an invitation by e-mail: they choose their own password")),
+            (WITH_PASSWORD, _("Create the account now with a password I give them")),
+        ],
+        initial=INVITE,
+        widget=forms.RadioSelect,
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("If someone already has an account with this e-mail, they are given access to this business."),
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        required=False,
+        help_text=_("What they sign in with. Leave empty to use the e-mail."),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Only when creating the account with a password."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("how") == self.WITH_PASSWORD:
+            password = data.get("password1") or ""
+            if not password:
+                self.add_error("password1", _("Enter a password, or send an invitation instead."))
+            elif password != data.get("password2"):
+                self.add_error("password2", _("The two passwords are different."))
+        return data
+
+    @property
+    def password(self) -> str | None:
+        if self.cleaned_data.get("how") == self.WITH_PASSWORD:
+            return self.cleaned_data.get("password1") or None
+        return None

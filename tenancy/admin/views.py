@@ -16,16 +16,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, ProtectedError, RestrictedError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modelcluster.models import get_all_child_relations
 from wagtail.admin import messages
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 
 from tenancy.actors import Actor
+from tenancy.admin.owners import URL_NAME as OWNER_ADD_URL_NAME
 from tenancy.describe import audit_action_label, audit_actor_describe, audit_changes_describe
 from tenancy.models import AuditEvent, Business
 from tenancy.services import audit_record, business_staff_set, business_workspace_ensure
@@ -281,7 +284,12 @@ class BusinessStaffMixin:
 
 
 class BusinessIndexView(SuperusersOnlyMixin, IndexView):
-    pass
+    def get_list_more_buttons(self, instance):
+        # The one-screen way to give a business an owner (invite or create), next to Edit.
+        add_owner = MenuItem(
+            _("Add owner"), url=reverse(OWNER_ADD_URL_NAME, args=[instance.pk]), icon_name="user", priority=15
+        )
+        return [*super().get_list_more_buttons(instance), add_owner]
 
 
 class BusinessCreateView(SuperusersOnlyMixin, BusinessStaffMixin, CreateView):

@@ -115,6 +115,22 @@ def test_a_refund_that_only_leaves_a_debt_still_announces_it(funded, store, staf
     assert_outbox_tells_balances(Card.objects.get(pk=funded.pk))
 
 
+def test_a_replacement_that_moves_only_a_debt_announces_it_on_both_cards(funded, store, staff):
+    """The old card holds nothing but a debt: the debt moves to the new card and both cards' balances events
+    say so (found by the property test: purchase, points expire, full refund, replace)."""
+    purchase = purchase_record(card=funded, store=store, receipt_id="R-1", total=D(200)).purchase
+    card_adjust(card=funded, amount=D(-310), reason="spent elsewhere", actor=Actor.staff(staff))
+    purchase_refund(purchase=purchase, refund_id="RF-1")
+    mark = last_event_id()
+
+    new = card_replace(card=funded, reason="lost", actor=Actor.staff(staff))
+
+    told = {event.card_id: event.payload["debts"] for event in Event.objects.filter(pk__gt=mark, type=BALANCES)}
+    assert told == {funded.pk: {"points": "0.00", "stamps": "0.00"}, new.pk: {"points": "10.00", "stamps": "0.00"}}
+    for card in Card.objects.filter(pk__in=[funded.pk, new.pk]):
+        assert_outbox_tells_balances(card)
+
+
 def test_staff_actions_on_a_card(funded, staff):
     mark = last_event_id()
     card_adjust(card=funded, amount=D(-50), reason="correction", actor=Actor.staff(staff))
