@@ -8,10 +8,14 @@ class PagesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.urls import reverse
+
         from pages import jobs, receivers
         from pages.demo import pages_demo_ensure
         from pages.models import PortalHomePage
+        from pages.selectors import portal_urls, programs_with_live_promo
         from programs import schedules
+        from programs.checklist import checklist_item_register, program_link_register
         from programs.demo import demo_extension_register
         from tenancy.registry import tenant_page_roots_register
 
@@ -23,3 +27,24 @@ class PagesConfig(AppConfig):
         receivers.connect()
         schedules.schedules_register(jobs.SCHEDULES)  # written with the engine's after every migrate
         demo_extension_register("pages", pages_demo_ensure)
+
+        # The owner's home: each program's portal link, and whether it has a portal and a live promo page.
+        program_link_register("pages.portal", label=_("Portal"), links_many=portal_urls, order=10)
+        checklist_item_register(
+            "pages.portal",
+            label=_("Customer portal"),
+            help_text=_("The program's own site: its brand, how to join, how points and tiers work."),
+            check_many=lambda programs: set(portal_urls(programs)),
+            # No link: a portal comes with "New loyalty program", or from the operator (superusers only).
+            optional=True,
+            order=65,
+        )
+        checklist_item_register(
+            "pages.promo",
+            label=_("Promo page"),
+            help_text=_("An offer or a campaign on the portal, published on the dates you choose."),
+            check_many=programs_with_live_promo,
+            url=lambda program: reverse("wagtailadmin_explore_root"),
+            optional=True,
+            order=66,
+        )

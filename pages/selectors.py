@@ -226,3 +226,40 @@ def program_facts(*, program: Program) -> ProgramFacts:
             for store in Store.objects.filter(program=program, is_active=True).order_by("name")
         ],
     )
+
+
+# --- What the owner's home shows about the portals -----------------------------------------------------------
+
+
+def portal_urls(programs) -> dict[int, str]:
+    """``{program_id: the portal's root URL}`` for those of ``programs`` that have a portal (one query)."""
+    from wagtail.models import Site
+
+    rows = Site.objects.filter(root_page__portalhomepage__program_id__in=[program.pk for program in programs])
+    urls = {}
+    for hostname, port, program_id in rows.order_by("pk").values_list(
+        "hostname", "port", "root_page__portalhomepage__program_id"
+    ):
+        urls.setdefault(program_id, Site(hostname=hostname, port=port).root_url + "/")
+    return urls
+
+
+def programs_with_live_promo(programs) -> set[int]:
+    """Ids of ``programs`` whose portal has at least one live promo page (two queries)."""
+    from functools import reduce
+    from operator import or_
+
+    from django.db.models import Q
+
+    from pages.models import PortalHomePage, PromoPage
+
+    homes = dict(
+        PortalHomePage.objects.filter(program_id__in=[program.pk for program in programs]).values_list(
+            "path", "program_id"
+        )
+    )
+    if not homes:
+        return set()
+    under_a_home = reduce(or_, (Q(path__startswith=path) for path in homes))
+    paths = PromoPage.objects.live().filter(under_a_home).values_list("path", flat=True)
+    return {program_id for path in paths for home, program_id in homes.items() if path.startswith(home)}

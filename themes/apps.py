@@ -26,5 +26,7 @@ class ThemesConfig(AppConfig):
             check_many=programs_with_live_theme,
             # The program's form holds the theme choice (its "Look" panel), next to a link to the themes.
             url=lambda program: reverse("loyalty_programs:edit", args=[program.pk]),
+            # Tills work without it and the portal falls back to Kartka's palette: not a blocker.
+            optional=True,
             order=60,
         )

@@ -27,6 +27,7 @@ from programs.services.api_keys import api_key_create
 from programs.services.cards import card_adjust
 from programs.services.members import member_create
 from programs.services.purchases import purchase_record
+from tenancy.actors import Actor
 from tenancy.services import business_staff_add
 from tests.programs.admin_support import soup
 from webhooks.models import WebhookEndpoint
@@ -105,7 +106,7 @@ def test_the_checklist_follows_what_the_owner_sets_up(owner_client, owner):
     assert card.select_one('[data-check="programs.store"] a') is None
     assert "Setup: 2 of 3 steps done" in card.get_text(" ")
 
-    api_key_create(program=program, store=store, name="Till", actor=owner)
+    api_key_create(program=program, store=store, name="Till", actor=Actor.staff(owner))
     TierFactory(program=program)
     card = program_card(owner_client.get(HOME), "coffee")
     assert check_state(card, "programs.api_key") == "done"
@@ -180,7 +181,7 @@ def shop(owner):
             card=cards[0],
             amount=D("7.50"),
             reason="sorry",
-            actor=owner,
+            actor=Actor.staff(owner),
             bucket=Bucket.PROMO,
             expires_at=datetime(2026, 12, 7, 0, 0, tzinfo=KYIV),
         )
@@ -277,7 +278,7 @@ def test_the_home_costs_the_same_for_three_programs_or_eight(owner_client, owner
         store = StoreFactory(program=program)
         card_type = CardTypeFactory(program=program)
         TierFactory(program=program)
-        api_key_create(program=program, store=store, name="Till", actor=owner)
+        api_key_create(program=program, store=store, name="Till", actor=Actor.staff(owner))
         member = member_create(program=program, phone=f"+38050200000{n}", card_types=[card_type])
         purchase_record(card=member.cards.get(), store=store, receipt_id=f"r{n}", total=D("10.00"))
 
