@@ -11,9 +11,9 @@ class PagesConfig(AppConfig):
         from django.urls import reverse
 
         from pages import jobs, receivers
+        from pages.checklist import portal_urls, programs_with_live_promo
         from pages.demo import pages_demo_ensure
         from pages.models import PortalHomePage
-        from pages.selectors import portal_urls, programs_with_live_promo
         from programs import schedules
         from programs.checklist import checklist_item_register, program_link_register
         from programs.demo import demo_extension_register

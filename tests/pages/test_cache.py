@@ -177,3 +177,22 @@ def test_the_publishing_schedule_runs_every_minute(db):
 
     schedule = Schedule.objects.get(name="kartka.pages_publish_scheduled")  # written after migrate
     assert (schedule.func, schedule.schedule_type, schedule.minutes) == ("pages.jobs.pages_publish_scheduled", "I", 1)
+
+
+def test_the_program_theme_shows_and_its_publication_renews_the_cached_page(client, alpha_site, alpha, committed):
+    from tenancy.actors import Actor
+    from themes.services import theme_create, theme_program_assign, theme_publish, theme_save_draft
+
+    actor = Actor.system("test")
+    with committed():
+        theme = theme_create(business=alpha.business, actor=actor, name="Autumn", accent_colour="#8a3b12", publish=True)
+        theme_program_assign(program=alpha.program, theme=theme, actor=actor)
+    assert "--k-accent: #8a3b12" in get(client).content.decode()
+    assert get(client)["X-Kartka-Cache"] == "hit"
+    with committed():
+        theme_save_draft(theme=theme, actor=actor, accent_colour="#0b5d1e")
+    assert "--k-accent: #8a3b12" in get(client).content.decode()  # a draft changes nothing
+    with committed():
+        theme_publish(theme=theme, actor=actor)
+    response = get(client)
+    assert "--k-accent: #0b5d1e" in response.content.decode() and response["X-Kartka-Cache"] == "miss"

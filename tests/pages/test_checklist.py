@@ -1,8 +1,8 @@
 """The owner's home learns from the pages app: each program's portal link, and whether it has a portal and a
 live promo page."""
 
+from pages.checklist import portal_urls, programs_with_live_promo
 from pages.models import PromoPage
-from pages.selectors import portal_urls, programs_with_live_promo
 from programs.checklist import checklists_for, program_links_for
 from tests.pages.conftest import portal_for
 
