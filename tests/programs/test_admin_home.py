@@ -308,7 +308,7 @@ def test_many_programs_are_cut_with_a_link_to_all(owner_client, owner):
 def test_the_home_offers_a_new_program_and_drops_the_page_search(owner_client, owner):
     page = soup(owner_client.get(HOME))
 
-    new = page.select_one(f'.kartka-home a[href="{reverse("loyalty_programs:add")}"]')
+    new = page.select_one(f'.kartka-home a[href="{reverse("pages_program_launch")}"]')
     assert new is not None and "New loyalty program" in new.get_text()
     assert page.select_one('form[role="search"]') is None
     assert "You have no loyalty programs yet." in page.get_text(" ")
