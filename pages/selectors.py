@@ -9,8 +9,10 @@ these under ``translation.override(<the portal's language>)``.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from wagtail.models import Site
 
 from pages.formats import money, number, percent
 from programs.choices import CardKind, RuleKind, StampBasis, TierBasis
@@ -226,3 +228,27 @@ def program_facts(*, program: Program) -> ProgramFacts:
             for store in Store.objects.filter(program=program, is_active=True).order_by("name")
         ],
     )
+
+
+def _portal_sites_for(programs) -> dict[int, Site]:
+    ids = [program.pk for program in programs]
+    sites = Site.objects.filter(root_page__portalhomepage__program_id__in=ids).values_list(
+        "root_page__portalhomepage__program_id", "pk", "hostname", "port", "root_page_id"
+    )
+    result = {}
+    for program_id, pk, hostname, port, root_page_id in sites.order_by("pk"):
+        result.setdefault(program_id, Site(pk=pk, hostname=hostname, port=port, root_page_id=root_page_id))
+    return result
+
+
+def portal_urls_for(programs) -> dict[int, str]:
+    """``{program_id: the portal's address}`` for those of ``programs`` that have a portal, in one query."""
+    return {program_id: site.root_url + "/" for program_id, site in _portal_sites_for(programs).items()}
+
+
+def portal_explore_urls_for(programs) -> dict[int, str]:
+    """``{program_id: the admin's page explorer at the portal home}``, in one query."""
+    return {
+        program_id: reverse("wagtailadmin_explore", args=[site.root_page_id])
+        for program_id, site in _portal_sites_for(programs).items()
+    }
