@@ -80,6 +80,8 @@ class ProgramLaunchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["business"].queryset = businesses
         self.fields["language"].initial = settings.LANGUAGE_CODE
+        # Wagtail's image field writes its own help text (formats, size limit); ours says what a logo needs.
+        self.fields["logo"].help_text = _("Optional. PNG or JPEG, at least 160×50 px.")
         self.fixed_business = None
         if businesses.count() == 1:
             # An owner of one business launches into it; there is nothing to choose.
@@ -129,9 +131,11 @@ class ProgramLaunchView(WagtailAdminTemplateMixin, FormView):
         return {**super().get_form_kwargs(), "businesses": self.businesses}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
+        context = super().get_context_data(
             action_url=self.request.path, submit_button_label=_("Launch the program"), **kwargs
         )
+        context["media"] = context["form"].media  # the colour inputs' picker script and styles
+        return context
 
     def form_valid(self, form):
         data = form.cleaned_data

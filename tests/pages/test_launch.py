@@ -264,9 +264,15 @@ def test_owner_of_one_business_launches_and_lands_on_the_home_with_the_portal_li
     assert response.redirect_chain[-1][0] == reverse("wagtailadmin_home")
     text = page_text(response)
     assert "Kvitka Club is launched" in text
-    assert "http://kvitka.localhost/" in text or "http://kvitka.localhost:80/" in text
+    assert "Its portal is at http://kvitka.localhost/." in text
     program = Program.objects.get(business=business)
     assert program.theme.logo is not None
+    # The program's card on the home links to the portal (a new tab) and to its pages in the admin.
+    card = soup(response).select_one('[data-program="kvitka-club"]')
+    portal = card.select_one('[data-link="pages.portal"]')
+    assert portal["href"] == "http://kvitka.localhost/" and portal["target"] == "_blank"
+    pages = card.select_one('[data-link="pages.portal_pages"]')
+    assert pages["href"] == reverse("wagtailadmin_explore", args=[program.portal_home.pk]) and not pages.get("target")
 
 
 def test_the_portal_answers_in_the_brands_colours(owner_client, business, client):
