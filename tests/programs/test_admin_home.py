@@ -27,8 +27,10 @@ from programs.services.api_keys import api_key_create
 from programs.services.cards import card_adjust
 from programs.services.members import member_create
 from programs.services.purchases import purchase_record
+from tenancy.actors import Actor
 from tenancy.services import business_staff_add
 from tests.programs.admin_support import soup
+from themes.services import theme_create, theme_program_assign
 from webhooks.models import WebhookEndpoint
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -89,7 +91,7 @@ def test_a_new_program_shows_what_is_missing_with_links_to_fix_it(owner_client, 
     assert check_state(card, "webhooks.endpoint") == "optional"
     fix = card.select_one('[data-check="programs.store"] a')
     assert fix["href"] == reverse("loyalty_stores:add")
-    assert "Setup: 0 of 3 steps done" in card.get_text(" ")
+    assert "Setup: 0 of 4 steps done" in card.get_text(" ")
 
 
 def test_the_checklist_follows_what_the_owner_sets_up(owner_client, owner):
@@ -103,13 +105,18 @@ def test_the_checklist_follows_what_the_owner_sets_up(owner_client, owner):
     assert check_state(card, "programs.store") == "done"
     assert check_state(card, "programs.card_type") == "done"
     assert card.select_one('[data-check="programs.store"] a') is None
-    assert "Setup: 2 of 3 steps done" in card.get_text(" ")
+    assert "Setup: 2 of 4 steps done" in card.get_text(" ")
 
-    api_key_create(program=program, store=store, name="Till", actor=owner)
+    api_key_create(program=program, store=store, name="Till", actor=Actor.staff(owner))
     TierFactory(program=program)
     card = program_card(owner_client.get(HOME), "coffee")
     assert check_state(card, "programs.api_key") == "done"
     assert check_state(card, "programs.tiers") == "done"
+    assert "Setup: 3 of 4 steps done" in card.get_text(" ")  # the themes app's item: a published theme
+
+    theme = theme_create(business=owner.business, actor=Actor.staff(owner), name="Coffee", publish=True)
+    theme_program_assign(program=program, theme=theme, actor=Actor.staff(owner))
+    card = program_card(owner_client.get(HOME), "coffee")
     assert "Ready to take purchases" in card.get_text(" ")
 
 
@@ -147,7 +154,7 @@ def test_a_registered_item_and_link_show_on_the_home(owner_client, owner):
     assert check_state(coffee, "tests.theme") == "done"
     assert check_state(tea, "tests.theme") == "missing"
     assert tea.select_one('[data-check="tests.theme"] a')["href"] == "/admin/themes/tea/"
-    assert "of 4 steps" in tea.get_text(" ")  # a required item counts towards the program being set up
+    assert "of 5 steps" in tea.get_text(" ")  # a required item counts towards the program being set up
     assert coffee.select_one('[data-link="tests.portal"]')["href"] == "https://coffee.example.com/"
     # Unregistered again: the registry is not left dirty for the next test.
     assert "tests.theme" not in [entry.key for entry in checklist.checklists_for([done])[done.pk].entries]
@@ -180,7 +187,7 @@ def shop(owner):
             card=cards[0],
             amount=D("7.50"),
             reason="sorry",
-            actor=owner,
+            actor=Actor.staff(owner),
             bucket=Bucket.PROMO,
             expires_at=datetime(2026, 12, 7, 0, 0, tzinfo=KYIV),
         )
@@ -277,7 +284,7 @@ def test_the_home_costs_the_same_for_three_programs_or_eight(owner_client, owner
         store = StoreFactory(program=program)
         card_type = CardTypeFactory(program=program)
         TierFactory(program=program)
-        api_key_create(program=program, store=store, name="Till", actor=owner)
+        api_key_create(program=program, store=store, name="Till", actor=Actor.staff(owner))
         member = member_create(program=program, phone=f"+38050200000{n}", card_types=[card_type])
         purchase_record(card=member.cards.get(), store=store, receipt_id=f"r{n}", total=D("10.00"))
 
