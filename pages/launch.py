@@ -232,7 +232,6 @@ class Launched:
     site: Site
 
 
-@transaction.atomic
 def program_launch(
     *,
     business: Business,
@@ -252,10 +251,48 @@ def program_launch(
     theme in ``colours`` (with ``logo_file`` as its logo) assigned to the program, and the portal at
     ``hostname``:``port`` with its published home in ``language``. Every object is audited.
 
-    One transaction: any refusal leaves nothing behind. Raises ``ValidationError`` (fields ``name``,
-    ``currency``, ``text``, ``accent``, ``logo``, …) and ``InvalidInput`` (``hostname``, ``port``). Whether
-    ``actor`` may act for ``business`` is the caller's check (``tenancy.access``).
+    One transaction: any refusal leaves nothing behind (the rows roll back, the logo's stored file is deleted).
+    Raises ``ValidationError`` (fields ``name``, ``currency``, ``text``, ``accent``, ``logo``, …) and
+    ``InvalidInput`` (``hostname``, ``port``). Whether ``actor`` may act for ``business`` is the caller's check
+    (``tenancy.access``).
     """
+    stored: list = []  # (storage, name) of the files the launch wrote: a rollback leaves them to delete
+    try:
+        return _program_launch(
+            stored=stored,
+            business=business,
+            actor=actor,
+            name=name,
+            currency=currency,
+            language=language,
+            card_kind=card_kind,
+            colours=colours,
+            logo_file=logo_file,
+            hostname=hostname,
+            port=port,
+        )
+    except BaseException:
+        for storage, file_name in stored:
+            storage.delete(file_name)
+        raise
+
+
+@transaction.atomic
+def _program_launch(
+    *,
+    stored: list,
+    business: Business,
+    actor: Actor,
+    name: str,
+    currency: str,
+    language: str,
+    card_kind: str,
+    colours: BrandColours,
+    logo_file=None,
+    hostname: str,
+    port: int = 80,
+) -> Launched:
+    # The transaction of ``program_launch``: any exception rolls every row back.
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the program a name.")})
@@ -273,6 +310,7 @@ def program_launch(
     logo = None
     if logo_file is not None:
         logo = _logo_create(business=business, name=name, logo_file=logo_file, actor=actor)
+        stored.append((logo.file.storage, logo.file.name))
     theme = theme_create(
         business=business,
         actor=actor,

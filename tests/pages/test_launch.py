@@ -190,10 +190,15 @@ def counts():
 def test_a_taken_hostname_at_the_last_step_leaves_nothing_behind(business, owner):
     Site.objects.create(hostname="kvitka.localhost", port=80, root_page=Page.get_first_root_node())
     before = counts()
+    storage = get_image_model()._meta.get_field("file").storage
+    files_before = storage.listdir("original_images")[1] if storage.exists("original_images") else []
     with pytest.raises(InvalidInput) as refused:
-        launch(business, owner, logo_file=png())
+        launch(business, owner, logo_file=png(name="rolled-back-logo.png"))
     assert refused.value.field == "hostname"
     assert counts() == before
+    # The logo's file, stored before the failure, is removed with the rows.
+    files_after = storage.listdir("original_images")[1] if storage.exists("original_images") else []
+    assert sorted(files_after) == sorted(files_before)
 
 
 @pytest.mark.parametrize(
