@@ -11,7 +11,7 @@ class PagesConfig(AppConfig):
         from django.urls import reverse
 
         from pages import jobs, receivers
-        from pages.checklist import portal_urls, programs_with_live_promo
+        from pages.checklist import portal_explore_urls, portal_urls, programs_with_live_promo
         from pages.demo import pages_demo_ensure
         from pages.models import PortalHomePage
         from programs import schedules
@@ -30,6 +30,7 @@ class PagesConfig(AppConfig):
 
         # The owner's home: each program's portal link, and whether it has a portal and a live promo page.
         program_link_register("pages.portal", label=_("Portal"), links_many=portal_urls, order=10)
+        program_link_register("pages.portal_pages", label=_("Portal pages"), links_many=portal_explore_urls, order=20)
         checklist_item_register(
             "pages.portal",
             label=_("Customer portal"),

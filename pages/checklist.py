@@ -7,20 +7,34 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Q
+from django.urls import reverse
 from wagtail.models import Site
 
 from pages.models import PortalHomePage, PromoPage
 
 
+def _portal_sites(programs) -> dict[int, Site]:
+    """``{program_id: its portal's Site}`` (hostname, port and root page only) for those that have one: one query."""
+    rows = Site.objects.filter(root_page__portalhomepage__program_id__in=[program.pk for program in programs])
+    sites = {}
+    for program_id, hostname, port, root_page_id in rows.order_by("pk").values_list(
+        "root_page__portalhomepage__program_id", "hostname", "port", "root_page_id"
+    ):
+        sites.setdefault(program_id, Site(hostname=hostname, port=port, root_page_id=root_page_id))
+    return sites
+
+
 def portal_urls(programs) -> dict[int, str]:
     """``{program_id: the portal's root URL}`` for those of ``programs`` that have a portal (one query)."""
-    rows = Site.objects.filter(root_page__portalhomepage__program_id__in=[program.pk for program in programs])
-    urls = {}
-    for hostname, port, program_id in rows.order_by("pk").values_list(
-        "hostname", "port", "root_page__portalhomepage__program_id"
-    ):
-        urls.setdefault(program_id, Site(hostname=hostname, port=port).root_url + "/")
-    return urls
+    return {program_id: site.root_url + "/" for program_id, site in _portal_sites(programs).items()}
+
+
+def portal_explore_urls(programs) -> dict[int, str]:
+    """``{program_id: the admin's page explorer at the portal home}`` (one query)."""
+    return {
+        program_id: reverse("wagtailadmin_explore", args=[site.root_page_id])
+        for program_id, site in _portal_sites(programs).items()
+    }
 
 
 def programs_with_live_promo(programs) -> set[int]:

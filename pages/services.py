@@ -88,7 +88,9 @@ def portal_site_create(
     )
     root.add_child(instance=home)
     revision = home.save_revision(user=actor.user, log_action=True)
-    revision.publish(user=actor.user)
+    # Whether the actor may give the program a portal is the caller's check (an operator's screen, the launch
+    # wizard for a business's owner); the page permissions it would test are only granted below.
+    revision.publish(user=actor.user, skip_permission_checks=True)
     home.refresh_from_db()
     site = Site(hostname=hostname, port=port, root_page=home, site_name=program.name, is_default_site=False)
     site.full_clean()

@@ -6,6 +6,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from pages.admin import PortalSiteCreateView
+from pages.admin_launch import ProgramLaunchView
 
 
 class SuperuserMenuItem(MenuItem):
@@ -15,7 +16,11 @@ class SuperuserMenuItem(MenuItem):
 
 @hooks.register("register_admin_urls")
 def register_portal_site_urls():
-    return [path("portal-sites/new/", PortalSiteCreateView.as_view(), name="pages_portal_site_create")]
+    return [
+        path("portal-sites/new/", PortalSiteCreateView.as_view(), name="pages_portal_site_create"),
+        # The home's "New loyalty program" button (programs/admin/home.py) opens this by its URL name.
+        path("loyalty/launch/", ProgramLaunchView.as_view(), name="pages_program_launch"),
+    ]
 
 
 @hooks.register("register_settings_menu_item")

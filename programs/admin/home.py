@@ -108,7 +108,9 @@ class ProgramsHomePanel(Component):
             "programs_total": scoped.count() if more else len(programs),
             "programs_url": reverse("loyalty_programs:index"),
             "can_add_program": policy.user_has_permission(user, "add"),
-            "add_program_url": reverse("loyalty_programs:add"),
+            # The launch wizard lives in ``pages`` (it composes programs, themes and the portal); reached by name,
+            # so ``programs`` never imports it.
+            "add_program_url": reverse("pages_program_launch"),
             "businesses": businesses[:HOME_PROGRAMS_LIMIT],
             "more_businesses": len(businesses) > HOME_PROGRAMS_LIMIT,
             "businesses_url": reverse("loyalty_businesses:index") if user.is_superuser else "",
