@@ -23,7 +23,7 @@ from programs.errors import LoyaltyError
 from programs.models import Program
 from tenancy.access import businesses_for_user
 from tenancy.actors import Actor
-from themes.colours import validate_hex_colour
+from themes.colours import AA_RATIO, validate_hex_colour
 from themes.widgets import ColourInput
 
 
@@ -135,6 +135,7 @@ class ProgramLaunchView(WagtailAdminTemplateMixin, FormView):
             action_url=self.request.path, submit_button_label=_("Launch the program"), **kwargs
         )
         context["media"] = context["form"].media  # the colour inputs' picker script and styles
+        context["aa_ratio"] = AA_RATIO  # the live contrast check under the colours
         return context
 
     def form_valid(self, form):

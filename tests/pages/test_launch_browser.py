@@ -91,7 +91,14 @@ def test_an_owner_launches_a_branded_portal(page, live_server, settings, tmp_pat
     # Cashback with tiers is the default kind: accepting it takes no click.
     assert page.get_by_label("Cashback 3 %", exact=False).is_checked()
     page.fill("#id_background", "#fff7f3")
+    # A pale text on that background: the wizard says so as the owner types, before anything is sent.
+    page.fill("#id_text", "#c9b8b0")
+    warning = page.locator("[data-contrast-warning]")
+    assert warning.is_visible() and "Too little contrast" in page.locator("[data-contrast-verdict]").inner_text()
+    warning.scroll_into_view_if_needed()
+    screenshots(page, "launch-wizard-contrast", full_page=False)
     page.fill("#id_text", "#2d1a22")
+    assert warning.is_hidden() and "Readable (AA)" in page.locator("[data-contrast-verdict]").inner_text()
     page.fill("#id_accent", "#b03a5b")
     walk.act("pick the logo", page.locator("#id_logo"), "set_input_files", str(logo))
     page.fill("#id_hostname", "kvitka.localhost")
