@@ -7,6 +7,7 @@ It lives in ``pages`` because this is the one app allowed to compose programs, t
 ``save``, an audit row per object), the theme and the portal through their own services.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,10 +27,10 @@ from programs.choices import CardKind, Rounding, StampBasis, TierBasis
 from programs.errors import InvalidInput
 from programs.models import CardType, DiscountThreshold, Program, RedemptionRule, Store, Tier
 from tenancy.actors import Actor
-from tenancy.admin.views import audit_changes, audit_snapshot
 from tenancy.choices import AuditAction
 from tenancy.models import Business
 from tenancy.services import audit_record, business_workspace_ensure
+from tenancy.snapshots import audit_changes, audit_snapshot
 from themes.colours import AA_RATIO, HEX_COLOUR, contrast_ratio
 from themes.models import Theme
 from themes.services import theme_create, theme_program_assign
@@ -256,72 +257,49 @@ def program_launch(
     ``InvalidInput`` (``hostname``, ``port``). Whether ``actor`` may act for ``business`` is the caller's check
     (``tenancy.access``).
     """
-    stored: list = []  # (storage, name) of the files the launch wrote: a rollback leaves them to delete
-    try:
-        return _program_launch(
-            stored=stored,
+    # The files the launch writes are not in the transaction: a failure deletes them after the rollback.
+    with _files_deleted_on_failure() as stored, transaction.atomic():
+        name = (name or "").strip()
+        if not name:
+            raise ValidationError({"name": _("Give the program a name.")})
+        if card_kind not in CardKind.values:
+            raise InvalidInput(_("Choose a kind of card."), field="card_kind")
+        palette = brand_palette(colours)
+        business = business_workspace_ensure(business=business)
+
+        with translation.override(language):
+            # What members read (card and tier names, the store) is written in the portal's language.
+            program, card_type, store = _engine_create(
+                business=business, actor=actor, name=name, currency=currency, card_kind=card_kind
+            )
+
+        logo = None
+        if logo_file is not None:
+            logo = _logo_create(business=business, name=name, logo_file=logo_file, actor=actor)
+            stored.append((logo.file.storage, logo.file.name))
+        theme = theme_create(
             business=business,
             actor=actor,
-            name=name,
-            currency=currency,
-            language=language,
-            card_kind=card_kind,
-            colours=colours,
-            logo_file=logo_file,
-            hostname=hostname,
-            port=port,
+            name=_free_theme_name(business, name),
+            publish=True,
+            logo=logo,
+            **vars(palette),
         )
+        theme_program_assign(program=program, theme=theme, actor=actor)
+        site = portal_site_create(program=program, hostname=hostname, port=port, actor=actor, language=language)
+        return Launched(program=program, card_type=card_type, store=store, theme=theme, site=site)
+
+
+@contextmanager
+def _files_deleted_on_failure():
+    """Yield a list for ``(storage, name)`` of stored files; if the block raises, delete them and re-raise."""
+    stored: list = []
+    try:
+        yield stored
     except BaseException:
         for storage, file_name in stored:
             storage.delete(file_name)
         raise
-
-
-@transaction.atomic
-def _program_launch(
-    *,
-    stored: list,
-    business: Business,
-    actor: Actor,
-    name: str,
-    currency: str,
-    language: str,
-    card_kind: str,
-    colours: BrandColours,
-    logo_file=None,
-    hostname: str,
-    port: int = 80,
-) -> Launched:
-    # The transaction of ``program_launch``: any exception rolls every row back.
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": _("Give the program a name.")})
-    if card_kind not in CardKind.values:
-        raise InvalidInput(_("Choose a kind of card."), field="card_kind")
-    palette = brand_palette(colours)
-    business = business_workspace_ensure(business=business)
-
-    with translation.override(language):
-        # What members read (card and tier names, the store) is written in the portal's language.
-        program, card_type, store = _engine_create(
-            business=business, actor=actor, name=name, currency=currency, card_kind=card_kind
-        )
-
-    logo = None
-    if logo_file is not None:
-        logo = _logo_create(business=business, name=name, logo_file=logo_file, actor=actor)
-        stored.append((logo.file.storage, logo.file.name))
-    theme = theme_create(
-        business=business,
-        actor=actor,
-        name=_free_theme_name(business, name),
-        publish=True,
-        logo=logo,
-        **vars(palette),
-    )
-    theme_program_assign(program=program, theme=theme, actor=actor)
-    site = portal_site_create(program=program, hostname=hostname, port=port, actor=actor, language=language)
-    return Launched(program=program, card_type=card_type, store=store, theme=theme, site=site)
 
 
 def _engine_create(*, business, actor, name, currency, card_kind):

@@ -180,7 +180,7 @@ def program_links_for(programs: Iterable[Program]) -> dict[int, list[ProgramLink
 # --- The engine's own items ----------------------------------------------------------------------------------
 
 
-def _program_ids_with(queryset, programs: Sequence[Program]) -> set[int]:
+def program_ids_with(queryset, programs: Sequence[Program]) -> set[int]:
     """Ids of ``programs`` that have at least one row of ``queryset``: one query."""
     ids = [program.pk for program in programs]
     # No ordering: the models' default orderings join the program table for nothing.
@@ -205,7 +205,7 @@ def engine_items_register() -> None:
         "programs.card_type",
         label=_("Card type"),
         help_text=_("What members get: a discount, cashback points or stamps."),
-        check_many=lambda programs: _program_ids_with(CardType.objects.filter(is_active=True), programs),
+        check_many=lambda programs: program_ids_with(CardType.objects.filter(is_active=True), programs),
         url=_add_url("loyalty_card_types"),
         order=10,
     )
@@ -213,7 +213,7 @@ def engine_items_register() -> None:
         "programs.store",
         label=_("Store"),
         help_text=_("Where purchases are made; the till sends its code."),
-        check_many=lambda programs: _program_ids_with(Store.objects.filter(is_active=True), programs),
+        check_many=lambda programs: program_ids_with(Store.objects.filter(is_active=True), programs),
         url=_add_url("loyalty_stores"),
         order=20,
     )
@@ -221,7 +221,7 @@ def engine_items_register() -> None:
         "programs.api_key",
         label=_("API key for the till"),
         help_text=_("The cash register or CRM records purchases with it."),
-        check_many=lambda programs: _program_ids_with(ApiKey.objects.filter(revoked_at__isnull=True), programs),
+        check_many=lambda programs: program_ids_with(ApiKey.objects.filter(revoked_at__isnull=True), programs),
         url=_add_url("loyalty_api_keys"),
         order=30,
     )
@@ -229,7 +229,7 @@ def engine_items_register() -> None:
         "programs.tiers",
         label=_("Tiers"),
         help_text=_("Levels such as Silver and Gold with better benefits."),
-        check_many=lambda programs: _program_ids_with(Tier.objects.all(), programs),
+        check_many=lambda programs: program_ids_with(Tier.objects.all(), programs),
         url=_add_url("loyalty_tiers"),
         optional=True,
         order=40,
@@ -238,7 +238,7 @@ def engine_items_register() -> None:
         "programs.earning_rules",
         label=_("Earning rules"),
         help_text=_("Bonuses for joining or birthdays, multipliers, happy hours."),
-        check_many=lambda programs: _program_ids_with(EarningRule.objects.filter(is_active=True), programs),
+        check_many=lambda programs: program_ids_with(EarningRule.objects.filter(is_active=True), programs),
         url=_add_url("loyalty_earning_rules"),
         optional=True,
         order=50,

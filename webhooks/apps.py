@@ -10,7 +10,7 @@ class WebhooksConfig(AppConfig):
     def ready(self):
         from django.urls import reverse
 
-        from programs.checklist import checklist_item_register
+        from programs.checklist import checklist_item_register, program_ids_with
         from tenancy.registry import tenant_model_register
         from webhooks import receivers
         from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -24,12 +24,7 @@ class WebhooksConfig(AppConfig):
             "webhooks.endpoint",
             label=_("Webhook endpoint"),
             help_text=_("Tells your CRM or website about purchases and new members as they happen."),
-            check_many=lambda programs: set(
-                WebhookEndpoint.objects.filter(is_active=True, program_id__in=[program.pk for program in programs])
-                .order_by()
-                .values_list("program_id", flat=True)
-                .distinct()
-            ),
+            check_many=lambda programs: program_ids_with(WebhookEndpoint.objects.filter(is_active=True), programs),
             url=lambda program: reverse("webhooks_endpoints:add"),
             optional=True,
             order=70,

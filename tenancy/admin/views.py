@@ -8,19 +8,15 @@ write an ``AuditEvent`` with the changed fields (old → new) in the same transa
 ``tenancy.admin.viewsets.ScopedModelViewSet`` wires all of these up.
 """
 
-from datetime import date, datetime, time
-from decimal import Decimal
-
 from django.contrib.admin.utils import quote, unquote
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, ProtectedError, RestrictedError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from modelcluster.models import get_all_child_relations
 from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
@@ -32,64 +28,9 @@ from tenancy.admin.owners import URL_NAME as OWNER_ADD_URL_NAME
 from tenancy.describe import audit_action_label, audit_actor_describe, audit_changes_describe
 from tenancy.models import AuditEvent, Business
 from tenancy.services import audit_record, business_staff_set, business_workspace_ensure
+from tenancy.snapshots import audit_changes, audit_snapshot
 
 # --- Audit of builder edits ----------------------------------------------------------------------------------
-
-
-def _plain(value, field=None):
-    if isinstance(value, Decimal):
-        # At the field's scale, so "5" typed in a form and "5.00" read back compare (and read) the same.
-        if isinstance(field, DecimalField) and value.is_finite():
-            value = value.quantize(Decimal(1).scaleb(-field.decimal_places))
-        return str(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return value
-
-
-def _child_summary(child, parent_field: str) -> str:
-    parts = [
-        f"{field.name}={_plain(field.value_from_object(child), field)}"
-        for field in child._meta.concrete_fields
-        if field.editable and not field.primary_key and field.name != parent_field
-    ]
-    return ", ".join(parts)
-
-
-def audit_snapshot(instance) -> dict:
-    """What an editor can change on ``instance``: its editable fields, many-to-many and inline children.
-
-    Values are plain (strings for decimals and dates) so snapshots before and after an edit compare exactly.
-    """
-    data = {
-        field.name: _plain(field.value_from_object(instance), field)
-        for field in instance._meta.concrete_fields
-        if field.editable and not field.primary_key
-    }
-    if instance.pk is None:
-        return data
-    for field in instance._meta.many_to_many:
-        data[field.name] = sorted(str(obj) for obj in getattr(instance, field.name).all())
-    for relation in get_all_child_relations(instance):
-        parent_field = relation.field.name
-        children = relation.related_model._default_manager.filter(**{parent_field: instance.pk}).order_by("pk")
-        data[relation.get_accessor_name()] = [_child_summary(child, parent_field) for child in children]
-    return data
-
-
-def _is_empty(value) -> bool:
-    return value is None or value == "" or value == []
-
-
-def audit_changes(before: dict, after: dict) -> dict:
-    """``{field: (old, new)}`` for the fields that differ; empty values on a created/deleted side are left out."""
-    changes = {}
-    for name in sorted(set(before) | set(after)):
-        old, new = before.get(name), after.get(name)
-        if old == new or (_is_empty(old) and _is_empty(new)):
-            continue
-        changes[name] = (old, new)
-    return changes
 
 
 def builder_audit(*, user, instance, verb: str, changes: dict) -> None:
