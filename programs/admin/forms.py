@@ -131,6 +131,7 @@ class MemberProfileForm(forms.Form):
     consent_email = _member_field("consent_email")
     consent_sms = _member_field("consent_sms")
     consent_push = _member_field("consent_push")
+    consent_telegram = _member_field("consent_telegram")
 
 
 class MemberCreateForm(MemberProfileForm):

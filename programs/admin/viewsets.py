@@ -69,7 +69,7 @@ class ProgramViewSet(ScopedModelViewSet):
                 heading=_("Program"),
             ),
             MultiFieldPanel(
-                [FieldRowPanel([FieldPanel("currency"), FieldPanel("timezone")])],
+                [FieldRowPanel([FieldPanel("currency"), FieldPanel("timezone"), FieldPanel("country")])],
                 heading=_("Money and time"),
             ),
             MultiFieldPanel(

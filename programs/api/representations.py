@@ -27,6 +27,7 @@ def member_data(member: Member, *, tier) -> dict:
         "consent_email": member.consent_email,
         "consent_sms": member.consent_sms,
         "consent_push": member.consent_push,
+        "consent_telegram": member.consent_telegram,
         "tier": tier_data(tier),
         "joined_at": moment(member.joined_at),
     }

@@ -58,6 +58,7 @@ class MemberOut(serializers.Serializer):
     consent_email = serializers.BooleanField()
     consent_sms = serializers.BooleanField()
     consent_push = serializers.BooleanField()
+    consent_telegram = serializers.BooleanField()
     tier = TierOut(allow_null=True)
     joined_at = serializers.DateTimeField()
 
@@ -329,6 +330,7 @@ MEMBER = {
     "consent_email": True,
     "consent_sms": False,
     "consent_push": False,
+    "consent_telegram": False,
     "tier": {"id": 1, "name": "Standard"},
     "joined_at": "2026-01-15T10:04:11Z",
 }

@@ -149,6 +149,7 @@ class ProfileIn(serializers.Serializer):
     consent_email = serializers.BooleanField(required=False)
     consent_sms = serializers.BooleanField(required=False)
     consent_push = serializers.BooleanField(required=False)
+    consent_telegram = serializers.BooleanField(required=False)
 
     def validate_birth_date(self, value):
         if value is not None and not (datetime(1900, 1, 1).date() <= value <= clock.now().date()):

@@ -26,6 +26,7 @@ class Member(models.Model):
     consent_email = models.BooleanField(_("email messages"), default=False)
     consent_sms = models.BooleanField(_("SMS messages"), default=False)
     consent_push = models.BooleanField(_("push messages"), default=False)
+    consent_telegram = models.BooleanField(_("Telegram messages"), default=False)
     tier = models.ForeignKey(
         Tier, verbose_name=_("tier"), related_name="members", null=True, blank=True, on_delete=models.SET_NULL
     )

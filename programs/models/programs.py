@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programs.choices import Currency, DowngradePolicy, TierBasis
 from programs.models.common import config_token_new
+from programs.phones import phone_region_validate
 from programs.querysets import ProgramQuerySet
 from tenancy.models import Business
 
@@ -22,6 +23,16 @@ class Program(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.UAH)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        validators=[phone_region_validate],
+        help_text=_(
+            "Two letters, e.g. UA. Phone numbers written without a country code (“067 123 45 67”) are read as this "
+            "country's. Empty: the server's default."
+        ),
+    )
     timezone = models.CharField(
         _("time zone"),
         max_length=64,

@@ -61,6 +61,7 @@ _MEMBER_UNREAD = (
     "consent_email",
     "consent_sms",
     "consent_push",
+    "consent_telegram",
     "profile_completed_at",
     "birthday_bonus_year",
 )

@@ -15,7 +15,7 @@ from tenancy.choices import AuditAction
 from tenancy.services import audit_record
 
 PROFILE_FIELDS = ("first_name", "last_name", "email", "birth_date", "gender")
-EDITABLE_FIELDS = (*PROFILE_FIELDS, "consent_email", "consent_sms", "consent_push")
+EDITABLE_FIELDS = (*PROFILE_FIELDS, "consent_email", "consent_sms", "consent_push", "consent_telegram")
 
 
 def _profile_complete(member: Member) -> bool:
