@@ -292,6 +292,25 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "tx
 PHONENUMBER_DEFAULT_REGION = os.environ.get("PHONENUMBER_DEFAULT_REGION", "UA")
 PHONENUMBER_DEFAULT_FORMAT = "E164"
 
+# The customer portal (portal/): member sessions and one-time codes. Sessions last this many days after the last
+# visit. A code lives KARTKA_PORTAL_CODE_SECONDS and allows KARTKA_PORTAL_CODE_ATTEMPTS wrong tries; a new code for
+# the same number waits KARTKA_PORTAL_RESEND_SECONDS, doubling with each code sent to it in the last hour. Per
+# hour at most: codes to one number, codes asked from one IP address, codes to one number prefix (the country and
+# operator digits: SMS-pumping fraud walks number ranges), wrong codes typed from one IP address, and unknown
+# card numbers tried from one IP address.
+KARTKA_PORTAL_SESSION_DAYS = int(os.environ.get("PORTAL_SESSION_DAYS", "180"))
+KARTKA_PORTAL_CODE_SECONDS = int(os.environ.get("PORTAL_CODE_SECONDS", "300"))
+KARTKA_PORTAL_CODE_ATTEMPTS = int(os.environ.get("PORTAL_CODE_ATTEMPTS", "5"))
+KARTKA_PORTAL_RESEND_SECONDS = int(os.environ.get("PORTAL_RESEND_SECONDS", "60"))
+KARTKA_PORTAL_LIMIT_PHONE = int(os.environ.get("PORTAL_LIMIT_PHONE", "5"))
+KARTKA_PORTAL_LIMIT_IP = int(os.environ.get("PORTAL_LIMIT_IP", "20"))
+KARTKA_PORTAL_LIMIT_PREFIX = int(os.environ.get("PORTAL_LIMIT_PREFIX", "60"))
+KARTKA_PORTAL_LIMIT_IP_FAILURES = int(os.environ.get("PORTAL_LIMIT_IP_FAILURES", "30"))
+KARTKA_PORTAL_LIMIT_IP_CARDS = int(os.environ.get("PORTAL_LIMIT_IP_CARDS", "20"))
+# How many reverse proxies stand in front of Kartka and append to X-Forwarded-For (0: none, REMOTE_ADDR is the
+# client). The per-IP limits read the client's address this many hops from the right.
+KARTKA_TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
 # Loyalty engine knobs (deploy-time, not per program).
 KARTKA_EXPIRY_CHUNK = int(os.environ.get("KARTKA_EXPIRY_CHUNK", "20000"))
 # Days the event outbox (programs.outbox) keeps events every consumer has handled.

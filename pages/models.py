@@ -7,6 +7,7 @@ depend on.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -140,6 +141,18 @@ class PortalHomePage(PortalPage):
         help_text=_("Empty: “Ask for a card at the till: all you need is your phone number.”"),
     )
     body = StreamField(PromoStreamBlock(), verbose_name=_("more content"), blank=True)
+    terms_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("terms page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "The page with the program's terms, under this portal: customers accept it when they sign up (the time "
+            "is recorded). Empty: they accept “How it works” on this page."
+        ),
+    )
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["pages.PromoPage"]
@@ -158,7 +171,9 @@ class PortalHomePage(PortalPage):
         ),
         FieldPanel("tagline"),
         FieldPanel("intro"),
-        MultiFieldPanel([FieldPanel("join_url"), FieldPanel("join_text")], heading=_("How to join")),
+        MultiFieldPanel(
+            [FieldPanel("join_url"), FieldPanel("join_text"), FieldPanel("terms_page")], heading=_("How to join")
+        ),
         FieldPanel("body"),
     ]
     settings_panels = [*Page.settings_panels, FieldPanel("language")]
@@ -169,6 +184,13 @@ class PortalHomePage(PortalPage):
 
     def portal_home(self) -> "PortalHomePage":
         return self
+
+    def clean(self):
+        super().clean()
+        if self.terms_page_id is not None and self.pk is not None:
+            terms = Page.objects.filter(pk=self.terms_page_id).first()
+            if terms is None or not terms.is_descendant_of(self):
+                raise ValidationError({"terms_page": _("Choose a page of this portal.")})
 
     def permissions_for_user(self, user):
         return PortalHomePermissionTester(user, self)

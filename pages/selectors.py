@@ -147,7 +147,7 @@ def _threshold_text(value: Decimal, basis: str, currency: str) -> str:
     return ngettext("%(count)s purchase", "%(count)s purchases", count) % {"count": number(value)}
 
 
-def _tier_benefits(tier: Tier) -> list[str]:
+def tier_benefits(tier: Tier) -> list[str]:
     benefits = []
     if tier.discount_percent:
         benefits.append(_("%(percent)s discount") % {"percent": percent(tier.discount_percent)})
@@ -213,7 +213,7 @@ def program_facts(*, program: Program) -> ProgramFacts:
             TierRow(
                 name=tier.name,
                 threshold=_threshold_text(tier.threshold, program.tier_basis, currency),
-                benefits=_tier_benefits(tier),
+                benefits=tier_benefits(tier),
                 color=tier.color,
                 description=tier.description,
             )
