@@ -28,7 +28,9 @@ REQUEST = CodeRequest(phone=PHONE, program_name="Kvitka", host="kvitka.example.c
 
 @pytest.fixture(autouse=True)
 def every_log_record(caplog):
+    """Everything logged, httpx's request lines included (the settings keep them at WARNING and above)."""
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")
     return caplog
 
 
@@ -200,6 +202,7 @@ def test_sms_posts_the_json_body_with_the_configured_headers(sms_settings, gatew
         "from": "Kvitka",
     }
     assert_not_logged(every_log_record, phone_digits(), delivered.code, "sms-secret-token")
+    assert any(record.name == "httpx" for record in every_log_record.records), "httpx's own lines were checked too"
 
 
 def test_sms_json_escapes_quotes_newlines_backslashes_and_keeps_cyrillic(sms_settings, gateway):
