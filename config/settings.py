@@ -323,3 +323,27 @@ KARTKA_EVENTS_RETENTION_DAYS = int(os.environ.get("EVENTS_RETENTION_DAYS", "30")
 KARTKA_WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))
 KARTKA_WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", default=not PRODUCTION)
 KARTKA_WEBHOOK_RETENTION_DAYS = int(os.environ.get("WEBHOOK_RETENTION_DAYS", "30"))
+
+# One-time codes for the customer portal's sign-in (portal/delivery.py; docs/portal-codes.md). OTP_BACKEND says how
+# a code reaches the phone: "console" (printed to the server's stderr, never logged: the demo and local runs),
+# "sms" (a generic HTTP SMS gateway), "flash_call" (a provider calls from a number ending in the code; an SMS when
+# the call fails and the gateway is set), "memory" (tests). Production defaults to none: sign-in is refused, with a
+# warning in the log, until a real delivery is chosen. The bodies are templates with {phone}, {text} and {sender}
+# (flash call: {phone}), escaped for their content type; the phone and the text travel only in the body, never in
+# a URL that proxies and access logs keep. The Authorization headers are secrets: set them in the environment only.
+KARTKA_OTP_BACKEND = os.environ.get("OTP_BACKEND", "" if PRODUCTION else "console").strip().lower()
+KARTKA_SMS_URL = os.environ.get("SMS_URL", "").strip()
+KARTKA_SMS_METHOD = os.environ.get("SMS_METHOD", "POST").strip().upper()
+KARTKA_SMS_BODY = os.environ.get("SMS_BODY", "")
+KARTKA_SMS_CONTENT_TYPE = os.environ.get("SMS_CONTENT_TYPE", "application/json").strip()
+KARTKA_SMS_AUTH_HEADER = os.environ.get("SMS_AUTH_HEADER", "")
+KARTKA_SMS_SENDER = os.environ.get("SMS_SENDER", "")
+KARTKA_SMS_TIMEOUT = float(os.environ.get("SMS_TIMEOUT", "10"))
+KARTKA_FLASH_CALL_URL = os.environ.get("FLASH_CALL_URL", "").strip()
+KARTKA_FLASH_CALL_METHOD = os.environ.get("FLASH_CALL_METHOD", "POST").strip().upper()
+KARTKA_FLASH_CALL_BODY = os.environ.get("FLASH_CALL_BODY", "")
+KARTKA_FLASH_CALL_CONTENT_TYPE = os.environ.get("FLASH_CALL_CONTENT_TYPE", "application/json").strip()
+KARTKA_FLASH_CALL_AUTH_HEADER = os.environ.get("FLASH_CALL_AUTH_HEADER", "")
+# Where the provider's JSON answer holds the code or the calling number ("code", "data.caller"): its last 4 digits.
+KARTKA_FLASH_CALL_CODE_FIELD = os.environ.get("FLASH_CALL_CODE_FIELD", "code").strip()
+KARTKA_FLASH_CALL_TIMEOUT = float(os.environ.get("FLASH_CALL_TIMEOUT", "10"))
