@@ -1,13 +1,24 @@
-"""The SMS gateway and the flash-call provider, faked at the HTTP boundary: an ``httpx.MockTransport`` that records
-exactly what Kartka sends and answers what the test asks for. Everything between ``code_deliver`` and that boundary
-is real."""
+"""The portal's test kit.
 
+* The SMS gateway and the flash-call provider, faked at the HTTP boundary: an ``httpx.MockTransport`` that records
+  exactly what Kartka sends and answers what the test asks for. Everything between ``code_deliver`` and that
+  boundary is real.
+* A program with its portal at ``alpha.localhost`` and a browser on it; unless a test configures a gateway, codes
+  go to the memory backend, where the tests read them as a phone would.
+"""
+
+import re
 from collections import deque
 
 import httpx
 import pytest
+from django.test import Client
 
+from pages.cache import portal_cache_invalidate
+from pages.services import portal_site_create
 from portal import delivery
+from tenancy.actors import Actor
+from tests.programs.admin_support import build_tenant
 
 SMS_URL = "https://sms.example.test/v1/messages"
 FLASH_CALL_URL = "https://calls.example.test/v2/flash"
@@ -77,3 +88,62 @@ def memory_outbox(settings):
     delivery.sent_clear()
     yield delivery.sent
     delivery.sent_clear()
+
+
+HOST = "alpha.localhost"
+
+
+@pytest.fixture(autouse=True)
+def codes_in_memory(settings):
+    """Codes are "sent" to a list (``portal.delivery.sent``); each test starts with it and the page cache empty."""
+    settings.KARTKA_OTP_BACKEND = "memory"
+    delivery.sent_clear()
+    portal_cache_invalidate()
+    yield
+    delivery.sent_clear()
+
+
+@pytest.fixture
+def alpha(db):
+    """A business whose member (+380501000001, Anna) was enrolled at the till and never used the portal."""
+    tenant = build_tenant("alpha", phone="+380501000001", first_name="Anna")
+    portal_site_create(program=tenant.program, hostname=HOST, actor=Actor.system("test"), language="en")
+    return tenant
+
+
+@pytest.fixture
+def beta(db):
+    tenant = build_tenant("beta", phone="+380672000002", first_name="Bohdan")
+    portal_site_create(program=tenant.program, hostname="beta.localhost", actor=Actor.system("test"), language="uk")
+    return tenant
+
+
+@pytest.fixture
+def browser(alpha):
+    return Client(HTTP_HOST=HOST, REMOTE_ADDR="198.51.100.7")
+
+
+def last_code(phone: str | None = None) -> str:
+    """The code of the last message sent (to ``phone``), read from its text as the customer would."""
+    for request, delivered, text in reversed(delivery.sent):
+        if phone is None or request.phone == phone:
+            assert delivered.code in text
+            return delivered.code
+    raise AssertionError("no code was sent")
+
+
+def ask_code(browser, phone: str):
+    return browser.post("/account/sign-in/", {"phone": phone})
+
+
+def sign_in(browser, phone: str, *, accept_terms: bool = True, first_name: str = ""):
+    """The whole way in by phone: ask a code, type it, accept the terms if asked. Returns the last response."""
+    response = ask_code(browser, phone)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    number = re.sub(r"\D", "", phone)
+    sent_to = delivery.sent[-1][0].phone
+    assert sent_to.endswith(number[-9:])
+    response = browser.post("/account/code/", {"code": last_code(sent_to), "action": "verify"})
+    if response.status_code == 302 and response["Location"].endswith("/welcome/") and accept_terms:
+        response = browser.post("/account/welcome/", {"accept_terms": "on", "first_name": first_name})
+    return response
