@@ -191,3 +191,14 @@ def test_the_service_worker_may_control_the_whole_cabinet_and_is_never_stale(cli
     script = response.content.decode()
     for url in ('"/account/card/"', '"/account/sign-out/"', 'const VERSION = "v'):
         assert url in script
+
+
+def test_a_palette_png_icon_comes_out_in_full_colour(client, shop, themed, owner, business):
+    buffer = BytesIO()
+    Image.new("RGB", (100, 100), "#123456").quantize(colors=4).save(buffer, format="PNG")
+    with_icon(themed, owner, business, content=buffer.getvalue())
+
+    icon = Image.open(BytesIO(client.get("/kvitka-club/account/icon-192.png").content))
+
+    assert icon.size == (192, 192) and icon.mode in ("RGB", "RGBA")
+    assert hex_of(icon.convert("RGB").getpixel((96, 96))) == "#123456"
