@@ -12,12 +12,15 @@ from collections import deque
 
 import httpx
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from pages.cache import portal_cache_invalidate
 from pages.services import portal_site_create
 from portal import delivery
+from programs.factories import BusinessFactory, ProgramFactory, UserFactory
 from tenancy.actors import Actor
+from tenancy.services import business_staff_add
 from tests.programs.admin_support import build_tenant
 
 SMS_URL = "https://sms.example.test/v1/messages"
@@ -147,3 +150,28 @@ def sign_in(browser, phone: str, *, accept_terms: bool = True, first_name: str =
     if response.status_code == 302 and response["Location"].endswith("/welcome/") and accept_terms:
         response = browser.post("/account/welcome/", {"accept_terms": "on", "first_name": first_name})
     return response
+
+
+@pytest.fixture
+def business(db):
+    return BusinessFactory(slug="kvitka", name="Kvitka Ltd")
+
+
+@pytest.fixture
+def owner(business):
+    user = UserFactory(username="owner-kvitka")
+    business_staff_add(business=business, user=user)
+    return Actor.staff(user)
+
+
+@pytest.fixture
+def shop(business):
+    return ProgramFactory(business=business, slug="kvitka-club", name="Kvitka Flower Club")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Icons are cached by program id and theme version, and ids repeat across rolled-back tests."""
+    cache.clear()
+    yield
+    cache.clear()
