@@ -19,4 +19,8 @@ urlpatterns = [
     path("card/<int:card_id>/replace/", views.card_replace_view, name="card_replace"),
     path("history/", views.history, name="history"),
     path("profile/", views.profile, name="profile"),
+    # The installable app: reachable signed out (browsers fetch manifests without cookies).
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("icon-<int:size>.png", views.icon, name="icon"),
+    path("sw.js", views.service_worker, name="service_worker"),
 ]

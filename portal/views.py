@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pages.models import PortalHomePage, PromoPage
-from portal import services
+from portal import pwa, services
 from portal.context import CODE_COOKIE, LANGUAGE_COOKIE, LANGUAGES, SESSION_COOKIE, client_ip, portal_view
 from portal.forms import CardNumberForm, ChannelsForm, CodeForm, PhoneForm, ProfileForm, WelcomeForm
 from portal.selectors import (
@@ -415,3 +415,21 @@ def card_replace_view(request, card_id: int):
         else:
             error = _("Please confirm that you want to replace this card.")
     return _render(request, "portal/card_replace.html", {"old": old, "error": error}, status=400 if error else 200)
+
+
+# The installable app ----------------------------------------------------------------------------------------------
+
+
+@portal_view(member_required=False)
+def manifest(request):
+    return pwa.manifest_view(request, request.portal.program)
+
+
+@portal_view(member_required=False)
+def icon(request, size: int):
+    return pwa.icon_view(request, request.portal.program, size)
+
+
+@portal_view(member_required=False)
+def service_worker(request):
+    return pwa.service_worker_view(request, request.portal.program)
