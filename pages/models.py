@@ -133,7 +133,7 @@ class PortalHomePage(PortalPage):
     join_url = models.URLField(
         _("sign-up link"),
         blank=True,
-        help_text=_("Where customers sign up online, if anywhere. Empty: customers are asked to join at the till."),
+        help_text=_("Where customers sign up online. Empty: this portal's own sign-up (by phone, with a one-time code)."),
     )
     join_text = models.TextField(
         _("how to join"),

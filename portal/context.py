@@ -15,6 +15,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import Http404
 from django.http.request import split_domain_port
 from django.shortcuts import redirect
+from django.utils import timezone as dj_timezone
 from django.utils import translation
 
 from pages.cache import generation, site_entry
@@ -110,7 +111,7 @@ def portal_view(*, member_required: bool):
             request.portal = portal
             if member_required and portal.session is None:
                 return redirect("portal:sign_in")
-            with translation.override(portal.language):
+            with translation.override(portal.language), dj_timezone.override(portal.program.timezone):
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                     response.render()
