@@ -76,7 +76,10 @@ class PortalPage(SocialMixin, Page):
             program=program,
             tokens=theme_tokens(program),
             facts=program_facts(program=program),
-            offers=PromoPage.objects.child_of(home).live().exclude(pk=self.pk).order_by("-first_published_at")[:6],
+            offers=PromoPage.objects.child_of(home)
+            .live()
+            .exclude(pk__in=[self.pk, home.terms_page_id or 0])
+            .order_by("-first_published_at")[:6],
             portal_root=site.root_url if site is not None else "",
             page_path="/" + self.url_path[len(home.url_path) :],
         )
@@ -133,7 +136,9 @@ class PortalHomePage(PortalPage):
     join_url = models.URLField(
         _("sign-up link"),
         blank=True,
-        help_text=_("Where customers sign up online. Empty: this portal's own sign-up (by phone, with a one-time code)."),
+        help_text=_(
+            "Where customers sign up online. Empty: this portal's own sign-up (by phone, with a one-time code)."
+        ),
     )
     join_text = models.TextField(
         _("how to join"),

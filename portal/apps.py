@@ -6,3 +6,9 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = _("Customer portal")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from portal.demo import portal_demo_ensure
+        from programs.demo import demo_extension_register
+
+        demo_extension_register("portal", portal_demo_ensure)

@@ -298,7 +298,8 @@ def _offers(portal) -> list[dict]:
         home = PortalHomePage.objects.filter(program_id=portal.program_id).first()
         offers = []
         if home is not None:
-            for page in PromoPage.objects.child_of(home).live().order_by("-first_published_at")[:6]:
+            promos = PromoPage.objects.child_of(home).live().exclude(pk=home.terms_page_id or 0)
+            for page in promos.order_by("-first_published_at")[:6]:
                 offers.append(
                     {
                         "title": page.title,

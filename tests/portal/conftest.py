@@ -122,7 +122,8 @@ def beta(db):
 
 
 @pytest.fixture
-def browser(alpha):
+def visitor(alpha):
+    """A customer's browser on Alpha's portal (Django's test client; ``browser`` is Playwright's)."""
     return Client(HTTP_HOST=HOST, REMOTE_ADDR="198.51.100.7")
 
 
@@ -135,20 +136,20 @@ def last_code(phone: str | None = None) -> str:
     raise AssertionError("no code was sent")
 
 
-def ask_code(browser, phone: str):
-    return browser.post("/account/sign-in/", {"phone": phone})
+def ask_code(visitor, phone: str):
+    return visitor.post("/account/sign-in/", {"phone": phone})
 
 
-def sign_in(browser, phone: str, *, accept_terms: bool = True, first_name: str = ""):
+def sign_in(visitor, phone: str, *, accept_terms: bool = True, first_name: str = ""):
     """The whole way in by phone: ask a code, type it, accept the terms if asked. Returns the last response."""
-    response = ask_code(browser, phone)
+    response = ask_code(visitor, phone)
     assert response.status_code == 302, response.content.decode()[:2000]
     number = re.sub(r"\D", "", phone)
     sent_to = delivery.sent[-1][0].phone
     assert sent_to.endswith(number[-9:])
-    response = browser.post("/account/code/", {"code": last_code(sent_to), "action": "verify"})
+    response = visitor.post("/account/code/", {"code": last_code(sent_to), "action": "verify"})
     if response.status_code == 302 and response["Location"].endswith("/welcome/") and accept_terms:
-        response = browser.post("/account/welcome/", {"accept_terms": "on", "first_name": first_name})
+        response = visitor.post("/account/welcome/", {"accept_terms": "on", "first_name": first_name})
     return response
 
 

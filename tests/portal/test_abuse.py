@@ -21,56 +21,56 @@ def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-def test_five_wrong_codes_then_even_the_right_one_is_refused(alpha, browser):
-    ask_code(browser, "+380501000001")
+def test_five_wrong_codes_then_even_the_right_one_is_refused(alpha, visitor):
+    ask_code(visitor, "+380501000001")
     code = last_code()
     for left in (4, 3, 2, 1):
-        response = browser.post("/account/code/", {"code": wrong(code)})
+        response = visitor.post("/account/code/", {"code": wrong(code)})
         assert response.status_code == 400
         expected = f"Wrong code. {left} tries left." if left > 1 else "Wrong code. 1 try left."
         assert expected in page_text(response)
-    response = browser.post("/account/code/", {"code": wrong(code)})
+    response = visitor.post("/account/code/", {"code": wrong(code)})
     assert "Too many wrong codes. Ask for a new one." in page_text(response)
-    response = browser.post("/account/code/", {"code": code})  # the 6th try, right this time
+    response = visitor.post("/account/code/", {"code": code})  # the 6th try, right this time
     assert response.status_code == 400
     assert "Too many wrong codes. Ask for a new one." in page_text(response)
     assert not MemberSession.objects.exists()
     assert OneTimeCode.objects.get().attempts == 5
 
 
-def test_an_expired_code_is_refused(alpha, browser):
-    ask_code(browser, "+380501000001")
+def test_an_expired_code_is_refused(alpha, visitor):
+    ask_code(visitor, "+380501000001")
     code = last_code()
     with clock.travel(clock.now() + timedelta(minutes=5, seconds=1)):
-        response = browser.post("/account/code/", {"code": code})
+        response = visitor.post("/account/code/", {"code": code})
     assert "The code has expired. Ask for a new one." in page_text(response)
     assert not MemberSession.objects.exists()
 
 
-def test_resend_waits_60_seconds_then_twice_as_long_each_time(alpha, browser):
+def test_resend_waits_60_seconds_then_twice_as_long_each_time(alpha, visitor):
     start = clock.now()
     with clock.travel(start):
-        ask_code(browser, "+380501000001")
+        ask_code(visitor, "+380501000001")
         first = last_code()
-        response = browser.post("/account/code/", {"action": "resend"})
+        response = visitor.post("/account/code/", {"action": "resend"})
         assert response.status_code == 400
         assert "You can ask for a new one in 60 seconds." in page_text(response)
     with clock.travel(start + timedelta(seconds=61)):
-        response = browser.post("/account/code/", {"action": "resend"})
+        response = visitor.post("/account/code/", {"action": "resend"})
         assert response.status_code == 302
         second = last_code()
     with clock.travel(start + timedelta(seconds=61 + 90)):
-        response = browser.post("/account/code/", {"action": "resend"})
+        response = visitor.post("/account/code/", {"action": "resend"})
         assert "You can ask for a new one in 30 seconds." in page_text(response)
     with clock.travel(start + timedelta(seconds=61 + 121)):
-        assert browser.post("/account/code/", {"action": "resend"}).status_code == 302
+        assert visitor.post("/account/code/", {"action": "resend"}).status_code == 302
     assert len(delivery.sent) == 3
     # Only the newest code counts.
     newest = last_code()
     with clock.travel(start + timedelta(seconds=61 + 122)):
         for old in {first, second} - {newest}:
-            assert browser.post("/account/code/", {"code": old}).status_code == 400
-        assert browser.post("/account/code/", {"code": newest})["Location"] == "/account/welcome/"
+            assert visitor.post("/account/code/", {"code": old}).status_code == 400
+        assert visitor.post("/account/code/", {"code": newest})["Location"] == "/account/welcome/"
 
 
 def test_at_most_five_codes_an_hour_to_one_number(alpha, settings):
@@ -118,47 +118,47 @@ def test_a_number_range_is_limited_across_addresses(alpha, settings):
 def test_wrong_codes_from_one_address_are_limited_across_codes(alpha, settings):
     settings.KARTKA_PORTAL_LIMIT_IP_FAILURES = 3
     settings.KARTKA_PORTAL_RESEND_SECONDS = 0
-    browser = Client(HTTP_HOST=HOST, REMOTE_ADDR="198.51.100.9")
+    visitor = Client(HTTP_HOST=HOST, REMOTE_ADDR="198.51.100.9")
     for number in range(3):
-        ask_code(browser, f"+38050300000{number}")
-        browser.post("/account/code/", {"code": wrong(last_code())})
-    ask_code(browser, "+380503000009")
-    response = browser.post("/account/code/", {"code": last_code()})
+        ask_code(visitor, f"+38050300000{number}")
+        visitor.post("/account/code/", {"code": wrong(last_code())})
+    ask_code(visitor, "+380503000009")
+    response = visitor.post("/account/code/", {"code": last_code()})
     assert "Too many wrong codes from your network." in page_text(response)
 
 
 def test_unknown_card_numbers_from_one_address_are_limited(alpha, settings):
     settings.KARTKA_PORTAL_LIMIT_IP_CARDS = 2
-    browser = Client(HTTP_HOST=HOST, REMOTE_ADDR="198.51.100.77")
+    visitor = Client(HTTP_HOST=HOST, REMOTE_ADDR="198.51.100.77")
     for number in ("1111", "2222"):
-        assert browser.post("/account/sign-in/card/", {"number": number}).status_code == 400
-    response = browser.post("/account/sign-in/card/", {"number": alpha.card.number})
+        assert visitor.post("/account/sign-in/card/", {"number": number}).status_code == 400
+    response = visitor.post("/account/sign-in/card/", {"number": alpha.card.number})
     assert "Too many unknown card numbers" in page_text(response)
     assert not delivery.sent
 
 
-def test_the_session_key_is_new_at_sign_in_and_a_planted_one_is_worthless(alpha, browser):
+def test_the_session_key_is_new_at_sign_in_and_a_planted_one_is_worthless(alpha, visitor):
     ConsentRecord.objects.create(program=alpha.program, member=alpha.member, kind=ConsentKind.TERMS, granted=True)
-    browser.cookies["kartka_member"] = "planted-by-an-attacker"
-    sign_in(browser, "+380501000001")
-    key = browser.cookies["kartka_member"].value
+    visitor.cookies["kartka_member"] = "planted-by-an-attacker"
+    sign_in(visitor, "+380501000001")
+    key = visitor.cookies["kartka_member"].value
     assert key != "planted-by-an-attacker" and len(key) >= 40
-    assert browser.cookies["kartka_member"]["httponly"]
+    assert visitor.cookies["kartka_member"]["httponly"]
     attacker = Client(HTTP_HOST=HOST)
     attacker.cookies["kartka_member"] = "planted-by-an-attacker"
     assert attacker.get("/account/").status_code == 302
 
 
-def test_a_signed_in_browser_signs_in_again_only_after_signing_out(alpha, browser, settings):
+def test_a_signed_in_browser_signs_in_again_only_after_signing_out(alpha, visitor, settings):
     settings.KARTKA_PORTAL_RESEND_SECONDS = 0
     ConsentRecord.objects.create(program=alpha.program, member=alpha.member, kind=ConsentKind.TERMS, granted=True)
-    sign_in(browser, "+380501000001")
-    first = browser.cookies["kartka_member"].value
-    assert browser.get("/account/sign-in/")["Location"] == "/account/"
-    browser.post("/account/sign-out/")
+    sign_in(visitor, "+380501000001")
+    first = visitor.cookies["kartka_member"].value
+    assert visitor.get("/account/sign-in/")["Location"] == "/account/"
+    visitor.post("/account/sign-out/")
     with clock.travel(clock.now() + timedelta(minutes=3)):
-        sign_in(browser, "+380501000001")
-    second = browser.cookies["kartka_member"].value
+        sign_in(visitor, "+380501000001")
+    second = visitor.cookies["kartka_member"].value
     assert first != second
     old = Client(HTTP_HOST=HOST)
     old.cookies["kartka_member"] = first
@@ -176,14 +176,14 @@ def test_another_programs_session_is_not_valid_here(alpha, beta):
     assert response.status_code == 302 and response["Location"] == "/account/sign-in/"
 
 
-def test_another_members_card_is_never_reachable(alpha, browser):
+def test_another_members_card_is_never_reachable(alpha, visitor):
     stranger = member_create(program=alpha.program, phone="+380501112299")
     their_card = stranger.cards.get()
-    sign_in(browser, "+380671234500")
-    assert browser.get(f"/account/card/{their_card.pk}/replace/").status_code == 404
-    assert browser.post(f"/account/card/{their_card.pk}/replace/", {"confirm": "yes"}).status_code == 404
-    assert their_card.number not in browser.get("/account/card/").content.decode()
-    assert their_card.number not in browser.get("/account/history/").content.decode()
+    sign_in(visitor, "+380671234500")
+    assert visitor.get(f"/account/card/{their_card.pk}/replace/").status_code == 404
+    assert visitor.post(f"/account/card/{their_card.pk}/replace/", {"confirm": "yes"}).status_code == 404
+    assert their_card.number not in visitor.get("/account/card/").content.decode()
+    assert their_card.number not in visitor.get("/account/history/").content.decode()
     their_card.refresh_from_db()
     assert their_card.status == "active"
 
@@ -217,26 +217,26 @@ def test_sign_out_and_sign_out_everywhere(alpha, settings):
     assert not MemberSession.objects.filter(member=alpha.member, revoked_at__isnull=True).exists()
 
 
-def test_a_session_lasts_months_on_a_phone_and_slides(alpha, browser):
+def test_a_session_lasts_months_on_a_phone_and_slides(alpha, visitor):
     ConsentRecord.objects.create(program=alpha.program, member=alpha.member, kind=ConsentKind.TERMS, granted=True)
-    sign_in(browser, "+380501000001")
-    assert browser.cookies["kartka_member"]["max-age"] == 180 * 24 * 3600
+    sign_in(visitor, "+380501000001")
+    assert visitor.cookies["kartka_member"]["max-age"] == 180 * 24 * 3600
     with clock.travel(clock.now() + timedelta(days=170)):
-        assert browser.get("/account/").status_code == 200
+        assert visitor.get("/account/").status_code == 200
     with clock.travel(clock.now() + timedelta(days=300)):
-        assert browser.get("/account/").status_code == 200
+        assert visitor.get("/account/").status_code == 200
     with clock.travel(clock.now() + timedelta(days=700)):
-        assert browser.get("/account/").status_code == 302
+        assert visitor.get("/account/").status_code == 302
 
 
-def test_no_phone_or_code_in_any_log(alpha, browser, caplog):
+def test_no_phone_or_code_in_any_log(alpha, visitor, caplog):
     caplog.set_level(logging.DEBUG)
-    ask_code(browser, "+380501000001")
+    ask_code(visitor, "+380501000001")
     code = last_code()
-    browser.post("/account/code/", {"code": wrong(code)})
-    browser.post("/account/code/", {"code": code})
-    browser.post("/account/welcome/", {"accept_terms": "on"})
-    browser.post("/account/sign-in/card/", {"number": "0000"})
+    visitor.post("/account/code/", {"code": wrong(code)})
+    visitor.post("/account/code/", {"code": code})
+    visitor.post("/account/welcome/", {"accept_terms": "on"})
+    visitor.post("/account/sign-in/card/", {"number": "0000"})
     text = "\n".join(record.getMessage() for record in caplog.records)
     for secret in ("380501000001", "0501000001", code, alpha.card.number):
         assert secret not in text

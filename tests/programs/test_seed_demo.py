@@ -227,8 +227,8 @@ def test_seed_is_idempotent(seeded):
 
 
 def test_seed_second_run_is_cheap(seeded, django_assert_max_num_queries):
-    # 25 for the engine's demo, 1 for each extension finding its rows in place (themes, pages).
-    with django_assert_max_num_queries(25 + 1 + 1):
+    # 25 for the engine's demo, 1 for each extension finding its rows in place (themes, pages, portal).
+    with django_assert_max_num_queries(25 + 1 + 1 + 1):
         seed(*SMALL)
 
 
@@ -238,6 +238,8 @@ def test_seed_summary_prints_counts_and_logins(seeded, monkeypatch):
     summary = seed("--summary")
     assert "Admin: http://localhost:8123/admin/" in summary
     assert "zerno / brew-more" in summary
+    assert "Cabinet: http://kvitka.localhost:8123/account/  (Kvitka Club; sign in with +380" in summary
+    assert "Cabinet codes: the one-time code is printed in this terminal." in summary
     assert f"members 64 · cards {Card.objects.count()} · purchases {Purchase.objects.count():,}" in summary
     assert f"ledger entries {LedgerEntry.objects.count():,}" in summary
     assert "kk_kvitkademo_khreshchatyk-till-demo-only-key   Demo till, Khreshchatyk" in summary
