@@ -81,10 +81,25 @@ def _signed_in(request, member, *, code_cookie: bool = True):
     return response
 
 
-def _code_sent(request, sent: services.CodeSent):
+def _code_send(request, *, phone: str = "", card=None):
+    """Send a code for this browser (to ``phone`` or to ``card``'s phone): ``(redirect to the code page, "")``, or
+    ``(None, the refusal in the customer's words)``."""
+    portal = request.portal
+    try:
+        sent = services.code_send(
+            program=portal.program,
+            host=portal.host,
+            language=portal.language,
+            phone=phone,
+            card=card,
+            ip=client_ip(request),
+            browser_token=request.COOKIES.get(CODE_COOKIE, ""),
+        )
+    except services.PortalError as error:
+        return None, error.message
     response = redirect("portal:code")
     _set_cookie(response, CODE_COOKIE, sent.browser_token, CODE_COOKIE_SECONDS)
-    return response
+    return response, ""
 
 
 def _card_misses_key(ip: str | None) -> str:
@@ -102,19 +117,10 @@ def sign_in(request):
         return redirect("portal:home")
     form = PhoneForm(request.POST or None, program=portal.program)
     if request.method == "POST" and form.is_valid():
-        try:
-            sent = services.code_send(
-                program=portal.program,
-                host=portal.host,
-                language=portal.language,
-                phone=str(form.cleaned_data["phone"]),
-                ip=client_ip(request),
-                browser_token=request.COOKIES.get(CODE_COOKIE, ""),
-            )
-        except services.PortalError as error:
-            form.add_error(None, error.message)
-        else:
-            return _code_sent(request, sent)
+        response, refusal = _code_send(request, phone=str(form.cleaned_data["phone"]))
+        if response is not None:
+            return response
+        form.add_error(None, refusal)
     return _render(request, "portal/sign_in.html", {"form": form, "by": "phone"}, status=400 if form.errors else 200)
 
 
@@ -141,19 +147,10 @@ def sign_in_card(request):
                     _("We can't find a card with this number. Check it, or sign in with your phone number."),
                 )
         if card is not None:
-            try:
-                sent = services.code_send(
-                    program=portal.program,
-                    host=portal.host,
-                    language=portal.language,
-                    card=card,
-                    ip=ip,
-                    browser_token=request.COOKIES.get(CODE_COOKIE, ""),
-                )
-            except services.PortalError as error:
-                form.add_error(None, error.message)
-            else:
-                return _code_sent(request, sent)
+            response, refusal = _code_send(request, card=card)
+            if response is not None:
+                return response
+            form.add_error(None, refusal)
     return _render(request, "portal/sign_in.html", {"form": form, "by": "card"}, status=400 if form.errors else 200)
 
 
@@ -168,20 +165,10 @@ def code(request):
     form = CodeForm(request.POST or None)
     resend_error = ""
     if request.method == "POST" and request.POST.get("action") == "resend":
-        try:
-            sent = services.code_send(
-                program=portal.program,
-                host=portal.host,
-                language=portal.language,
-                phone=pending.phone,
-                card=pending.card,
-                ip=client_ip(request),
-                browser_token=token,
-            )
-        except services.PortalError as error:
-            form, resend_error = CodeForm(), error.message
-        else:
-            return _code_sent(request, sent)
+        response, resend_error = _code_send(request, phone=pending.phone, card=pending.card)
+        if response is not None:
+            return response
+        form = CodeForm()
     elif request.method == "POST" and form.is_valid():
         try:
             verified = services.code_verify(
