@@ -200,6 +200,9 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [path for path in (BASE_DIR / "static",) if path.is_dir()]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Whether Django itself answers /media/ (uploaded logos, theme images): on locally and in the demo, where nothing
+# else serves them; off in production, where the web server or object storage does.
+KARTKA_SERVE_MEDIA = env_bool("SERVE_MEDIA", default=not PRODUCTION)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

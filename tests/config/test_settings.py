@@ -26,6 +26,7 @@ CLEARED = (
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
     "OTP_BACKEND",
+    "SERVE_MEDIA",
     "DJANGO_SETTINGS_MODULE",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # tests/conftest.py sets it for the browser tests; production never does
 )
@@ -73,6 +74,7 @@ print("SNAPSHOT" + json.dumps({
     "SECURE_HSTS_SECONDS": settings.SECURE_HSTS_SECONDS,
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
     "KARTKA_OTP_BACKEND": settings.KARTKA_OTP_BACKEND,
+    "KARTKA_SERVE_MEDIA": settings.KARTKA_SERVE_MEDIA,
 }))
 """
 
@@ -118,6 +120,7 @@ def test_production_turns_on_https_hardening(var_dir):
     assert values["SECURE_HSTS_SECONDS"] >= 31_536_000
     assert values["ALLOWED_HOSTS"] == ["loyalty.example.com"]
     assert values["KARTKA_OTP_BACKEND"] == "", "no sign-in codes until a real delivery is chosen"
+    assert values["KARTKA_SERVE_MEDIA"] is False, "uploads are the web server's or the storage's to serve"
 
 
 def test_local_defaults_debug_off_sqlite_wal_persistent_connections(var_dir):
@@ -129,6 +132,7 @@ def test_local_defaults_debug_off_sqlite_wal_persistent_connections(var_dir):
     assert values["journal_mode"] == "wal"
     assert values["CONN_MAX_AGE"] > 0 and values["CONN_HEALTH_CHECKS"] is True
     assert values["KARTKA_OTP_BACKEND"] == "console", "the demo's sign-in codes show in the server's output"
+    assert values["KARTKA_SERVE_MEDIA"] is True, "the demo's logos and theme images have no other server"
     # A generated key, kept private and reused by the next start.
     key_file = var_dir / "secret_key"
     assert values["SECRET_KEY_LENGTH"] >= 50 and key_file.stat().st_mode & 0o077 == 0

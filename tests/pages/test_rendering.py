@@ -186,3 +186,12 @@ def test_brand_css_cannot_break_out_of_its_style_element():
     css = portal_css(tokens)
     assert not any(mark in css for mark in ("<", ">", "{", "}", "/*"))
     assert '--k-font: "Evil Sans"' in css  # font names keep their quotes
+
+
+def test_uploaded_images_are_served_locally(settings, tmp_path, client):
+    # The demo has no web server in front: its logos and theme images come from Django (KARTKA_SERVE_MEDIA).
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "original_images").mkdir()
+    (tmp_path / "original_images" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    response = client.get("/media/original_images/logo.png")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
