@@ -8,7 +8,10 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from portal import jobs
         from portal.demo import portal_demo_ensure
+        from programs import schedules
         from programs.demo import demo_extension_register
 
         demo_extension_register("portal", portal_demo_ensure)
+        schedules.schedules_register(jobs.SCHEDULES)  # written with the engine's after every migrate
