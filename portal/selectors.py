@@ -19,7 +19,7 @@ from programs import clock
 from programs.choices import Bucket, CardKind, CardStatus, DowngradePolicy, EntryKind, RewardStatus, Unit
 from programs.models import Card, LedgerEntry, Lot, Member, StampReward, Tier
 from programs.pricing import ProgramRules, discount_percent_for
-from programs.selectors import member_qualifying_value, rules_for_card_type
+from programs.selectors import member_qualifying_value, rules_for_card_type_id
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -72,18 +72,17 @@ class TierView:
     downgrade_to: Tier | None
 
 
-def member_cards(member: Member) -> list[Card]:
-    """The member's cards that still work or may again (blocked ones too), oldest first, with their card types."""
-    return list(
-        Card.objects.filter(member=member)
-        .exclude(status=CardStatus.REPLACED)
-        .select_related("card_type")
-        .order_by("issued_at", "pk")
-    )
+def member_cards(member: Member, program) -> list[Card]:
+    """The member's cards that still work or may again (blocked ones too), oldest first, each with its card type
+    taken from the engine's rule snapshot (``program`` is the member's, loaded: no join, no query when warm)."""
+    cards = list(Card.objects.filter(member=member).exclude(status=CardStatus.REPLACED).order_by("issued_at", "pk"))
+    for card in cards:
+        card.card_type = rules_for_card_type_id(card_type_id=card.card_type_id, program=program).card_type
+    return cards
 
 
 def _rules(card: Card, program) -> ProgramRules:
-    return rules_for_card_type(card_type=card.card_type, program=program)
+    return rules_for_card_type_id(card_type_id=card.card_type_id, program=program)
 
 
 def _pay_up_to(view: CardView, rules: ProgramRules, currency: str) -> str:

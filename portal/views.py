@@ -305,7 +305,7 @@ def home(request):
     portal = request.portal
     member = portal.member
     member.program = portal.program
-    cards = member_cards(member)
+    cards = member_cards(member, portal.program)
     views = card_views(member=member, cards=cards)
     tiers = program_tiers(cards=cards, program=portal.program)
     context = {
@@ -320,7 +320,11 @@ def home(request):
 def card(request):
     """The card for the till: a large QR code and a barcode of each live card, with its number."""
     member = request.portal.member
-    return _render(request, "portal/card.html", {"cards": member_cards(member), "replaced": "replaced" in request.GET})
+    return _render(
+        request,
+        "portal/card.html",
+        {"cards": member_cards(member, request.portal.program), "replaced": "replaced" in request.GET},
+    )
 
 
 @portal_view(member_required=True)
@@ -374,7 +378,7 @@ def profile(request):
         "form": form,
         "channels": channels,
         "channel_rows": channel_rows,
-        "cards": member_cards(member),
+        "cards": member_cards(member, portal.program),
         "saved": saved,
     }
     return _render(request, "portal/profile.html", context, status=400 if form.errors or channels.errors else 200)

@@ -208,4 +208,13 @@ def test_the_cabinet_home_takes_few_queries(anna, visitor):
     visitor.get("/account/")  # warms the site entry, the theme tokens, the rule snapshot and the offers
     with CaptureQueriesContext(connection) as queries:
         assert visitor.get("/account/").status_code == 200
-    assert len(queries) <= 8, [query["sql"] for query in queries]
+    assert len(queries) == 3, [query["sql"] for query in queries]  # session with member and program; cards; lots
+    assert not any("programs_cardtype" in query["sql"] for query in queries)  # from the engine's rule snapshot
+
+
+def test_a_renamed_card_type_shows_at_once(anna, visitor):
+    visitor.get("/account/")
+    card_type = anna.card_type
+    card_type.name = "Alpha Gold Card"
+    card_type.save()  # bumps the program's config version: the snapshot is read again
+    assert "Alpha Gold Card" in page_text(visitor.get("/account/"))
