@@ -350,3 +350,28 @@ KARTKA_FLASH_CALL_AUTH_HEADER = os.environ.get("FLASH_CALL_AUTH_HEADER", "")
 # Where the provider's JSON answer holds the code or the calling number ("code", "data.caller"): its last 4 digits.
 KARTKA_FLASH_CALL_CODE_FIELD = os.environ.get("FLASH_CALL_CODE_FIELD", "code").strip()
 KARTKA_FLASH_CALL_TIMEOUT = float(os.environ.get("FLASH_CALL_TIMEOUT", "10"))
+
+# Wallet passes (wallet/; docs/wallet.md). Install-wide credentials, used by every program that has none of its own
+# (the admin's Wallet page). Each certificate or key variable holds a file path or the PEM/JSON text itself; keys
+# and the Google service account are secrets: the environment only. WALLET_SECRETS_KEY (Fernet; several separated by
+# commas rotate) seals the secrets owners upload in the admin. WALLET_PUBLIC_URL is the https origin phones reach
+# for the PassKit web service and Google fetches images from (default: each portal's own host). APNS_URL: Apple's
+# production host; its sandbox or a test server only for development.
+KARTKA_WALLET_SECRETS_KEY = os.environ.get("WALLET_SECRETS_KEY", "")
+KARTKA_WALLET_PUBLIC_URL = os.environ.get("WALLET_PUBLIC_URL", "").strip().rstrip("/")
+KARTKA_WALLET_APPLE_PASS_TYPE_ID = os.environ.get("WALLET_APPLE_PASS_TYPE_ID", "").strip()
+KARTKA_WALLET_APPLE_TEAM_ID = os.environ.get("WALLET_APPLE_TEAM_ID", "").strip()
+KARTKA_WALLET_APPLE_CERTIFICATE = os.environ.get("WALLET_APPLE_CERTIFICATE", "")
+KARTKA_WALLET_APPLE_KEY = os.environ.get("WALLET_APPLE_KEY", "")
+KARTKA_WALLET_APPLE_KEY_PASSWORD = os.environ.get("WALLET_APPLE_KEY_PASSWORD", "")
+# Apple's WWDR G4 intermediate (AppleWWDRCAG4.cer from apple.com/certificateauthority, DER or PEM): every signature
+# carries it.
+KARTKA_WALLET_APPLE_WWDR = os.environ.get("WALLET_APPLE_WWDR", "")
+KARTKA_WALLET_APNS_KEY_ID = os.environ.get("WALLET_APNS_KEY_ID", "").strip()
+KARTKA_WALLET_APNS_KEY = os.environ.get("WALLET_APNS_KEY", "")
+KARTKA_WALLET_APNS_URL = os.environ.get("WALLET_APNS_URL", "https://api.push.apple.com").strip().rstrip("/")
+KARTKA_WALLET_APNS_TIMEOUT = float(os.environ.get("WALLET_APNS_TIMEOUT", "10"))
+KARTKA_WALLET_GOOGLE_ISSUER_ID = os.environ.get("WALLET_GOOGLE_ISSUER_ID", "").strip()
+KARTKA_WALLET_GOOGLE_SERVICE_ACCOUNT = os.environ.get("WALLET_GOOGLE_SERVICE_ACCOUNT", "")
+KARTKA_WALLET_GOOGLE_API_URL = "https://walletobjects.googleapis.com/walletobjects/v1"
+KARTKA_WALLET_GOOGLE_TIMEOUT = float(os.environ.get("WALLET_GOOGLE_TIMEOUT", "10"))

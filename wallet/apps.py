@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WalletAppConfig(AppConfig):
+    name = "wallet"
+    verbose_name = _("Wallet passes")
+    default_auto_field = "django.db.models.BigAutoField"
