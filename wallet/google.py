@@ -378,13 +378,11 @@ class GoogleWrite:
 def _error(response: httpx.Response) -> GoogleWalletError:
     status = response.status_code
     reason = ""
-    try:
-        error = response.json().get("error", {})
-    except ValueError:
-        error = {}
+    error = _json(response).get("error", {})
     if isinstance(error, dict):
         details = error.get("errors") or [{}]
-        reason = (details[0] or {}).get("reason", "") or error.get("status", "") or ""
+        first = details[0] if isinstance(details, list) and isinstance(details[0], dict) else {}
+        reason = first.get("reason", "") or error.get("status", "") or ""
         message = error.get("message", "") or ""
         if "quotaexceeded" in message.replace(" ", "").lower() and "quota" not in reason.lower():
             reason = f"{reason} quotaExceeded".strip()

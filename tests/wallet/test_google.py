@@ -318,6 +318,22 @@ def test_over_the_notification_quota_the_update_goes_silently(client, google, cr
     assert google.objects[OBJECT_ID]["loyaltyPoints"]["balance"] == {"int": 500}
 
 
+def test_a_quota_refusal_in_any_dress_goes_silently(client, google, creds):
+    client.class_upsert(class_body(creds))
+    client.object_upsert(object_body(creds), notify=False)
+    body = google_fake.error_body(400, "badRequest", "QuotaExceededException: too many notifications for this pass")
+    google.failures.append(httpx.Response(400, json=body))
+    write = client.object_upsert(object_body(creds), notify=True)
+    assert (write.action, write.notified) == ("updated", False)
+
+
+def test_an_unreadable_error_answer_still_raises(client, google):
+    google.failures.append(httpx.Response(502, text="<html>Bad gateway</html>"))
+    with pytest.raises(GoogleWalletError) as caught:
+        client.object_get(OBJECT_ID)
+    assert (caught.value.status, caught.value.reason, caught.value.retryable) == (502, "Bad Gateway", True)
+
+
 def test_log_lines_name_ids_not_people(client, creds, caplog):
     with caplog.at_level(logging.DEBUG, logger="wallet.google"):
         client.class_upsert(class_body(creds))
