@@ -11,7 +11,6 @@ details into a traceback). The gateways are called with httpx, redirects never f
 for an ``httpx.MockTransport`` with ``transport_override``.
 """
 
-import contextlib
 import html
 import json
 import logging
@@ -27,6 +26,8 @@ import httpx
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from programs.transports import TransportSwitch
 
 logger = logging.getLogger(__name__)
 
@@ -79,18 +80,9 @@ def sent_clear() -> None:
     sent.clear()
 
 
-_transport_override: httpx.BaseTransport | None = None
-
-
-@contextlib.contextmanager
-def transport_override(transport: httpx.BaseTransport):
-    """Send every gateway call through ``transport`` (an ``httpx.MockTransport`` in tests) while the block runs."""
-    global _transport_override
-    previous, _transport_override = _transport_override, transport
-    try:
-        yield transport
-    finally:
-        _transport_override = previous
+# Tests send every gateway call through an ``httpx.MockTransport``: ``transport_override(transport)``.
+_transport = TransportSwitch()
+transport_override = _transport.override
 
 
 def code_length(channel: str) -> int:
@@ -176,7 +168,7 @@ class _Gateway:
         try:
             with (
                 httpx.Client(
-                    timeout=httpx.Timeout(self.timeout), follow_redirects=False, transport=_transport_override
+                    timeout=httpx.Timeout(self.timeout), follow_redirects=False, transport=_transport.current
                 ) as client,
                 client.stream(self.method, self.url, content=content, headers=headers) as response,
             ):

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_noop as N_
 from google.auth import crypt
 from google.auth import jwt as google_jwt
 
+from programs.transports import TransportSwitch
 from wallet.content import PassContent, PassField
 from wallet.credentials import GoogleCredentials
 from wallet.models import WalletPass
@@ -392,6 +393,11 @@ def _error(response: httpx.Response) -> GoogleWalletError:
     return GoogleWalletError(status, reason[:100], status == 429 or status >= 500)
 
 
+# Tests send every call to Google through an ``httpx.MockTransport``: ``transport_override(transport)``.
+_transport = TransportSwitch()
+transport_override = _transport.override
+
+
 class GoogleWalletClient:
     """Google Wallet's REST API for one service account, over httpx. The OAuth token comes from the account's
     ``token_uri`` (a JWT-bearer assertion signed with its key) and is reused until a minute before it expires; a
@@ -405,7 +411,7 @@ class GoogleWalletClient:
         self._http = httpx.Client(
             base_url=settings.KARTKA_WALLET_GOOGLE_API_URL.rstrip("/") + "/",
             timeout=settings.KARTKA_WALLET_GOOGLE_TIMEOUT,
-            transport=transport,
+            transport=transport or _transport.current,
         )
         self._token = ""
         self._token_expires = 0.0

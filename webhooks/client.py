@@ -6,7 +6,6 @@ before every attempt (``webhooks.destinations``). Tests swap the network for an 
 ``transport_override``; nothing else here knows about tests.
 """
 
-import contextlib
 import time
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from programs.transports import TransportSwitch
 from webhooks import destinations
 
 USER_AGENT = "Kartka-Webhooks/1"
@@ -22,18 +22,9 @@ RESPONSE_EXCERPT_BYTES = 2048
 RESPONSE_EXCERPT_CHARS = 1000
 ERROR_CHARS = 500
 
-_transport_override: httpx.BaseTransport | None = None
-
-
-@contextlib.contextmanager
-def transport_override(transport: httpx.BaseTransport):
-    """Send every webhook through ``transport`` (an ``httpx.MockTransport`` in tests) while the block runs."""
-    global _transport_override
-    previous, _transport_override = _transport_override, transport
-    try:
-        yield transport
-    finally:
-        _transport_override = previous
+# Tests send every webhook through an ``httpx.MockTransport``: ``transport_override(transport)``.
+_transport = TransportSwitch()
+transport_override = _transport.override
 
 
 @dataclass(frozen=True)
@@ -62,7 +53,7 @@ class WebhookClient:
             timeout=httpx.Timeout(self.timeout),
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
-            transport=_transport_override,
+            transport=_transport.current,
         )
 
     def __enter__(self):
