@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.db import transaction
 
@@ -40,6 +41,7 @@ BATCH = 200  # registrations per round
 IN_FLIGHT = timedelta(minutes=2)  # a claim's hold; a push takes at most KARTKA_WALLET_APNS_TIMEOUT (10 s)
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1))
 MAX_ATTEMPTS = 8  # ~4.7 h of trying, then the push is given up (the next change makes a new one)
+UNREACHABLE_AFTER = 3  # pushes in a row without an answer end the round for those credentials
 SWEEP_BUDGET_SECONDS = 50  # the sweep runs every minute
 DEVICE_RETENTION = timedelta(days=1)  # a device with no pass left is forgotten after this
 
@@ -80,6 +82,8 @@ def _credentials(program: Program) -> tuple[AppleCredentials | None, str]:
         return None, "neither the program nor the install has Apple Wallet credentials"
     if not credentials.can_push:
         return None, "its Apple credentials have no APNs key (key id and .p8 key)"
+    if not isinstance(credentials.apns_key, ec.EllipticCurvePrivateKey):
+        return None, "its APNs key is not an APNs token key (a P-256 .p8 key)"
     return credentials, ""
 
 
@@ -170,10 +174,22 @@ def _send_group(credentials: AppleCredentials, rows: list[_Due], batch: _Batch) 
     for row in rows:
         by_token[row.token].append(row)
     program_ids = {row.program_id for row in rows}
-    results = apns_client(credentials).push(list(by_token))
-    batch.counts["pushes"] += len(results)
+    client = apns_client(credentials)
     problems = Counter()
-    for result in results:
+    unanswered = 0
+    for sent, token in enumerate(by_token):
+        if unanswered >= UNREACHABLE_AFTER:
+            # Apple is out of reach: don't spend the sweep on timeouts. The rest stay claimed and fall due again
+            # when the claim lapses, without an attempt counted against them.
+            logger.warning(
+                "APNs unreachable for %s: %s pushes wait for the next sweep",
+                credentials.pass_type_identifier,
+                len(by_token) - sent,
+            )
+            break
+        [result] = client.push([token])
+        batch.counts["pushes"] += 1
+        unanswered = unanswered + 1 if result.status is None else 0
         token_rows = by_token[result.token]
         if result.ok:
             batch.delivered(token_rows, result)

@@ -320,6 +320,21 @@ def test_no_answer_is_retried(apns, at_t0, make_registration):
     assert (registration.last_push_status, registration.last_push_reason) == (None, "ConnectError")
 
 
+def test_when_apple_is_out_of_reach_the_round_stops_after_three_silent_pushes(apns, at_t0, make_registration):
+    registrations = [make_registration() for _ in range(5)]
+    for registration in registrations:
+        apns.answer(registration.device.push_token, httpx.ConnectError("connection refused"))
+
+    counts = apple_pushes_send()
+
+    assert len(apns.requests) == 3
+    assert (counts["pushes"], counts["retrying"]) == (3, 3)
+    untried = [fresh(row) for row in registrations if row.device.push_token not in apns.tokens]
+    assert [(registration.push_due_at, registration.push_attempts) for registration in untried] == [
+        (T0 + tasks.IN_FLIGHT, 0)
+    ] * 2
+
+
 def test_a_refused_provider_token_clears_and_is_logged_once(apns, at_t0, make_registration, caplog):
     registrations = [make_registration() for _ in range(3)]
     for registration in registrations:
@@ -435,6 +450,19 @@ def test_without_an_apns_key_nothing_is_sent_and_the_log_says_why(at_t0, make_re
     assert apns.requests == []
     assert fresh(registration).push_due_at == T0
     assert "no APNs key" in caplog.records[0].getMessage()
+
+
+def test_an_apns_key_that_is_not_a_p256_key_is_not_used(at_t0, make_registration, settings, caplog):
+    keys = apns_test_keys()
+    apple_settings(settings, keys)
+    settings.KARTKA_WALLET_APNS_KEY = keys.key_pem  # the certificate's RSA key by mistake
+    registration = make_registration()
+    with fake_apns() as apns, caplog.at_level(logging.INFO, logger="wallet"):
+        apple_pushes_send()
+
+    assert apns.requests == []
+    assert fresh(registration).push_due_at == T0
+    assert "not an APNs token key" in caplog.records[0].getMessage()
 
 
 def test_each_program_pushes_with_its_own_credentials(apns, at_t0, make_registration, make_card, settings):
