@@ -6,3 +6,9 @@ class WalletAppConfig(AppConfig):
     name = "wallet"
     verbose_name = _("Wallet passes")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from programs import schedules
+        from wallet import tasks
+
+        schedules.schedules_register(tasks.SCHEDULES)  # written with the engine's after every migrate
