@@ -8,6 +8,7 @@ root, which proves the bundle and the signature are right; phones refuse them, s
 """
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -239,9 +240,10 @@ def demo_ca_write(ca: DemoCA, directory: Path) -> dict[str, Path]:
     paths = {}
     for name, data in ca.files().items():
         path = directory / name
-        path.write_bytes(data)
-        if name.endswith(".key"):
-            path.chmod(0o600)
+        # Keys are created owner-only, never readable by others even for a moment.
+        mode = 0o600 if name.endswith(".key") else 0o644
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "wb") as file:
+            file.write(data)
         paths[name] = path
     return paths
 
