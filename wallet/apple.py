@@ -22,7 +22,7 @@ import zipfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -212,7 +212,7 @@ def pass_json(content: PassContent, credentials: AppleCredentials, *, web_servic
         "passTypeIdentifier": credentials.pass_type_identifier,
         "teamIdentifier": credentials.team_identifier,
         "serialNumber": content.serial,
-        "organizationName": content.organization,
+        "organizationName": content.organization or content.program_name,  # required, and shown on the lock screen
         "description": content.description,
         "logoText": content.program_name,
     }
@@ -324,7 +324,7 @@ def _decoded(data: bytes | None, role: str) -> Image.Image | None:
         image = Image.open(io.BytesIO(data))
         image = ImageOps.exif_transpose(image)
         image.load()
-    except (OSError, ValueError, Image.DecompressionBombError) as error:
+    except Exception as error:  # Pillow raises OSError, SyntaxError, DecompressionBombError…: any means unusable
         logger.warning("wallet %s image cannot be read (%s); left out", role, error)
         return None
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
@@ -533,6 +533,8 @@ def apple_problems(credentials: AppleCredentials, *, at: datetime | None = None)
     (missing, not the certificate's issuer, its dates), the APNs key (missing: a warning, pushes disabled; not
     P-256; a key id that is not 10 characters), and whether a trial signature succeeds. ``at``: now."""
     at = at or timezone.now()
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at, UTC)
     certificate = credentials.certificate
     problems = _validity_problems(certificate, at, what=gettext("pass certificate"))
     if _public(credentials.key.public_key()) != _public(certificate.public_key()):

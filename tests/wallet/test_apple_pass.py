@@ -214,8 +214,9 @@ def test_a_theme_without_icon_gets_one_drawn_from_its_colours(apple_test_credent
     assert (59, 31, 43) in {colour for _count, colour in icon.getcolors(87 * 87)}  # the initial, in the foreground
 
 
-def test_an_unreadable_image_is_left_out_and_the_pass_still_builds(apple_test_credentials, caplog):
-    content = sample_content(images=PassImages(logo=b"not an image", icon=png((64, 64))), images_version="")
+@pytest.mark.parametrize("broken", [b"not an image", png((480, 150))[:80]], ids=["garbage", "truncated"])
+def test_an_unreadable_image_is_left_out_and_the_pass_still_builds(apple_test_credentials, caplog, broken):
+    content = sample_content(images=PassImages(logo=broken, icon=png((64, 64))), images_version="")
     with caplog.at_level(logging.WARNING, logger="wallet.apple"):
         files = pkpass_files(pkpass_build(content, apple_test_credentials, web_service_url=""))
     assert "logo.png" not in files and "icon.png" in files
@@ -401,6 +402,11 @@ def test_a_certificate_expiring_within_30_days(apple_pki, apple_test_credentials
     assert apple_problems(credentials, at=now() + dt.timedelta(days=20)) == [
         f"The pass certificate expires on {expires_on}: renew it before then."
     ]
+
+
+def test_a_naive_time_is_taken_as_utc(apple_test_credentials):
+    after = apple_test_credentials.certificate.not_valid_after_utc.replace(tzinfo=None) + dt.timedelta(days=1)
+    assert apple_problems(apple_test_credentials, at=after)[0].startswith("The pass certificate expired on ")
 
 
 def test_a_key_of_another_certificate(apple_test_credentials):
