@@ -333,6 +333,7 @@ def test_the_delivery_listing_reads_a_fixed_number_of_queries(owner, alpha, endp
         return len(captured)
 
     WebhookDeliveryFactory(endpoint=endpoint)
+    queries()  # warm: the first request of a process fills per-process caches
     few = queries()
     for number in range(12):
         WebhookDeliveryFactory(endpoint=second if number % 2 else endpoint, attempts=number, last_status_code=500)
@@ -345,6 +346,7 @@ def test_the_endpoint_listing_reads_a_fixed_number_of_queries(owner, alpha, endp
             assert owner.get(admin_url("webhooks_endpoints:index")).status_code == 200
         return len(captured)
 
+    queries()  # warm, as above
     few = queries()
     for _ in range(6):
         WebhookEndpointFactory(program=alpha.program)
