@@ -10,6 +10,8 @@ urlpatterns = [
     path("api/v1/", include("programs.api.urls")),
     re_path(r"^api/", not_found_view),
     path("admin/", include(wagtailadmin_urls)),
+    # Wallet passes: the PassKit web service, and the cabinet's "add to wallet" links.
+    path("", include("wallet.urls")),
     # The customer cabinet, on each program's portal host (a 404 on any other host).
     path("account/", include("portal.urls")),
     path("documents/", include(wagtaildocs_urls)),

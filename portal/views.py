@@ -323,7 +323,11 @@ def card(request):
     return _render(
         request,
         "portal/card.html",
-        {"cards": member_cards(member, request.portal.program), "replaced": "replaced" in request.GET},
+        {
+            "cards": member_cards(member, request.portal.program),
+            "replaced": "replaced" in request.GET,
+            "wallet_unavailable": request.GET.get("wallet") == "google-unavailable",
+        },
     )
 
 

@@ -9,6 +9,7 @@ class WalletAppConfig(AppConfig):
 
     def ready(self):
         from programs import schedules
-        from wallet import tasks
+        from wallet import receivers, tasks
 
         schedules.schedules_register(tasks.SCHEDULES)  # written with the engine's after every migrate
+        receivers.connect()

@@ -10,14 +10,17 @@ notification when its balance or tier changed, within Google's budget).
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from programs import clock
 from programs.models import Card
-from wallet.content import pass_content
+from themes.tokens import theme_tokens
+from wallet.content import pass_content, public_origin
+from wallet.credentials import GoogleCredentials
+from wallet.google import class_suffix_for, google_pass_sync
 from wallet.models import AppleRegistration, WalletPass
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,13 @@ def program_has_passes(program_id: int) -> bool:
 
 def _wallet_pass_get(card: Card) -> WalletPass | None:
     return WalletPass.objects.select_related("card__member__tier", "card__program__business").filter(card=card).first()
+
+
+def last_modified(changed_at: datetime) -> datetime:
+    """The pass's ``Last-Modified``: its change time rounded up to a whole second (HTTP dates have no fractions),
+    so a device that fetched it earlier in that second still gets this version."""
+    whole = changed_at.replace(microsecond=0)
+    return whole if whole == changed_at else whole + timedelta(seconds=1)
 
 
 def wallet_pass_ensure(*, card: Card) -> WalletPass:
@@ -90,8 +100,9 @@ def passes_refresh(
         content = pass_content(wallet_pass, at=now)
         if content.content_hash == wallet_pass.content_hash:
             continue
-        # Strictly later than the last change, so a device's update tag never misses one in the same instant.
-        changed_at = max(now, wallet_pass.changed_at + timedelta(microseconds=1))
+        # Past the whole second the last change is dated by (HTTP dates have whole seconds), so a device that
+        # fetched the pass within that second is never answered 304 for this change.
+        changed_at = max(now, last_modified(wallet_pass.changed_at) + timedelta(microseconds=1))
         fields = {"content_hash": content.content_hash, "changed_at": changed_at}
         if wallet_pass.google_object_id:
             fields["google_due_at"] = now
@@ -100,5 +111,37 @@ def passes_refresh(
         WalletPass.objects.filter(pk=wallet_pass.pk).update(**fields)
         changed.append(wallet_pass.pk)
     if changed:
-        AppleRegistration.objects.filter(wallet_pass_id__in=changed).update(push_due_at=now, push_attempts=0)
+        apple_pushes_schedule(pass_ids=changed, at=now)
     return changed
+
+
+def apple_pushes_schedule(*, pass_ids: list[int], at: datetime | None = None) -> int:
+    """Make a push due ``at`` (default: now) to every device that registered one of ``pass_ids``, with a fresh
+    retry count. Unconditional on purpose: it also overrides a push in flight, which then stays due (``tasks``
+    clears a push only if its due time is still the one it claimed). Returns how many registrations it touched."""
+    return AppleRegistration.objects.filter(wallet_pass_id__in=pass_ids).update(
+        push_due_at=at or clock.now(), push_attempts=0
+    )
+
+
+def google_logo_url(program, tokens_logo_url: str) -> str:
+    """The theme's logo as an absolute URL Google can fetch ("" unless it is https: Google fetches images itself)."""
+    if not tokens_logo_url:
+        return ""
+    url = tokens_logo_url if "://" in tokens_logo_url else public_origin(program) + tokens_logo_url
+    return url if url.startswith("https://") else ""
+
+
+def google_pass_write(wallet_pass: WalletPass, *, credentials: GoogleCredentials, client=None) -> str:
+    """Write ``wallet_pass`` to Google Wallet as it is now (its class, then its object; see
+    ``wallet.google.google_pass_sync`` for the notification budget, retries and what is recorded)."""
+    program = wallet_pass.card.program
+    content = pass_content(wallet_pass)
+    return google_pass_sync(
+        wallet_pass,
+        content,
+        credentials=credentials,
+        client=client,
+        class_suffix=class_suffix_for(program_id=program.pk, card_type_id=wallet_pass.card.card_type_id),
+        logo_url=google_logo_url(program, theme_tokens(program).logo_url),
+    )

@@ -3,9 +3,9 @@ every minute, and the daily upkeep (declared when the app is ready, like ``webho
 every migrate).
 
 A push is due when its registration's ``push_due_at`` has come. Whatever changes a pass makes its pushes due with
-``apple_pushes_schedule`` (or sets ``push_due_at`` to now itself, **unconditionally**: a push being sent holds a time
-in the future, and overwriting it is how a change that arrives mid-flight gets its own push), then may queue
-``apple_pushes_send(pass_ids=…)`` after commit for speed; the minute sweep sends whatever is left.
+``services.apple_pushes_schedule`` (which sets ``push_due_at`` to now **unconditionally**: a push being sent holds a
+time in the future, and overwriting it is how a change that arrives mid-flight gets its own push), then sends them
+after commit for speed (``changes_send``); the minute sweep sends whatever is left.
 
 Sending is lock-free but safe to run twice at once: a batch is claimed by moving each ``push_due_at`` from the value
 read to ``now + IN_FLIGHT`` with a conditional UPDATE, so only one worker sends a push; afterwards a registration is
@@ -22,12 +22,15 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.db import transaction
+from django_q.tasks import async_task
 
 from programs import clock
 from programs.models import Program
 from wallet.apns import PRODUCTION_URL, PushResult, apns_client
-from wallet.credentials import AppleCredentials, CredentialsError, apple_credentials
-from wallet.models import AppleDevice, AppleRegistration
+from wallet.credentials import AppleCredentials, CredentialsError, apple_credentials, google_credentials
+from wallet.google import GoogleWalletClient
+from wallet.models import AppleDevice, AppleRegistration, WalletPass
+from wallet.services import google_pass_write
 
 logger = logging.getLogger(__name__)
 
@@ -44,15 +47,6 @@ MAX_ATTEMPTS = 8  # ~4.7 h of trying, then the push is given up (the next change
 UNREACHABLE_AFTER = 3  # pushes in a row without an answer end the round for those credentials
 SWEEP_BUDGET_SECONDS = 50  # the sweep runs every minute
 DEVICE_RETENTION = timedelta(days=1)  # a device with no pass left is forgotten after this
-
-
-def apple_pushes_schedule(*, pass_ids: list[int], at: datetime | None = None) -> int:
-    """Make a push due ``at`` (default: now) to every device that registered one of ``pass_ids``, with a fresh
-    retry count. Unconditional on purpose: it also overrides a push in flight, which then stays due (see module).
-    Returns how many registrations it touched."""
-    return AppleRegistration.objects.filter(wallet_pass_id__in=pass_ids).update(
-        push_due_at=at or clock.now(), push_attempts=0
-    )
 
 
 @dataclass(frozen=True)
@@ -277,9 +271,83 @@ def apple_pushes_send(*, pass_ids: list[int] | None = None) -> dict:
     return dict(counts)
 
 
+def google_passes_sync(*, pass_ids: list[int] | None = None) -> dict:
+    """Write the Google objects whose update is due (of ``pass_ids`` only, when given), at most ``BATCH`` passes,
+    one client (one OAuth token) per service account.
+
+    Each pass is claimed first (its due time moved to ``now + IN_FLIGHT`` only if unchanged since read), so two
+    workers never write the same object; ``google.google_pass_sync`` then settles it only if no newer change set
+    another due time meanwhile, and backs off on 429/5xx. A program without Google credentials is logged and left
+    due. Returns how many passes ended each way."""
+    now = clock.now()
+    due = WalletPass.objects.filter(google_due_at__lte=now)
+    if pass_ids is not None:
+        due = due.filter(pk__in=pass_ids)
+    passes = list(
+        due.select_related("card__member__tier", "card__program__business", "card__program__wallet_config").order_by(
+            "google_due_at", "pk"
+        )[:BATCH]
+    )
+    counts = Counter()
+    clients: dict[tuple[str, str], GoogleWalletClient] = {}
+    try:
+        for wallet_pass in passes:
+            program = wallet_pass.card.program
+            try:
+                credentials = google_credentials(program)
+            except CredentialsError as error:
+                credentials, why_not = None, str(error)
+            else:
+                why_not = "no Google issuer and service account"
+            if credentials is None:
+                logger.warning("Google update of a pass of program %s not sent (left due): %s", program.slug, why_not)
+                counts["unconfigured"] += 1
+                continue
+            claimed = now + IN_FLIGHT
+            if not WalletPass.objects.filter(pk=wallet_pass.pk, google_due_at=wallet_pass.google_due_at).update(
+                google_due_at=claimed
+            ):
+                counts["taken_elsewhere"] += 1
+                continue
+            wallet_pass.google_due_at = claimed
+            key = (credentials.issuer_id, credentials.email)
+            if key not in clients:
+                clients[key] = GoogleWalletClient(credentials)
+            counts[google_pass_write(wallet_pass, credentials=credentials, client=clients[key])] += 1
+    finally:
+        for client in clients.values():
+            client.close()
+    return dict(counts)
+
+
+# Passes a worker sends itself right after the outbox consumer's commit; more go to a queued task.
+INLINE_PASSES = 20
+
+
+def changes_send(*, pass_ids: list[int]) -> None:
+    """After the commit that marked ``pass_ids`` changed: push them and update Google now, in this worker when
+    they are few (the time from a purchase to the push is the customer's wait), else in a queued task. Never
+    raises: whatever fails here is due and the minute sweep sends it."""
+    if len(pass_ids) > INLINE_PASSES:
+        try:
+            async_task("wallet.tasks.changes_send_all", pass_ids=pass_ids, group="wallet")
+        except Exception:
+            logger.exception("wallet: could not queue the sending of %s changed passes; the sweep will", len(pass_ids))
+        return
+    changes_send_all(pass_ids=pass_ids)
+
+
+def changes_send_all(*, pass_ids: list[int]) -> None:
+    for send in (apple_pushes_send, google_passes_sync):
+        try:
+            send(pass_ids=pass_ids)
+        except Exception:
+            logger.exception("wallet: %s failed; the minute sweep will retry", send.__name__)
+
+
 def wallet_sweep() -> dict:
     """Every minute: the Apple pushes that are due, in rounds of ``BATCH`` until none is left or
-    ``SWEEP_BUDGET_SECONDS`` have passed (the next sweep carries on)."""
+    ``SWEEP_BUDGET_SECONDS`` have passed (the next sweep carries on), then the due Google updates."""
     counts = Counter()
     skip_programs: set[int] = set()
     started = time.monotonic()
@@ -291,6 +359,7 @@ def wallet_sweep() -> dict:
         if not unpushable and round_counts["taken_elsewhere"] == selected:
             break  # another worker is sending these; leave it to them
         skip_programs |= unpushable
+    counts.update({f"google_{outcome}": count for outcome, count in google_passes_sync().items()})
     if counts:
         logger.info("wallet sweep: %s", dict(counts))
     return dict(counts)

@@ -31,10 +31,10 @@ from wallet.apns import ApnsClient, apns_client, provider_tokens_forget
 from wallet.credentials import apple_credentials
 from wallet.models import AppleDevice, AppleRegistration, WalletConfig, WalletPass
 from wallet.secrets import secret_seal
+from wallet.services import apple_pushes_schedule
 from wallet.tasks import (
     MAX_ATTEMPTS,
     SCHEDULES,
-    apple_pushes_schedule,
     apple_pushes_send,
     wallet_forget_old,
     wallet_sweep,
