@@ -3,7 +3,8 @@ else the install-wide ones from the environment (``settings.KARTKA_WALLET_*``).
 
 ``apple_credentials(program)`` / ``google_credentials(program)`` return them loaded (certificates parsed, secrets
 opened) or ``None`` when the program has none at all, so callers only ask "configured?" once. They do not say the
-credentials *work*: ``wallet.checks`` does (chain, expiry, ids), for ``manage.py wallet_check`` and the admin.
+credentials *work*: ``wallet.apple.apple_problems`` and ``wallet.google.google_problems`` do (chain, expiry, ids),
+for ``manage.py wallet_check`` and the admin.
 A program's ``WalletConfig`` counts for Apple when it has a pass type id, for Google when it has an issuer id.
 """
 
