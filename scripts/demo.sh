@@ -26,6 +26,16 @@ step "Collecting static files"
 $PY manage.py collectstatic --noinput --verbosity 0
 step "Demo data"
 $PY manage.py seed_demo
+if [ -z "${WALLET_APPLE_PASS_TYPE_ID:-}" ]; then
+    # Apple Wallet passes signed by a demo certificate chain made on the first run (phones refuse it; openssl
+    # verifies it against var/wallet-demo/root.pem). Real credentials in the environment take its place.
+    step "Demo Apple Wallet certificates (var/wallet-demo/)"
+    WALLET_DEMO_ENV="$($PY manage.py wallet_demo_ca)"
+    while IFS= read -r line; do
+        case "$line" in WALLET_APPLE_*=*) eval "export $line" ;; esac
+    done <<<"$WALLET_DEMO_ENV"
+    WALLET_DEMO=1
+fi
 
 mkdir -p var/log
 QCLUSTER_PID=""
@@ -90,6 +100,11 @@ printf '\n%sKartka demo is running.%s\n' "$BOLD" "$RESET"
 $PY manage.py seed_demo --summary
 printf '  Portal root: http://localhost:%s/   Worker: django-q2 (pid %s, log var/log/qcluster.log)\n' \
     "$PORT" "$QCLUSTER_PID"
+if [ -n "${WALLET_DEMO:-}" ]; then
+    printf '  Wallet: sign in to a portal, open "My card", then "Add to Apple Wallet" downloads a .pkpass signed by the\n'
+    printf '    DEMO certificate chain in var/wallet-demo/ (phones refuse it; unzip it and run the openssl line of\n'
+    printf '    `.venv/bin/python manage.py wallet_demo_ca`). Google Wallet shows once WALLET_GOOGLE_* are set (README).\n'
+fi
 printf '%sPress Ctrl-C to stop.%s\n\n' "$BOLD" "$RESET"
 
 set +e
