@@ -62,6 +62,8 @@ def test_a_cashback_pass_shows_the_cabinets_balance_tier_and_barcode(alpha):
 
 def test_texts_come_in_russian_and_ukrainian_including_the_cabinets_own_lines(alpha):
     content = pass_content(wallet_pass_ensure(card=alpha.card))
+    assert content.strings["uk"]["Your balance is now %@"] == "Ваш баланс тепер %@"
+    assert content.strings["ru"]["Tier"] == "Уровень"
     expiring = fields(content)["expiring"].value
     assert "15 points" in expiring
     assert "15 балів" in content.strings["uk"][expiring]
