@@ -19,3 +19,23 @@ class TransportSwitch:
             yield transport
         finally:
             self.current = previous
+
+
+class HttpClient:
+    """The base of Kartka's API clients: one ``httpx.Client`` (``self._http``, set by the subclass) kept open for
+    connection reuse, closed by ``close()`` or at the end of a ``with`` block."""
+
+    _http: httpx.Client
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._http.is_closed

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 
 from programs import clock
+from programs.transports import HttpClient
 from wallet.credentials import AppleCredentials
 
 logger = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ def provider_tokens_forget() -> None:
 # --- The client -----------------------------------------------------------------------------------------------
 
 
-class ApnsClient:
+class ApnsClient(HttpClient):
     """One HTTP/2 connection to APNs for one set of credentials (team, APNs key, pass type id).
 
     ``push(tokens)`` sends the Wallet push to each token in turn over that connection and never raises for what
@@ -158,19 +159,6 @@ class ApnsClient:
             timeout=httpx.Timeout(settings.KARTKA_WALLET_APNS_TIMEOUT),
             follow_redirects=False,
         )
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
-    @property
-    def is_closed(self) -> bool:
-        return self._http.is_closed
 
     def _headers(self, *, renew: bool = False) -> dict[str, str]:
         expiration = clock.now() + EXPIRATION

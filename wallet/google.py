@@ -33,7 +33,7 @@ from django.utils.translation import gettext_noop as N_
 from google.auth import crypt
 from google.auth import jwt as google_jwt
 
-from programs.transports import TransportSwitch
+from programs.transports import HttpClient, TransportSwitch
 from wallet.content import PassContent, PassField
 from wallet.credentials import GoogleCredentials
 from wallet.models import WalletPass
@@ -398,7 +398,7 @@ _transport = TransportSwitch()
 transport_override = _transport.override
 
 
-class GoogleWalletClient:
+class GoogleWalletClient(HttpClient):
     """Google Wallet's REST API for one service account, over httpx. The OAuth token comes from the account's
     ``token_uri`` (a JWT-bearer assertion signed with its key) and is reused until a minute before it expires; a
     401 drops it and retries once. ``transport`` is for tests (``httpx.MockTransport``). Every failure raises
@@ -415,15 +415,6 @@ class GoogleWalletClient:
         )
         self._token = ""
         self._token_expires = 0.0
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # Token.
 

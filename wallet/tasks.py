@@ -62,6 +62,20 @@ class _Due:
     attempts: int
 
 
+def due_rows(registrations, *, limit: int | None = None) -> list[_Due]:
+    """``registrations`` (a queryset) read as ``_Due`` rows, the first ``limit`` of them."""
+    values = registrations.values_list(
+        "pk",
+        "device_id",
+        "device__push_token",
+        "device__updated_at",
+        "wallet_pass__program_id",
+        "push_due_at",
+        "push_attempts",
+    )
+    return [_Due(*row) for row in (values[:limit] if limit else values)]
+
+
 def _backoff(attempts: int) -> timedelta:
     return BACKOFF[min(attempts, len(BACKOFF)) - 1]
 
@@ -217,18 +231,7 @@ def _send_round(*, pass_ids: list[int] | None, skip_programs: set[int]) -> tuple
         due = due.filter(wallet_pass_id__in=pass_ids)
     if skip_programs:
         due = due.exclude(wallet_pass__program_id__in=skip_programs)
-    rows = [
-        _Due(*values)
-        for values in due.order_by("push_due_at", "pk").values_list(
-            "pk",
-            "device_id",
-            "device__push_token",
-            "device__updated_at",
-            "wallet_pass__program_id",
-            "push_due_at",
-            "push_attempts",
-        )[:BATCH]
-    ]
+    rows = due_rows(due.order_by("push_due_at", "pk"), limit=BATCH)
     counts = Counter()
     if not rows:
         return counts, set(), 0

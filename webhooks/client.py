@@ -13,7 +13,7 @@ import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from programs.transports import TransportSwitch
+from programs.transports import HttpClient, TransportSwitch
 from webhooks import destinations
 
 USER_AGENT = "Kartka-Webhooks/1"
@@ -43,7 +43,7 @@ class Answer:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-class WebhookClient:
+class WebhookClient(HttpClient):
     """A pooled httpx client for a batch of attempts; use it as a context manager."""
 
     def __init__(self, *, timeout: float | None = None, allow_private: bool | None = None):
@@ -55,15 +55,6 @@ class WebhookClient:
             headers={"User-Agent": USER_AGENT},
             transport=_transport.current,
         )
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     def _refusal(self, url: str) -> str | None:
         refusal = destinations.url_refusal(url)

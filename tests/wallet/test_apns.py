@@ -393,18 +393,7 @@ def test_a_second_worker_does_not_send_what_the_first_claimed(apns, at_t0, make_
 def test_of_two_workers_that_read_the_same_due_row_only_one_claims_it(at_t0, make_registration):
     """The race the sweep can't show in one thread: both read the row as due, then both try to claim it."""
     registration = make_registration()
-    [row] = [
-        tasks._Due(*values)
-        for values in AppleRegistration.objects.values_list(
-            "pk",
-            "device_id",
-            "device__push_token",
-            "device__updated_at",
-            "wallet_pass__program_id",
-            "push_due_at",
-            "push_attempts",
-        )
-    ]
+    [row] = tasks.due_rows(AppleRegistration.objects.all())
 
     first = tasks._claim([row], T0 + timedelta(minutes=2))
     second = tasks._claim([row], T0 + timedelta(minutes=2, seconds=1))
