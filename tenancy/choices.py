@@ -51,3 +51,5 @@ class AuditAction(models.TextChoices):
     WEBHOOK_TEST = "webhook_endpoint.test", _("Webhook test event sent")
     WEBHOOK_RESEND = "webhook_delivery.resend", _("Webhook delivery re-sent")
     PORTAL_SITE_CREATE = "portal_site.create", _("Portal site created")
+    WALLET_CREDENTIALS_UPDATE = "walletconfig.update", _("Wallet credentials changed")
+    WALLET_CHECK = "walletconfig.check", _("Wallet credentials checked")

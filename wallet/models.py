@@ -43,16 +43,16 @@ class WalletConfig(models.Model):
     apple_wwdr = models.TextField(
         _("Apple WWDR intermediate (PEM)"), blank=True, help_text=_("Empty: the one the server is set up with.")
     )
-    apple_key_sealed = models.TextField(blank=True, editable=False)
-    apple_key_password_sealed = models.TextField(blank=True, editable=False)
+    apple_key_sealed = models.TextField(_("certificate key"), blank=True, editable=False)
+    apple_key_password_sealed = models.TextField(_("certificate key password"), blank=True, editable=False)
     apns_key_id = models.CharField(_("APNs key ID"), max_length=10, blank=True)
-    apns_key_sealed = models.TextField(blank=True, editable=False)
+    apns_key_sealed = models.TextField(_("APNs key"), blank=True, editable=False)
     # Google: the issuer account and a service account allowed to write its passes (its JSON key, sealed).
     google_issuer_id = models.CharField(_("Google issuer ID"), max_length=32, blank=True)
-    google_service_account_sealed = models.TextField(blank=True, editable=False)
+    google_service_account_sealed = models.TextField(_("Google service account key"), blank=True, editable=False)
     # What ``wallet_check`` found last (a list of plain-language problems; empty when healthy).
-    apple_problems = models.JSONField(default=list, blank=True, editable=False)
-    google_problems = models.JSONField(default=list, blank=True, editable=False)
+    apple_problems = models.JSONField(_("Apple problems"), default=list, blank=True, editable=False)
+    google_problems = models.JSONField(_("Google problems"), default=list, blank=True, editable=False)
     checked_at = models.DateTimeField(_("checked"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

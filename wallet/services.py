@@ -8,20 +8,27 @@ asking) and is marked due: a push for each Apple device that registered it, an u
 notification when its balance or tier changed, within Google's budget).
 """
 
+import hashlib
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from programs import clock
-from programs.models import Card
+from programs.models import Card, Program
+from tenancy.actors import Actor
+from tenancy.choices import AuditAction
+from tenancy.services import audit_record
 from themes.tokens import theme_tokens
+from wallet.checks import apple_check, google_check
 from wallet.content import pass_content, public_origin
 from wallet.credentials import GoogleCredentials
 from wallet.google import class_suffix_for, google_pass_sync
-from wallet.models import AppleRegistration, WalletPass
+from wallet.models import AppleRegistration, WalletConfig, WalletPass
+from wallet.secrets import SecretsUnavailable, secret_open, secret_seal
 
 logger = logging.getLogger(__name__)
 
@@ -145,3 +152,128 @@ def google_pass_write(wallet_pass: WalletPass, *, credentials: GoogleCredentials
         class_suffix=class_suffix_for(program_id=program.pk, card_type_id=wallet_pass.card.card_type_id),
         logo_url=google_logo_url(program, theme_tokens(program).logo_url),
     )
+
+
+# --- A program's credentials (the admin) -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WalletConfigInput:
+    """A program's wallet credentials as the owner set them. Text fields are the new values; for each upload
+    (``apple_certificate`` … ``google_service_account``) ``None`` keeps what is stored, an empty value removes it and
+    anything else replaces it. Certificates are PEM text; the secrets are plaintext bytes, sealed here."""
+
+    apple_pass_type_identifier: str = ""
+    apple_team_identifier: str = ""
+    apns_key_id: str = ""
+    google_issuer_id: str = ""
+    apple_certificate: str | None = None
+    apple_wwdr: str | None = None
+    apple_key: bytes | None = None
+    apple_key_password: bytes | None = None
+    apns_key: bytes | None = None
+    google_service_account: bytes | None = None
+
+
+TEXT_FIELDS = ("apple_pass_type_identifier", "apple_team_identifier", "apns_key_id", "google_issuer_id")
+CERTIFICATE_FIELDS = ("apple_certificate", "apple_wwdr")
+# Each secret and the column holding it sealed.
+SECRET_FIELDS = {
+    "apple_key": "apple_key_sealed",
+    "apple_key_password": "apple_key_password_sealed",
+    "apns_key": "apns_key_sealed",
+    "google_service_account": "google_service_account_sealed",
+}
+HIDDEN = "••••"
+
+
+def _fingerprint(data: bytes | str) -> str:
+    """What the audit trail says of a certificate or a key: a short digest (a key's digest gives nothing away)."""
+    if not data:
+        return ""
+    data = data.encode() if isinstance(data, str) else data
+    return "SHA-256 " + hashlib.sha256(data).hexdigest()[:16]
+
+
+def _secret_audited(name: str, plain: bytes | None) -> str:
+    if not plain:
+        return ""
+    # A password is short: even its digest could be guessed from, so only its presence is recorded.
+    return HIDDEN if name == "apple_key_password" else _fingerprint(plain)
+
+
+def _stored_secret_audited(name: str, sealed: str) -> str:
+    if not sealed:
+        return ""
+    try:
+        return _secret_audited(name, secret_open(sealed))
+    except SecretsUnavailable:
+        return HIDDEN
+
+
+def wallet_config_save(*, program: Program, values: WalletConfigInput, actor: Actor) -> WalletConfig:
+    """Store ``program``'s own wallet credentials as ``values`` says, the secrets sealed with ``WALLET_SECRETS_KEY``,
+    and write one audit row naming what changed (certificates and keys by digest, never their content).
+
+    The form has checked the values (they parse, the key fits the certificate, the ids match it); this only stores
+    them. Raises ``SecretsUnavailable`` before writing anything when a secret must be sealed and there is no key.
+    Run ``wallet_config_check`` after it to store what is wrong with the result.
+    """
+    sealed = {}
+    for name, column in SECRET_FIELDS.items():
+        plain = getattr(values, name)
+        if plain is not None:
+            sealed[column] = (secret_seal(plain) if plain else "", plain)
+    with transaction.atomic():
+        config, _created = WalletConfig.objects.select_for_update().get_or_create(program=program)
+        changes = {}
+        for name in TEXT_FIELDS:
+            new = getattr(values, name).strip()
+            if getattr(config, name) != new:
+                changes[name] = (getattr(config, name), new)
+                setattr(config, name, new)
+        for name in CERTIFICATE_FIELDS:
+            new = getattr(values, name)
+            if new is not None and new != getattr(config, name):
+                changes[name] = (_fingerprint(getattr(config, name)), _fingerprint(new))
+                setattr(config, name, new)
+        for name, column in SECRET_FIELDS.items():
+            if column not in sealed:
+                continue
+            new_sealed, plain = sealed[column]
+            old = _stored_secret_audited(name, getattr(config, column))
+            if not old and not plain:
+                continue
+            changes[column] = (old, _secret_audited(name, plain))
+            setattr(config, column, new_sealed)
+        config.full_clean()
+        config.save()
+        if changes:
+            audit_record(
+                actor=actor,
+                program=program,
+                action=AuditAction.WALLET_CREDENTIALS_UPDATE,
+                obj=config,
+                changes=changes,
+            )
+    program.wallet_config = config  # what the credentials loaders read from now on
+    return config
+
+
+def wallet_config_check(*, program: Program, actor: Actor) -> WalletConfig:
+    """Check ``program``'s Apple and Google credentials (``wallet.checks``) and store what is wrong with them and
+    when, creating the program's settings row if it has none (it then still uses the environment's credentials).
+    Writes an audit row, with the findings when they changed."""
+    with transaction.atomic():
+        config, _created = WalletConfig.objects.select_for_update().get_or_create(program=program)
+        program.wallet_config = config
+        apple, google = apple_check(program), google_check(program)
+        changes = {}
+        if apple != config.apple_problems:
+            changes["apple_problems"] = (config.apple_problems, apple)
+        if google != config.google_problems:
+            changes["google_problems"] = (config.google_problems, google)
+        config.apple_problems, config.google_problems, config.checked_at = apple, google, clock.now()
+        config.save(update_fields=["apple_problems", "google_problems", "checked_at"])
+        audit_record(actor=actor, program=program, action=AuditAction.WALLET_CHECK, obj=config, changes=changes)
+    return config

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 from django_filters import ModelChoiceFilter
+from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
@@ -36,6 +37,11 @@ from programs.services import members as member_services
 from tenancy.actors import Actor
 
 NAMESPACE = "loyalty_members"
+
+# Other apps add sections to the member page without ``programs`` importing them: a function registered under this
+# hook gets ``request``, ``member`` and ``cards`` (the member's cards as the page lists them) as keywords and returns
+# a Wagtail ``Component`` to render below the cards, or ``None``. The member has been access-checked already.
+MEMBER_PANELS_HOOK = "kartka_member_panels"
 
 
 def url(name: str, *args) -> str:
@@ -221,6 +227,12 @@ def entry_reason(entry: LedgerEntry) -> str:
     return " · ".join(parts)
 
 
+def member_panels(*, request, member: Member, cards: list[Card]) -> list:
+    """The sections other apps add to ``member``'s page (``MEMBER_PANELS_HOOK``), in hook order."""
+    panels = (hook(request=request, member=member, cards=cards) for hook in hooks.get_hooks(MEMBER_PANELS_HOOK))
+    return [panel for panel in panels if panel is not None]
+
+
 class MemberDetailView(MemberObjectMixin, PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
     """The member's page: profile, tier progress, every card with its balances, and the selected card's ledger."""
 
@@ -303,6 +315,7 @@ class MemberDetailView(MemberObjectMixin, PermissionCheckedMixin, WagtailAdminTe
             selected_card=selected,
             ledger_page=ledger_page,
             ledger_base_url=f"{url('detail', self.member.pk)}?card={selected.pk}&" if selected else "",
+            member_panels=member_panels(request=self.request, member=self.member, cards=self.cards),
         )
         return context
 
