@@ -14,17 +14,8 @@ from django.utils.translation import gettext
 
 from wallet.apple import apple_problems
 from wallet.choices import CredentialSource
-from wallet.credentials import CredentialsError, apple_credentials, google_credentials
+from wallet.credentials import CredentialsError, apple_credentials, google_credentials, wallet_config_of
 from wallet.google import google_problems
-from wallet.models import WalletConfig
-
-
-def wallet_config_of(program) -> WalletConfig | None:
-    """The program's own settings, or ``None`` (cached on the row by Django, a missing one too)."""
-    try:
-        return program.wallet_config
-    except WalletConfig.DoesNotExist:
-        return None
 
 
 def apple_source(program) -> CredentialSource:

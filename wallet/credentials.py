@@ -95,8 +95,9 @@ def _opened(sealed: str, what: str) -> bytes:
         raise CredentialsError(f"the {what} cannot be opened: {error}") from error
 
 
-def _config(program) -> WalletConfig | None:
-    """The program's own settings (Django caches the answer on the row, a missing one too)."""
+def wallet_config_of(program) -> WalletConfig | None:
+    """The program's own settings, or ``None`` (also for no program; Django caches the answer on the row, a
+    missing one too)."""
     if program is None:
         return None
     try:
@@ -114,7 +115,7 @@ def _wwdr(config) -> x509.Certificate | None:
 def apple_credentials(program=None) -> AppleCredentials | None:
     """The Apple credentials ``program``'s passes are signed and pushed with, or ``None`` when neither the program
     nor the install has a pass type id and certificate. Raises ``CredentialsError`` when they can't be read."""
-    config = _config(program)
+    config = wallet_config_of(program)
     if config is not None and config.apple_pass_type_identifier:
         password = _opened(config.apple_key_password_sealed, "certificate key's password")
         apns_key = _opened(config.apns_key_sealed, "APNs key")
@@ -159,7 +160,7 @@ def _service_account(data: bytes) -> dict:
 def google_credentials(program=None) -> GoogleCredentials | None:
     """The Google issuer and service account ``program``'s passes are written with, or ``None`` when neither the
     program nor the install has them. Raises ``CredentialsError`` when they can't be read."""
-    config = _config(program)
+    config = wallet_config_of(program)
     if config is not None and config.google_issuer_id:
         data = _opened(config.google_service_account_sealed, "Google service account key")
         return GoogleCredentials(config.google_issuer_id, _service_account(data), source="program")

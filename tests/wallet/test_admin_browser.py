@@ -73,7 +73,7 @@ def test_owner_checks_the_wallet_and_its_credentials_in_ukrainian(page, live_ser
     assert "Перевірено: 1 проблема" in page.locator(".messages").inner_text()
     shoot(page, "wallet-admin-program-uk")
     program = main_text(page)
-    assert "Увага: ключ APNs" in program
+    assert "Попередження: не задано ключ APNs" in program
     assert tenant.card.number in program and "0f9e8d7c…" in program
     assert "t" * 64 not in page.content()
 

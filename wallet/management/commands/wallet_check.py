@@ -4,23 +4,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from programs.models import Program
-from wallet.apple import apple_problems
-from wallet.credentials import CredentialsError, apple_credentials, google_credentials
-from wallet.google import google_problems
+from wallet.checks import apple_check, apple_source, google_check, google_source
+from wallet.choices import CredentialSource
 
 WARNING = "Warning:"
-
-
-def _verdict(loader, checker, program) -> tuple[str, list[str]]:
-    """("not configured" | "from the environment" | "the program's own", problems) of one wallet."""
-    try:
-        credentials = loader(program)
-    except CredentialsError as error:
-        return "unreadable", [str(error)]
-    if credentials is None:
-        return "not configured", []
-    source = "the program's own" if credentials.source == "program" else "from the environment"
-    return source, checker(credentials)
+SOURCES = {CredentialSource.PROGRAM: "the program's own", CredentialSource.ENVIRONMENT: "from the environment"}
 
 
 class Command(BaseCommand):
@@ -45,19 +33,21 @@ class Command(BaseCommand):
             targets += [(program, f"Program {program.slug}") for program in programs]
             for program, title in targets:
                 self.stdout.write(self.style.MIGRATE_HEADING(title))
-                for name, loader, checker in (
-                    ("Apple Wallet", apple_credentials, apple_problems),
-                    ("Google Wallet", google_credentials, google_problems),
+                for name, source_of, check in (
+                    ("Apple Wallet", apple_source, apple_check),
+                    ("Google Wallet", google_source, google_check),
                 ):
-                    source, problems = _verdict(loader, checker, program)
+                    source = source_of(program)
+                    problems = check(program) if source != CredentialSource.NONE else []
                     errors = [problem for problem in problems if not problem.startswith(WARNING)]
-                    if source == "not configured":
+                    if source == CredentialSource.NONE:
                         self.stdout.write(f"  {name}: not configured (its buttons don't show)")
                     elif not problems:
-                        self.stdout.write(self.style.SUCCESS(f"  {name}: OK ({source})"))
+                        self.stdout.write(self.style.SUCCESS(f"  {name}: OK ({SOURCES[source]})"))
                     else:
                         style = self.style.ERROR if errors else self.style.WARNING
-                        self.stdout.write(style(f"  {name}: {'problems' if errors else 'warnings'} ({source})"))
+                        verdict = "problems" if errors else "warnings"
+                        self.stdout.write(style(f"  {name}: {verdict} ({SOURCES[source]})"))
                     for problem in problems:
                         self.stdout.write(f"    - {problem}")
                     failed = failed or bool(errors)
