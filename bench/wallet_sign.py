@@ -19,7 +19,9 @@ No database. The command:
    loads them into memory, then builds and signs each pass with ``new PKPass(buffers, certificates)`` and
    ``getAsBuffer()``, in rounds the same way;
 4. runs ``openssl speed -seconds 5 rsa2048`` (one process) before our builds and again after the Node run, and
-   takes the mean of the two sign/s (the box is shared: the two show how much the ceiling moved);
+   takes the mean of the two sign/s (the box is shared: the two show how much the ceiling moved). ``openssl
+   speed`` divides by its user CPU time, so ours is set against it per CPU second (``time.process_time``), and
+   per wall second beside it;
 5. verifies ``--verify`` passes of each side the way a phone's checks can be reproduced offline: every file is in
    the manifest with its SHA-1 and vice versa, ``pass.json`` carries the card's serial and the certificate's ids,
    and ``openssl smime -verify`` of the detached signature over ``manifest.json`` passes against the demo root;
@@ -548,8 +550,18 @@ def main() -> None:
     if node:
         ratio = ours_rate / node["rate"]
         targets.append(("ours / passkit-generator", f"{ratio:.0f}×", "≥ 40×", "met" if ratio >= 40 else "missed"))
-    share = ours_rate / sign_rate
-    targets.append(("ours / RSA-2048 signs", f"{share:.0%}", "≥ 50 %", "met" if share >= 0.5 else "missed"))
+    # ``openssl speed`` divides by its user CPU time (unless -elapsed), so ours is compared per CPU second too;
+    # per wall second (other tenants' work preempts us) it is shown beside it.
+    cpu_rate = 1000 / ours["cpu_ms"]
+    share = cpu_rate / sign_rate
+    targets.append(
+        (
+            "ours per CPU second / RSA-2048 signs per CPU second",
+            f"{share:.0%} ({cpu_rate:,.0f} / {sign_rate:,.0f}; per wall second {ours_rate / sign_rate:.0%})",
+            "≥ 50 %",
+            "met" if share >= 0.5 else "missed",
+        )
+    )
     print(table(targets, ("", "figure", "target", "")))
     print(
         f"\nround rates, ours: {', '.join(f'{rate:.0f}' for rate in ours['round_rates'])}"
