@@ -371,6 +371,9 @@ KARTKA_WALLET_APNS_KEY_ID = os.environ.get("WALLET_APNS_KEY_ID", "").strip()
 KARTKA_WALLET_APNS_KEY = os.environ.get("WALLET_APNS_KEY", "")
 KARTKA_WALLET_APNS_URL = os.environ.get("WALLET_APNS_URL", "https://api.push.apple.com").strip().rstrip("/")
 KARTKA_WALLET_APNS_TIMEOUT = float(os.environ.get("WALLET_APNS_TIMEOUT", "10"))
+# A PEM bundle of the CAs trusted for the APNs host *instead of* the system's: only for a test server with its own
+# certificate (bench/wallet_push.py's local fake APNs). Unset (the default), APNs is checked against the system's CAs.
+KARTKA_WALLET_APNS_CA_FILE = os.environ.get("WALLET_APNS_CA_FILE", "").strip()
 KARTKA_WALLET_GOOGLE_ISSUER_ID = os.environ.get("WALLET_GOOGLE_ISSUER_ID", "").strip()
 KARTKA_WALLET_GOOGLE_SERVICE_ACCOUNT = os.environ.get("WALLET_GOOGLE_SERVICE_ACCOUNT", "")
 KARTKA_WALLET_GOOGLE_API_URL = "https://walletobjects.googleapis.com/walletobjects/v1"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -38,6 +38,15 @@ DISPATCH_TASK = "programs.outbox.events_dispatch"
 BATCH = 500
 # A dispatcher run stops taking new batches after this long, so minute sweeps seldom overlap.
 BUDGET_SECONDS = 50
+# A dispatcher's patience, so an event it was woken for is not left to the minute sweep (PostgreSQL only). Another
+# dispatcher may hold the consumer's cursor: wait up to CURSOR_WAIT_SECONDS for it rather than skip, since it may have
+# read before this run's events committed and be about to stop. And events may have committed without being
+# readable yet, an older transaction still being open (the snapshot's xmin): look again every SETTLE_PAUSE seconds,
+# for up to SETTLE_SECONDS after the last batch. Without these, 2 of a burst of 50 purchases had their wallet pushes
+# sent by the sweep 57 s later (bench/wallet_push.py, docs/benchmarks.md section 7).
+CURSOR_WAIT_SECONDS = 5
+SETTLE_SECONDS = 3.0
+SETTLE_PAUSE = 0.05
 # Pause before a failing consumer is tried again: doubles per failure in a row, up to the last step.
 RETRY_PAUSES = (timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15))
 # PostgreSQL: only transactions that have all ended (below the snapshot's xmin) are read, plus the reader's own.
@@ -207,52 +216,102 @@ def _pause(failures: int) -> timedelta:
     return RETRY_PAUSES[min(failures, len(RETRY_PAUSES)) - 1]
 
 
-def consumer_dispatch(consumer: Consumer, *, batch: int = BATCH) -> int | None:
+def _cursor_lock(name: str, *, wait: bool) -> EventCursor | None:
+    """The consumer's cursor, locked for this transaction: ``None`` when another dispatcher holds it (``wait``:
+    after waiting up to ``CURSOR_WAIT_SECONDS`` for it on PostgreSQL; else at once)."""
+    queryset = EventCursor.objects.filter(consumer=name)
+    if wait and connection.vendor == "postgresql":
+        with connection.cursor() as db_cursor:
+            db_cursor.execute(f"SET LOCAL lock_timeout = '{round(CURSOR_WAIT_SECONDS * 1000)}ms'")
+        return queryset.select_for_update().first()
+    return queryset.select_for_update(skip_locked=True).first()
+
+
+def _lock_timed_out(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == "55P03"  # lock_not_available
+
+
+def consumer_dispatch(consumer: Consumer, *, batch: int = BATCH, wait: bool = False) -> int | None:
     """Hand ``consumer`` the next batch of events; returns how many events its cursor moved over (0: none
-    waiting), or ``None`` if it was not its turn (another dispatcher holds it, or it waits after failures)."""
+    readable), or ``None`` if it was not its turn (another dispatcher holds it, or it waits after failures).
+    ``wait``: wait a few seconds for a cursor another dispatcher holds instead of giving up at once."""
     # A cursor missing here (a database created before the consumer existed, and not migrated since) starts at
     # the beginning: nothing retained is skipped.
     EventCursor.objects.get_or_create(consumer=consumer.name)
     now = clock.now()
-    with transaction.atomic():
-        cursor = EventCursor.objects.select_for_update(skip_locked=True).filter(consumer=consumer.name).first()
-        if cursor is None or (cursor.retry_at is not None and cursor.retry_at > now):
-            return None
-        events = list(_after(cursor)[:batch])
-        if not events:
-            return 0
-        wanted = [event for event in events if consumer.types is None or event.type in consumer.types]
-        try:
-            with transaction.atomic():
-                if wanted:
-                    consumer.handle(wanted)
-        except Exception as error:
-            logger.exception("outbox: consumer %s failed on events %s–%s", consumer.name, events[0].pk, events[-1].pk)
-            cursor.failures += 1
-            cursor.retry_at = now + _pause(cursor.failures)
-            cursor.last_error = f"{type(error).__name__}: {error}"[:2000]
-            cursor.updated_at = now
-            cursor.save(update_fields=["failures", "retry_at", "last_error", "updated_at"])
-            return None
-        cursor.tx, cursor.event_id = events[-1].tx, events[-1].pk
-        cursor.failures, cursor.retry_at, cursor.last_error, cursor.updated_at = 0, None, "", now
-        cursor.save(update_fields=["tx", "event_id", "failures", "retry_at", "last_error", "updated_at"])
-        return len(events)
+    try:
+        with transaction.atomic():
+            cursor = _cursor_lock(consumer.name, wait=wait)
+            if cursor is None or (cursor.retry_at is not None and cursor.retry_at > now):
+                return None
+            events = list(_after(cursor)[:batch])
+            if not events:
+                return 0
+            wanted = [event for event in events if consumer.types is None or event.type in consumer.types]
+            try:
+                with transaction.atomic():
+                    if wanted:
+                        consumer.handle(wanted)
+            except Exception as error:
+                logger.exception(
+                    "outbox: consumer %s failed on events %s–%s", consumer.name, events[0].pk, events[-1].pk
+                )
+                cursor.failures += 1
+                cursor.retry_at = now + _pause(cursor.failures)
+                cursor.last_error = f"{type(error).__name__}: {error}"[:2000]
+                cursor.updated_at = now
+                cursor.save(update_fields=["failures", "retry_at", "last_error", "updated_at"])
+                return None
+            cursor.tx, cursor.event_id = events[-1].tx, events[-1].pk
+            cursor.failures, cursor.retry_at, cursor.last_error, cursor.updated_at = 0, None, "", now
+            cursor.save(update_fields=["tx", "event_id", "failures", "retry_at", "last_error", "updated_at"])
+            return len(events)
+    except OperationalError as error:
+        if not _lock_timed_out(error):
+            raise
+        logger.info("outbox: %s's cursor stayed busy; its events go with that run or the sweep", consumer.name)
+        return None
 
 
-def events_dispatch(*, budget_seconds: float = BUDGET_SECONDS) -> dict[str, int]:
+def events_unreadable(consumer: Consumer) -> bool:
+    """Whether events for ``consumer`` past its cursor have committed but cannot be read yet: on PostgreSQL, while a
+    transaction older than theirs is still open (``_after`` reads nothing past the snapshot's xmin, or a late
+    committer could be skipped). Always ``False`` elsewhere."""
+    if connection.vendor != "postgresql":
+        return False
+    cursor = EventCursor.objects.filter(consumer=consumer.name).values_list("tx", "event_id").first()
+    if cursor is None:
+        return False
+    queryset = Event.objects.filter(Q(tx__gt=cursor[0]) | Q(tx=cursor[0], pk__gt=cursor[1]))
+    if consumer.types is not None:
+        queryset = queryset.filter(type__in=consumer.types)
+    return queryset.exists()
+
+
+def events_dispatch(
+    *, budget_seconds: float = BUDGET_SECONDS, settle_seconds: float = SETTLE_SECONDS
+) -> dict[str, int]:
     """The django-q2 task: every consumer reads until it is through or ``budget_seconds`` have passed.
 
+    A run is woken after the commit of the events it is for, so it must not end before it has read them: it waits
+    for a cursor another run holds (``consumer_dispatch(wait=True)``), and while events committed for a consumer
+    are not readable yet (``events_unreadable``) it looks again for up to ``settle_seconds`` after its last batch.
     Returns the events each consumer's cursor moved over in this run.
     """
     deadline = time.monotonic() + budget_seconds
     moved: dict[str, int] = {}
     for consumer in consumers():
+        settle_until = time.monotonic() + settle_seconds
         while time.monotonic() < deadline:
-            count = consumer_dispatch(consumer)
-            if not count:
-                break
-            moved[consumer.name] = moved.get(consumer.name, 0) + count
+            count = consumer_dispatch(consumer, wait=True)
+            if count:
+                moved[consumer.name] = moved.get(consumer.name, 0) + count
+                settle_until = time.monotonic() + settle_seconds
+                continue
+            if count == 0 and time.monotonic() < min(settle_until, deadline) and events_unreadable(consumer):
+                time.sleep(SETTLE_PAUSE)
+                continue
+            break
     if moved:
         logger.info("outbox: dispatched %s", moved)
     return moved

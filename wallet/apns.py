@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import ssl
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -61,6 +62,14 @@ def transport_override(transport: httpx.BaseTransport):
     finally:
         apns_clients_close()
         _transport_override = previous
+
+
+def apns_tls_verify() -> ssl.SSLContext | bool:
+    """What the APNs connection's certificate is checked against: the system's CAs (``True``), or only the ones in
+    ``KARTKA_WALLET_APNS_CA_FILE`` when that is set (a test server's own CA; never set for Apple)."""
+    if not settings.KARTKA_WALLET_APNS_CA_FILE:
+        return True
+    return ssl.create_default_context(cafile=settings.KARTKA_WALLET_APNS_CA_FILE)
 
 
 def token_hint(token: str) -> str:
@@ -152,7 +161,7 @@ class ApnsClient(HttpClient):
         if transport is None:
             # Built explicitly so HTTP/2 is certain (httpx ignores ``http2=`` when handed a transport). APNs is
             # HTTP/2 only; retries=1 re-dials once when Apple closed an idle connection (it does after ~1 h).
-            transport = httpx.HTTPTransport(http2=True, retries=1)
+            transport = httpx.HTTPTransport(http2=True, retries=1, verify=apns_tls_verify())
         self._http = httpx.Client(
             http2=self.http2,
             transport=transport,

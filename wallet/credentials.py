@@ -11,6 +11,7 @@ A program's ``WalletConfig`` counts for Apple when it has a pass type id, for Go
 import json
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
@@ -79,9 +80,16 @@ def certificate_load(data: bytes, what: str) -> x509.Certificate:
         raise CredentialsError(f"the {what} is not a PEM or DER certificate") from error
 
 
+@lru_cache(maxsize=32)
+def _private_key(data: bytes, password: bytes) -> PrivateKeyTypes:
+    """The key of a PEM, parsed once per process: loading an RSA key checks it, which takes ~40 ms on a 2-core box,
+    and credentials are read for every pass download and every push round (key objects are immutable)."""
+    return serialization.load_pem_private_key(data, password=password or None)
+
+
 def key_load(data: bytes, what: str, password: bytes = b"") -> PrivateKeyTypes:
     try:
-        return serialization.load_pem_private_key(data, password=password or None)
+        return _private_key(data, password)
     except TypeError as error:  # encrypted without a password, or a password for an unencrypted key
         raise CredentialsError(f"the {what} needs a password, or was given one it does not need") from error
     except ValueError as error:

@@ -499,3 +499,75 @@ def _event(program, name: str) -> Event:
     return outbox.event_new(
         type=EventType.MEMBER_UPDATED, program_id=program.pk, payload={"name": name}, at=clock.now()
     )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.postgres
+def test_a_woken_dispatcher_waits_for_events_an_older_transaction_holds_back(postgres_only, program, recorders):
+    """Events that committed while an older transaction is still open cannot be read yet (they are past the
+    snapshot's xmin). The run woken for them looks again until they can be read, rather than ending and leaving
+    them to the minute sweep."""
+    recorder, _consumer = recorders("test-settle")
+    EventCursor.objects.create(consumer="test-settle", **at_end())
+    wrote, release = threading.Event(), threading.Event()
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                outbox.events_record([_event(program, "slow")])
+                wrote.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    assert wrote.wait(30)
+    with transaction.atomic():
+        outbox.events_record([_event(program, "fast")])
+    threading.Timer(0.5, release.set).start()
+    started = time.monotonic()
+    try:
+        moved = outbox.events_dispatch(budget_seconds=120, settle_seconds=120)
+    finally:
+        release.set()
+        writer.join(30)
+
+    assert moved.get("test-settle") == 2
+    assert time.monotonic() - started >= 0.5
+    assert [Event.objects.get(pk=pk).payload["name"] for pk in recorder.seen] == ["slow", "fast"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.postgres
+def test_a_woken_dispatcher_waits_for_a_cursor_another_run_holds(postgres_only, program, recorders):
+    """Another run holding the cursor may have read before this run's event committed and be about to stop: the
+    woken run waits for the cursor and reads after it, instead of skipping (which left the event to the sweep)."""
+    recorder, consumer = recorders("test-cursor-wait")
+    EventCursor.objects.create(consumer="test-cursor-wait", **at_end())
+    locked, release = threading.Event(), threading.Event()
+
+    def other_run():
+        try:
+            with transaction.atomic():
+                EventCursor.objects.select_for_update().get(consumer="test-cursor-wait")
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=other_run)
+    holder.start()
+    assert locked.wait(30)
+    with transaction.atomic():
+        outbox.events_record([_event(program, "mine")])
+    assert outbox.consumer_dispatch(consumer) is None  # without waiting: skipped, as the sweep does
+    threading.Timer(0.5, release.set).start()
+    try:
+        moved = outbox.events_dispatch(budget_seconds=120, settle_seconds=120)
+    finally:
+        release.set()
+        holder.join(30)
+
+    assert moved.get("test-cursor-wait") == 1
+    assert [Event.objects.get(pk=pk).payload["name"] for pk in recorder.seen] == ["mine"]

@@ -1,6 +1,7 @@
 """Apple Wallet update pushes, checked at the HTTP boundary (``apns_fake``): what goes to Apple, and what each of
 Apple's answers does to the registrations and devices we keep."""
 
+import datetime as dt
 import itertools
 import logging
 import secrets
@@ -28,7 +29,8 @@ from tests.wallet.apns_fake import (
 from wallet import apns as apns_module
 from wallet import tasks
 from wallet.apns import ApnsClient, apns_client, provider_tokens_forget
-from wallet.credentials import apple_credentials
+from wallet.credentials import CredentialsError, apple_credentials, key_load
+from wallet.demo_ca import ca_issue, certificate_pem, rsa_key_new
 from wallet.models import AppleDevice, AppleRegistration, WalletConfig, WalletPass
 from wallet.secrets import secret_seal
 from wallet.services import apple_pushes_schedule
@@ -116,6 +118,34 @@ def test_the_client_for_the_real_network_speaks_http2(keys, db):
     privately: read here so a change to how the client is built can't quietly fall back to HTTP/1.1)."""
     with ApnsClient(apple_credentials()) as client:
         assert client._http._transport._pool._http2 is True
+
+
+def test_keys_are_parsed_once_per_process_and_bad_ones_still_refused(keys, db):
+    """Loading an RSA key checks it (~40 ms): credentials are read for every push round and pass download, so the
+    parsed key is reused; a PEM that is not a key is still refused every time."""
+    assert apple_credentials().key is apple_credentials().key
+    assert apple_credentials().apns_key is apple_credentials().apns_key
+    for _ in range(2):
+        with pytest.raises(CredentialsError):
+            key_load(b"-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n", "certificate key")
+
+
+def test_the_apns_host_is_checked_against_the_system_cas_unless_a_ca_file_is_set(keys, db, settings, tmp_path):
+    """``WALLET_APNS_CA_FILE`` (a local fake APNs's own CA, for the benchmark) replaces the system's CAs for the
+    APNs connection only; unset, httpx's default verification stands."""
+    assert settings.KARTKA_WALLET_APNS_CA_FILE == ""
+    assert apns_module.apns_tls_verify() is True
+    now = dt.datetime.now(dt.UTC)
+    key = rsa_key_new()
+    ca = ca_issue(common_name="Fake APNs CA", key=key, not_before=now, not_after=now + dt.timedelta(days=1))
+    (tmp_path / "ca.pem").write_bytes(certificate_pem(ca))
+    settings.KARTKA_WALLET_APNS_CA_FILE = str(tmp_path / "ca.pem")
+    context = apns_module.apns_tls_verify()
+    assert [dict(pair[0] for pair in cert["subject"]) for cert in context.get_ca_certs()] == [
+        {"commonName": "Fake APNs CA"}
+    ]
+    with ApnsClient(apple_credentials()) as client:
+        assert client._http._transport._pool._ssl_context.get_ca_certs() == context.get_ca_certs()
 
 
 def test_the_bearer_is_an_es256_jwt_of_the_team_and_key_reused_for_40_minutes(apns, keys, db):
