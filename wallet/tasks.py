@@ -30,7 +30,7 @@ from wallet.apns import PRODUCTION_URL, PushResult, apns_client
 from wallet.credentials import AppleCredentials, CredentialsError, apple_credentials, google_credentials
 from wallet.google import GoogleWalletClient
 from wallet.models import AppleDevice, AppleRegistration, WalletPass
-from wallet.services import google_pass_write
+from wallet.services import google_pass_write, passes_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -338,6 +338,35 @@ def changes_send(*, pass_ids: list[int]) -> None:
             logger.exception("wallet: could not queue the sending of %s changed passes; the sweep will", len(pass_ids))
         return
     changes_send_all(pass_ids=pass_ids)
+
+
+# Passes built again per transaction when a whole program's passes are refreshed.
+REFRESH_CHUNK = 200
+
+
+def program_passes_refresh_queue(*, program_ids: list[int]) -> None:
+    """Queue ``program_passes_refresh`` (logged, never raised: nothing is lost but the new look until the
+    passes' next change)."""
+    try:
+        async_task("wallet.tasks.program_passes_refresh", program_ids=program_ids, group="wallet")
+    except Exception:
+        logger.exception("wallet: could not queue the refresh of %s programs' passes", len(program_ids))
+
+
+def program_passes_refresh(*, program_ids: list[int]) -> int:
+    """Build every pass of these programs again (after their theme changed), ``REFRESH_CHUNK`` cards per
+    transaction, and send the changed ones after each commit. Returns how many passes changed."""
+    card_ids = list(
+        WalletPass.objects.filter(program_id__in=program_ids).order_by("pk").values_list("card_id", flat=True)
+    )
+    changed_total = 0
+    for start in range(0, len(card_ids), REFRESH_CHUNK):
+        with transaction.atomic():
+            changed = passes_refresh(card_ids=set(card_ids[start : start + REFRESH_CHUNK]))
+        changed_total += len(changed)
+        if changed:
+            changes_send_all(pass_ids=changed)
+    return changed_total
 
 
 def changes_send_all(*, pass_ids: list[int]) -> None:

@@ -18,6 +18,7 @@ from tests.wallet import google_fake
 from tests.wallet.apns_fake import fake_apns
 from tests.wallet.kit import field_values, pass_json
 from tests.wallet.pki import PASS_TYPE_ID
+from themes.services import theme_create, theme_program_assign, theme_publish, theme_save_draft
 from wallet import google
 from wallet.apns import provider_tokens_forget
 from wallet.demo_ca import key_pem
@@ -138,3 +139,28 @@ def test_google_unreachable_sends_the_customer_back_to_the_card_with_a_message(s
         response = anna.get(f"/account/card/{alpha.card.pk}/google-wallet/")
         assert response["Location"] == "/account/card/?wallet=google-unavailable"
         assert "Google Wallet did not answer" in anna.get(response["Location"]).content.decode()
+
+
+def test_publishing_the_programs_theme_pushes_its_passes_in_the_new_colours(
+    phone_with_pass, pushing, alpha, django_capture_on_commit_callbacks
+):
+    phone, wallet_pass = phone_with_pass
+    owner = Actor.staff(alpha.owner)
+    theme = theme_create(business=alpha.business, actor=owner, name="Alpha Night", publish=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        theme_program_assign(program=alpha.program, theme=theme, actor=owner)
+    assert len(pushing.requests) == 1  # drawn in another theme now
+    with django_capture_on_commit_callbacks(execute=True):
+        theme_program_assign(program=alpha.program, theme=theme, actor=owner)
+    assert len(pushing.requests) == 1  # the same theme again: nothing changed, nothing sent
+    with django_capture_on_commit_callbacks(execute=True):
+        theme_save_draft(
+            theme=theme, actor=owner, background_colour="#101820", text_colour="#f5f5f5", label_colour="#c8c8c8"
+        )
+        theme_publish(theme=theme, actor=owner)
+    assert len(pushing.requests) == 2
+    fetched = phone.get(
+        f"/wallet/apple/v1/passes/{PASS_TYPE_ID}/{wallet_pass.serial}",
+        HTTP_AUTHORIZATION=f"ApplePass {wallet_pass.authentication_token}",
+    )
+    assert pass_json(fetched.content)["backgroundColor"] == "rgb(16, 24, 32)"
