@@ -121,14 +121,18 @@ def serials(request, device: str, pass_type: str):
     since = _since(request.GET.get("passesUpdatedSince", ""))
     if since is not None:
         registered = registered.filter(changed_at__gt=since)
-    rows = list(registered.select_related("card__program").order_by("changed_at"))
+    rows = list(registered.select_related("card__program__wallet_config").order_by("changed_at"))
+    pass_types: dict[int, str] = {}  # per program, read once however many of its passes the device holds
     found = []
     for wallet_pass in rows:
-        try:
-            credentials = apple_credentials(wallet_pass.card.program)
-        except CredentialsError:
-            continue
-        if credentials is not None and credentials.pass_type_identifier == pass_type:
+        program = wallet_pass.card.program
+        if program.pk not in pass_types:
+            try:
+                credentials = apple_credentials(program)
+            except CredentialsError:
+                credentials = None
+            pass_types[program.pk] = credentials.pass_type_identifier if credentials is not None else ""
+        if pass_types[program.pk] == pass_type:
             found.append(wallet_pass)
     if not found:
         return HttpResponse(status=204)

@@ -5,7 +5,9 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from programs.models import Card, Event
 from programs.services.members import member_create
@@ -228,3 +230,18 @@ def test_the_outbox_consumer_refreshes_the_pass_after_a_purchase(phone, alpha, w
     passes_from_events(events)
     registration = AppleRegistration.objects.get()
     assert registration.push_due_at is not None
+
+
+def test_the_list_reads_a_fixed_number_of_queries_whatever_the_passes(phone, apple_settings, alpha):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert serials(phone).status_code == 200
+        return len(captured)
+
+    register(phone, wallet_pass_ensure(card=alpha.card))
+    queries()  # warm: the first request of a process fills per-process caches
+    one = queries()
+    for number in range(3):
+        member = member_create(program=alpha.program, phone=f"+38050100010{number}", card_types=[alpha.card_type])
+        register(phone, wallet_pass_ensure(card=member.cards.get()))
+    assert queries() == one == 1
