@@ -262,6 +262,8 @@ if KARTKA_API_RATE.lower() in {"", "off", "none", "0"}:
 # reading it again: a revoked key or a deactivated store is refused everywhere within this time. 0: read every call.
 KARTKA_API_KEY_CACHE_SECONDS = float(os.environ.get("API_KEY_CACHE_SECONDS", "10"))
 # Answers to writes sent with an Idempotency-Key are kept (and replayed) this many days.
+# The largest API request body taken (bytes); a receipt of 500 lines is ~60 kB.
+KARTKA_API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
 KARTKA_API_IDEMPOTENCY_DAYS = int(os.environ.get("API_IDEMPOTENCY_DAYS", "7"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

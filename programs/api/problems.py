@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from programs.api.parsers import RequestTooLarge
 from programs.errors import InvalidInput, LoyaltyError
 
 logger = logging.getLogger("django.request")
@@ -135,6 +136,7 @@ DRF_CODES = {
     exceptions.NotAcceptable: "not_acceptable",
     exceptions.UnsupportedMediaType: "unsupported_media_type",
     exceptions.Throttled: "throttled",
+    RequestTooLarge: "request_too_large",
 }
 
 

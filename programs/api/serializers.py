@@ -4,6 +4,7 @@ Limits keep every accepted value inside what the database holds: amounts up to 9
 quantities with three, at most 500 receipt lines. Anything else is a 400 with the field's message.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -24,15 +25,27 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(days=1)
 
 
+# A number as text: ASCII digits, an optional sign and decimal point. Python's Decimal also takes "١٢٣", "１２３",
+# "1_000" and "1e3", which no till means as money.
+ASCII_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
+
+
+class AsciiDecimalField(serializers.DecimalField):
+    """A decimal that, sent as a string, must be written in ASCII digits (JSON numbers always are)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not ASCII_NUMBER.fullmatch(data.strip()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def amount_field(**kwargs):
     kwargs.setdefault("min_value", Decimal("0"))
-    return serializers.DecimalField(max_digits=10, decimal_places=2, max_value=MAX_AMOUNT, **kwargs)
+    return AsciiDecimalField(max_digits=10, decimal_places=2, max_value=MAX_AMOUNT, **kwargs)
 
 
 def points_field(**kwargs):
-    return serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0"), max_value=MAX_POINTS, **kwargs
-    )
+    return AsciiDecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"), max_value=MAX_POINTS, **kwargs)
 
 
 def id_field(**kwargs):
@@ -49,7 +62,7 @@ class CardNumberField(serializers.CharField):
 class LineIn(serializers.Serializer):
     sku = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    quantity = serializers.DecimalField(
+    quantity = AsciiDecimalField(
         max_digits=10,
         decimal_places=3,
         min_value=Decimal("0.001"),
@@ -105,7 +118,7 @@ class RefundLineIn(serializers.Serializer):
     position = serializers.IntegerField(
         min_value=0, max_value=MAX_LINES, required=False, help_text=_("Or its position on the receipt, from 0.")
     )
-    quantity = serializers.DecimalField(
+    quantity = AsciiDecimalField(
         max_digits=10,
         decimal_places=3,
         min_value=Decimal("0.001"),

@@ -7,6 +7,7 @@ from django.utils import translation
 from rest_framework import serializers
 from wagtail.contrib.redirects.models import Redirect
 
+from programs.models import Purchase
 from programs.services.api_keys import api_key_create
 from programs.services.cards import card_block
 from tenancy.actors import SYSTEM
@@ -100,3 +101,38 @@ def test_a_not_found_answer_is_not_looked_up_among_the_sites_redirects(api, card
         response = api.get("/lookup/", {"card_number": "999"})
 
     assert_problem(response, 404, "unknown_card")
+
+
+@pytest.mark.parametrize("content_type", ["*/*", "application/json; charset=nope", "text/plain", "application/xml"])
+def test_only_json_in_utf8_is_taken(api, card, content_type):
+    body = f'{{"card_number": "{card.number}", "receipt_id": "R-ct", "total": "10"}}'
+    # generic(): the test client's post() would itself refuse to encode for an unknown charset.
+    response = api.client.generic(
+        "POST", "/api/v1/purchases/", body.encode(), content_type=content_type, headers=api.headers(None)
+    )
+    assert assert_problem(response, 415, "unsupported_media_type")
+    assert not Purchase.objects.filter(receipt_id="R-ct").exists()
+    ok = api.post("/purchases/", raw=body.replace("R-ct", "R-ok"), content_type="application/json; charset=UTF-8")
+    assert ok.status_code == 201
+
+
+def test_a_body_over_the_limit_is_413_and_nothing_is_recorded(api, card, settings):
+    settings.KARTKA_API_MAX_BODY_BYTES = 2048
+    line = {"sku": "x" * 4096, "amount": "10"}
+    body = {"card_number": card.number, "receipt_id": "R-big", "total": "10", "lines": [line]}
+    assert assert_problem(api.post("/purchases/", body), 413, "request_too_large")
+    assert not Purchase.objects.filter(receipt_id="R-big").exists()
+
+
+@pytest.mark.parametrize("total", ["١٢٣", "１２３", "1_000", "1e3", " ", "12,50"])
+def test_amounts_are_ascii_digits_only(api, card, total):
+    response = api.post("/purchases/", {"card_number": card.number, "receipt_id": f"R-{total}", "total": total})
+    assert "total" in assert_problem(response, 400, "invalid_input")["errors"]
+    assert not Purchase.objects.exists()
+
+
+def test_ascii_amounts_still_work_as_strings_and_numbers(api, card):
+    assert (
+        api.post("/purchases/", {"card_number": card.number, "receipt_id": "R-a", "total": "12.50"}).status_code == 201
+    )
+    assert api.post("/purchases/", {"card_number": card.number, "receipt_id": "R-b", "total": 7}).status_code == 201
