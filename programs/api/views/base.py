@@ -45,6 +45,12 @@ class ApiView(APIView):
     def get_exception_handler(self):
         return exception_handler
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Every answer names a member, a card or money: no browser, proxy or CDN may keep it."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     def permission_denied(self, request, message=None, code=None):
         if not isinstance(request.auth, ApiKey):
             raise NotAuthenticated(HasApiKey.message)

@@ -136,3 +136,10 @@ def test_ascii_amounts_still_work_as_strings_and_numbers(api, card):
         api.post("/purchases/", {"card_number": card.number, "receipt_id": "R-a", "total": "12.50"}).status_code == 201
     )
     assert api.post("/purchases/", {"card_number": card.number, "receipt_id": "R-b", "total": 7}).status_code == 201
+
+
+def test_answers_with_personal_data_are_never_stored_by_a_cache(api, card):
+    lookup = api.get("/lookup/", {"card_number": card.number})
+    refused = api.get("/lookup/", {"card_number": "0000"})
+    assert lookup.status_code == 200 and lookup["Cache-Control"] == "no-store"
+    assert refused.status_code == 404 and refused["Cache-Control"] == "no-store"
