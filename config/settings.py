@@ -273,9 +273,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Phones and card numbers in logged URLs are cut to their last four digits (config/logfilters.py).
+    "filters": {"personal_data": {"()": "config.logfilters.MaskPersonalData"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["personal_data"]},
+        "django.server": {"filters": ["personal_data"]},
         "django.db.backends": {"level": "WARNING"},
         # httpx logs every request's full URL at INFO; a webhook URL may carry the receiver's own token.
         "httpx": {"level": "WARNING"},

@@ -75,7 +75,7 @@ step "Starting the background worker (django-q2, log: var/log/qcluster.log)"
 QCLUSTER_PID=$!
 
 step "Starting the web server on 0.0.0.0:$PORT"
-"${detach[@]}" .venv/bin/gunicorn config.wsgi:application --bind "0.0.0.0:$PORT" \
+"${detach[@]}" .venv/bin/gunicorn -c config/gunicorn.py config.wsgi:application --bind "0.0.0.0:$PORT" \
     --workers "${WEB_CONCURRENCY:-2}" --worker-class gthread --threads "${WEB_THREADS:-4}" \
     --graceful-timeout "$STOP_TIMEOUT" --access-logfile - </dev/null &
 WEB_PID=$!
