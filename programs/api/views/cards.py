@@ -83,12 +83,13 @@ class CardLedgerView(ApiView):
         )
 
 
-def _card_action(service, *, operation_id: str, summary: str, example_reason: str):
+def _card_action(service, *, operation_id: str, summary: str, description: str, example_reason: str):
     class CardActionView(ApiView):
         @extend_schema(
             operation_id=operation_id,
             tags=["Cards"],
             summary=summary,
+            description=description,
             request=ReasonIn,
             parameters=[doc.CARD_NUMBER, doc.IDEMPOTENCY_KEY],
             responses={
@@ -115,8 +116,19 @@ def _card_action(service, *, operation_id: str, summary: str, example_reason: st
 
 
 CardBlockView = _card_action(
-    card_block, operation_id="card_block", summary="Block a card (lost, fraud)", example_reason="Lost card"
+    card_block,
+    operation_id="card_block",
+    summary="Block a card (lost, fraud)",
+    description="The card stops working at once: purchases and redemptions on it answer 409 `card_blocked`. Its "
+    "balance stays on it; unblock it, or replace it in the admin or the customer's cabinet to move the balance to a "
+    "new card. The reason is kept in the card's history.",
+    example_reason="Lost card",
 )
 CardUnblockView = _card_action(
-    card_unblock, operation_id="card_unblock", summary="Unblock a card", example_reason="Card found"
+    card_unblock,
+    operation_id="card_unblock",
+    summary="Unblock a card",
+    description="A blocked card works again, with the balance it had. A replaced card can't be unblocked (409 "
+    "`card_replaced`): its balance moved to the new card.",
+    example_reason="Card found",
 )

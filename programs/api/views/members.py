@@ -57,6 +57,8 @@ class MemberView(ApiView):
         operation_id="member_get",
         tags=["Members"],
         summary="A member with their cards and balances",
+        description="The member of the key's program with this id (404 `unknown_member` for any other id), their "
+        "profile and consents, and each card with its status and balances: cashback and promo points, stamps.",
         parameters=[MEMBER_ID],
         responses={
             200: OpenApiResponse(doc.MemberCardsOut, examples=examples.MEMBER_FOUND),

@@ -74,6 +74,9 @@ class PurchaseView(ApiView):
         operation_id="purchase_get",
         tags=["Purchases"],
         summary="A recorded purchase with its lines (line ids and what is refunded of each)",
+        description="The purchase of the key's program with this id (404 `unknown_purchase` otherwise), as it was "
+        "recorded (total, discount, points paid and earned, stamps) with what has been refunded of it and of each "
+        "line, so a till can refund the rest by line ids.",
         parameters=[PURCHASE_ID],
         responses={
             200: OpenApiResponse(doc.PurchaseDetailOut, examples=examples.PURCHASE_DETAIL),

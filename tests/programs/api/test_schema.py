@@ -8,6 +8,8 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
+from programs.api.views.base import ApiView
+
 pytestmark = pytest.mark.django_db
 
 WRITES = {"post", "patch"}
@@ -86,3 +88,10 @@ def test_docs_pages_load_their_assets_locally(client, url):
         assert finders.find(asset.removeprefix("/static/")), f"{asset} is not a static file we ship"
     assert "cdn" not in html.lower()
     assert "/api/v1/schema/" in html
+
+
+def test_every_operation_is_described_for_integrators_not_by_an_internal_docstring(schema):
+    internal = ApiView.__doc__.strip()
+    for path, method, operation in operations(schema):
+        description = operation.get("description", "")
+        assert description and internal not in description, f"{method.upper()} {path}: {description!r}"
