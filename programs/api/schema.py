@@ -226,7 +226,8 @@ class LedgerOut(serializers.Serializer):
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     HEADER,
-    OpenApiTypes.STR,
+    # What programs.api.idempotency.KEY_PATTERN accepts, so a schema-driven client never sends a key it refuses.
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]{1,255}$"},
     OpenApiParameter.HEADER,
     required=False,
     description="Any unique string (e.g. a UUID), up to 255 printable ASCII characters. A replay with the same key "

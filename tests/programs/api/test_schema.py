@@ -95,3 +95,19 @@ def test_every_operation_is_described_for_integrators_not_by_an_internal_docstri
     for path, method, operation in operations(schema):
         description = operation.get("description", "")
         assert description and internal not in description, f"{method.upper()} {path}: {description!r}"
+
+
+def test_the_idempotency_key_header_states_what_the_api_accepts(schema):
+    headers = [
+        parameter
+        for _path, _method, operation in operations(schema)
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "Idempotency-Key"
+    ]
+    assert headers
+    for header in headers:
+        rule = header["schema"]
+        assert (rule["type"], rule["minLength"], rule["maxLength"]) == ("string", 1, 255)
+        assert re.fullmatch(rule["pattern"].strip("^$"), "3f0c9c1e-9b1a-4a3e-8c33-2f7d1f4c0b11")
+        assert not re.fullmatch(rule["pattern"].strip("^$"), "key with spaces")
+        assert not re.fullmatch(rule["pattern"].strip("^$"), "ключ")
