@@ -185,7 +185,9 @@ def events_dispatch_queue() -> None:
 
 
 def _after(cursor: EventCursor):
-    """Events past ``cursor`` whose transactions have ended, in commit order."""
+    """Events past ``cursor`` whose transactions have ended, in transaction-id order: commit order for transactions
+    that did not overlap. Two that raced for the same card's lock may have committed in the other order; their
+    events' ids follow the lock, so a consumer that keeps a card's latest state compares event ids."""
     queryset = Event.objects.filter(Q(tx__gt=cursor.tx) | Q(tx=cursor.tx, pk__gt=cursor.event_id))
     if connection.vendor == "postgresql":
         own = RawSQL("pg_current_xact_id_if_assigned()::text::bigint", [], output_field=Event._meta.get_field("tx"))

@@ -38,7 +38,10 @@ def assert_outbox_tells_balances(card: Card) -> None:
     newest ``card.balances_changed`` event states what the card holds now."""
     if not LedgerEntry.objects.filter(card=card).exists():
         return
-    newest = Event.objects.filter(type=EventType.CARD_BALANCES_CHANGED, card_id=card.pk).order_by("-tx", "-id").first()
+    # Newest by id: a card's events are inserted under the card's lock, so their ids follow the order the card's
+    # transactions committed in. Transaction ids need not: PostgreSQL gives one to each contender before the lock
+    # decides who goes first, so two purchases racing for a card can commit in the other order (seen in CI).
+    newest = Event.objects.filter(type=EventType.CARD_BALANCES_CHANGED, card_id=card.pk).order_by("-id").first()
     assert newest is not None, f"card {card.pk} has ledger entries but no card.balances_changed event"
     told = newest.payload["card"]["balances"]
     assert told == {"points": money(card.points_balance), "stamps": money(card.stamps_balance)}, (
