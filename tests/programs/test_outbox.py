@@ -468,6 +468,22 @@ def test_postgres_hands_on_nothing_past_a_transaction_still_open(postgres_only, 
     later transactions wait (they are past the snapshot's xmin), then all come in order."""
     recorder, consumer = recorders("test-xmin")
     EventCursor.objects.create(consumer="test-xmin", **at_end())
+    writer, release = _slow_writer_started(program)
+    with transaction.atomic():
+        outbox.events_record([_event(program, "fast")])
+
+    try:
+        assert outbox.consumer_dispatch(consumer) == 0  # "fast" committed, but "slow" may still come before it
+    finally:
+        release.set()
+        writer.join(30)
+
+    assert handed_eventually(lambda: outbox.consumer_dispatch(consumer) or 0, 2) == 2
+    assert [Event.objects.get(pk=pk).payload["name"] for pk in recorder.seen] == ["slow", "fast"]
+
+
+def _slow_writer_started(program) -> tuple[threading.Thread, threading.Event]:
+    """A thread whose transaction has written the event "slow" and stays open until ``release`` is set."""
     wrote, release = threading.Event(), threading.Event()
 
     def slow_writer():
@@ -482,17 +498,7 @@ def test_postgres_hands_on_nothing_past_a_transaction_still_open(postgres_only, 
     writer = threading.Thread(target=slow_writer)
     writer.start()
     assert wrote.wait(30)
-    with transaction.atomic():
-        outbox.events_record([_event(program, "fast")])
-
-    try:
-        assert outbox.consumer_dispatch(consumer) == 0  # "fast" committed, but "slow" may still come before it
-    finally:
-        release.set()
-        writer.join(30)
-
-    assert handed_eventually(lambda: outbox.consumer_dispatch(consumer) or 0, 2) == 2
-    assert [Event.objects.get(pk=pk).payload["name"] for pk in recorder.seen] == ["slow", "fast"]
+    return writer, release
 
 
 def _event(program, name: str) -> Event:
@@ -509,20 +515,7 @@ def test_a_woken_dispatcher_waits_for_events_an_older_transaction_holds_back(pos
     them to the minute sweep."""
     recorder, _consumer = recorders("test-settle")
     EventCursor.objects.create(consumer="test-settle", **at_end())
-    wrote, release = threading.Event(), threading.Event()
-
-    def slow_writer():
-        try:
-            with transaction.atomic():
-                outbox.events_record([_event(program, "slow")])
-                wrote.set()
-                release.wait(30)
-        finally:
-            connection.close()
-
-    writer = threading.Thread(target=slow_writer)
-    writer.start()
-    assert wrote.wait(30)
+    writer, release = _slow_writer_started(program)
     with transaction.atomic():
         outbox.events_record([_event(program, "fast")])
     threading.Timer(0.5, release.set).start()
