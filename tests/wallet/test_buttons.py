@@ -68,8 +68,15 @@ def test_unreadable_credentials_hide_the_button_instead_of_failing(apple_setting
     assert anna.get(f"/account/card/{alpha.card.pk}/apple-wallet/").status_code == 404
 
 
+BUTTONS = {
+    "uk": ("Додати в Apple Wallet", "Зберегти в Google Wallet"),
+    "ru": ("Добавить в Apple Wallet", "Сохранить в Google Wallet"),
+}
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_card_page_with_its_wallet_buttons_on_a_phone_in_ukrainian(page, live_server, settings, apple_pki_files):
+@pytest.mark.parametrize("language", ["uk", "ru"])
+def test_the_card_page_with_its_wallet_buttons_on_a_phone(page, live_server, settings, apple_pki_files, language):
     settings.KARTKA_WALLET_APPLE_PASS_TYPE_ID = PASS_TYPE_ID
     settings.KARTKA_WALLET_APPLE_TEAM_ID = TEAM_ID
     settings.KARTKA_WALLET_APPLE_CERTIFICATE = str(apple_pki_files["pass.pem"])
@@ -87,18 +94,17 @@ def test_the_card_page_with_its_wallet_buttons_on_a_phone_in_ukrainian(page, liv
     page.context.add_cookies(
         [
             {"name": "kartka_member", "value": key, "domain": "kvitka.localhost", "path": "/"},
-            {"name": "kartka_language", "value": "uk", "domain": "kvitka.localhost", "path": "/"},
+            {"name": "kartka_language", "value": language, "domain": "kvitka.localhost", "path": "/"},
         ]
     )
     page.set_viewport_size(PHONE)
     page.goto(f"http://kvitka.localhost:{port}/account/card/")
     apple = page.locator("a[data-wallet=apple]")
     google = page.locator("a[data-wallet=google]")
-    assert apple.inner_text().strip() == "Додати в Apple Wallet"
-    assert google.inner_text().strip() == "Зберегти в Google Wallet"
+    assert (apple.inner_text().strip(), google.inner_text().strip()) == BUTTONS[language]
     box = apple.bounding_box()
     assert box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
-    screenshots(page, "wallet-card-uk")
+    screenshots(page, f"wallet-card-{language}")
     with page.expect_download() as download:
         apple.click()
     assert download.value.suggested_filename.endswith(".pkpass")
