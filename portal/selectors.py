@@ -298,4 +298,6 @@ def entry_reason(entry: LedgerEntry) -> str:
         return _("Reward cancelled, stamps returned")
     if kind == EntryKind.DEBT_SETTLEMENT:
         return _("Settles what an earlier refund could not take back")
+    if kind == EntryKind.OPENING:
+        return _("Balance carried over from before the program")
     return entry.get_kind_display()

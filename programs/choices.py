@@ -75,6 +75,7 @@ class EntryKind(models.TextChoices):
     REWARD_ISSUE = "reward_issue", _("Stamps exchanged for a reward")
     REWARD_VOID = "reward_void", _("Reward cancelled, stamps returned")
     DEBT_SETTLEMENT = "debt_settlement", _("Refund debt settled")
+    OPENING = "opening", _("Opening balance (imported)")
 
 
 class CardStatus(models.TextChoices):
@@ -141,3 +142,4 @@ class BalanceCause(models.TextChoices):
     PROFILE_BONUS = "profile_bonus", _("Profile bonus")
     EXPIRY = "expiry", _("Expiry")
     REPLACEMENT = "replacement", _("Card replacement")
+    IMPORT = "import", _("Import")

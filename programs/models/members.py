@@ -38,6 +38,8 @@ class Member(models.Model):
     profile_completed_at = models.DateTimeField(_("profile completed"), null=True, blank=True)
     birthday_bonus_year = models.PositiveIntegerField(_("last birthday bonus year"), null=True, blank=True)
     joined_at = models.DateTimeField(_("joined"), default=dj_timezone.now)
+    # The member's id in the system the base was imported from: how a re-run import finds them again.
+    external_id = models.CharField(_("external id"), max_length=64, blank=True, default="")
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = MemberQuerySet.as_manager()
@@ -48,6 +50,11 @@ class Member(models.Model):
         ordering = ["-joined_at"]
         constraints = [
             models.UniqueConstraint(fields=["program", "phone"], name="member_phone_unique_per_program"),
+            models.UniqueConstraint(
+                fields=["program", "external_id"],
+                condition=~Q(external_id=""),
+                name="member_external_id_unique_per_program",
+            ),
             models.CheckConstraint(
                 condition=Q(lifetime_spend__gte=0) & Q(points_earned_total__gte=0), name="member_counters_non_negative"
             ),
