@@ -11,13 +11,13 @@ import zoneinfo
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
-from phonenumber_field.formfields import PhoneNumberField
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 
 from programs import access
 from programs.choices import Bucket, CardKind, Unit
 from programs.models import CardType, Member, Program
+from programs.phones import phone_parse
 from tenancy.admin.forms import ScopedAdminModelForm
 
 
@@ -136,9 +136,24 @@ class MemberProfileForm(forms.Form):
 
 class MemberCreateForm(MemberProfileForm):
     program = forms.ModelChoiceField(label=_("Program"), queryset=Program.objects.none())
-    phone = PhoneNumberField(label=_("Phone"), help_text=_("In international format, e.g. +380501234567."))
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        help_text=_("With its country code (+380 50 123 45 67) or as written locally in the program's country."),
+    )
 
     field_order = ["program", "phone"]
+
+    def clean(self):
+        data = super().clean()
+        program, raw = data.get("program"), data.get("phone")
+        if program is not None and raw:
+            number = phone_parse(raw, program=program)
+            if number is None:
+                self.add_error("phone", _("Enter a valid phone number."))
+            else:
+                data["phone"] = number
+        return data
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
-from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from programs import clock
@@ -171,9 +170,12 @@ class ProfileIn(serializers.Serializer):
 
 
 class MemberIn(ProfileIn):
-    phone = PhoneNumberField(
+    phone = serializers.CharField(
         max_length=40,
-        help_text=_("Any common format; numbers without a country code are read in the server's default region."),
+        help_text=_(
+            "Any common format; numbers without a country code are read in the program's country (its settings), "
+            "or the server's default region if the program has none."
+        ),
     )
     card_types = serializers.ListField(
         child=id_field(),
@@ -189,7 +191,7 @@ class ReasonIn(serializers.Serializer):
 
 class LookupIn(serializers.Serializer):
     card_number = serializers.CharField(max_length=64, required=False)
-    phone = PhoneNumberField(max_length=40, required=False)
+    phone = serializers.CharField(max_length=40, required=False)
     barcode = serializers.CharField(max_length=100, required=False)
 
     def validate(self, attrs):

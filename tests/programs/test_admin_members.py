@@ -410,6 +410,18 @@ def test_enrolling_a_known_phone_is_a_field_error(owner_client, program, olena):
     assert Member.objects.filter(program=program).count() == 1
 
 
+def test_enrolling_reads_a_local_number_in_the_programs_country(owner_client, program, cashback_type):
+    """One install serves a Ukrainian and a Russian brand: "8 (999) …" is a Russian number for a program in RU."""
+    program.country = "RU"
+    program.save(update_fields=["country"])
+
+    owner_client.post(admin_url("loyalty_members:add"), {"program": program.pk, "phone": "8 (999) 123-45-67"})
+    response = owner_client.post(admin_url("loyalty_members:add"), {"program": program.pk, "phone": "067 123 45 67"})
+
+    assert Member.objects.get(program=program).phone == "+79991234567"
+    assert field_errors(response, "phone") == ["Enter a valid phone number."]
+
+
 def test_editing_a_profile_goes_through_member_update(owner_client, owner, olena):
     url = admin_url("loyalty_members:edit", olena.pk)
     page = soup(owner_client.get(url))

@@ -4,6 +4,8 @@ the lookups of rows in the key's program that every resource shares."""
 from functools import cache
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from phonenumber_field.phonenumber import PhoneNumber
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -27,7 +29,9 @@ from programs.api.problems import (
 from programs.api.throttling import ApiKeyRateThrottle
 from programs.barcodes import card_number_from_payload
 from programs.choices import CardStatus, RewardStatus
+from programs.errors import InvalidInput
 from programs.models import ApiKey, Card, Member, Program, Purchase, StampReward, Store
+from programs.phones import phone_parse
 from programs.pricing import Line
 
 MAX_CARD_NUMBER = 32
@@ -67,6 +71,13 @@ class ApiView(APIView):
     def valid(self, serializer_class, data) -> dict:
         """``data`` validated by ``serializer_class``; raises its ``ValidationError`` (a 400 problem)."""
         return _validator(serializer_class).run_validation(data)
+
+    def phone_get(self, raw: str) -> PhoneNumber:
+        """``raw`` read in the program's country (``programs.phones``); ``InvalidInput`` on ``phone`` otherwise."""
+        number = phone_parse(raw, program=self.program)
+        if number is None:
+            raise InvalidInput(field_errors={"phone": [_("Enter a valid phone number.")]})
+        return number
 
     # Rows of the key's program, and nothing else.
 

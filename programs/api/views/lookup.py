@@ -18,7 +18,8 @@ class LookupView(ApiView):
         summary="Find a member and their cards by card number, phone or scanned code",
         description=(
             "Exactly one of the query parameters. The phone may be in any common format (``050 123 45 67``, "
-            "``+380501234567``); it is normalised to E.164, numbers without a country code in the server's region. "
+            "``+380501234567``); it is normalised to E.164, numbers without a country code read in the program's "
+            "country (or the server's default region when the program has none). "
             "The scanned code is the card number, optionally behind ``KARTKA:`` (what passes and the portal print)."
         ),
         parameters=[
@@ -35,7 +36,7 @@ class LookupView(ApiView):
     def get(self, request):
         data = self.valid(LookupIn, request.query_params)
         if "phone" in data:
-            member = selectors.member_get_by_phone(program=self.program, phone=data["phone"])
+            member = selectors.member_get_by_phone(program=self.program, phone=self.phone_get(data["phone"]))
             if member is None:
                 raise UnknownMember(field="phone")
             member.program = self.program

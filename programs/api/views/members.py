@@ -35,7 +35,7 @@ class MemberListView(ApiView):
 
     def enrol(self, request):
         data = dict(self.valid(MemberIn, request.data))
-        phone = data.pop("phone")
+        phone = self.phone_get(data.pop("phone"))
         card_type_ids = data.pop("card_types", None)
         card_types = None
         if card_type_ids is not None:

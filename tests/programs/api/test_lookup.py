@@ -57,6 +57,21 @@ def test_by_phone_in_any_common_format(api, card, phone):
     assert [item["number"] for item in body["cards"]] == [card.number]
 
 
+def test_local_numbers_are_read_in_the_programs_country(api, crm, program, cashback_type):
+    """The server's region is UA; a program in Russia reads "8 (999) …" as Russian and "050 …" as no number."""
+    program.country = "RU"
+    program.save(update_fields=["country"])
+
+    enrolled = crm.post("/members/", {"phone": "8 (999) 123-45-67"}, headers={"Idempotency-Key": "enrol-ru-1"})
+    found = api.get("/lookup/", {"phone": "8 999 123 45 67"})
+    refused = crm.post("/members/", {"phone": "050 123 45 67"}, headers={"Idempotency-Key": "enrol-ru-2"})
+
+    assert enrolled.status_code == 201, enrolled.content
+    assert enrolled.json()["member"]["phone"] == "+79991234567"
+    assert found.json()["member"]["id"] == enrolled.json()["member"]["id"]
+    assert assert_problem(refused, 400, "invalid_input")["errors"] == {"phone": ["Enter a valid phone number."]}
+
+
 @pytest.mark.parametrize("payload", ["KARTKA:{number}", "kartka:{number}", "{number}", " KARTKA: {number} "])
 def test_by_scanned_payload(api, card, payload):
     response = api.get("/lookup/", {"barcode": payload.format(number=card.number)})
