@@ -60,7 +60,12 @@ class CardLedgerView(ApiView):
         description="Cursor pagination: follow ``next`` for older entries. Each entry says why it exists.",
         parameters=[
             doc.CARD_NUMBER,
-            OpenApiParameter("cursor", str, description="From ``next`` or ``previous``."),
+            OpenApiParameter(
+                "cursor",
+                str,
+                description="Opaque: the ``cursor`` of the ``next`` or ``previous`` link, passed back unchanged. "
+                "Any other value is a 400 ``invalid_input``.",
+            ),
             OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": 200}, description="Default 50."),
         ],
         responses={

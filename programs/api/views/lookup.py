@@ -23,9 +23,21 @@ class LookupView(ApiView):
             "The scanned code is the card number, optionally behind ``KARTKA:`` (what passes and the portal print)."
         ),
         parameters=[
-            OpenApiParameter("card_number", str, description="Card number.", examples=examples.LOOKUP_CARD_NUMBER),
-            OpenApiParameter("phone", str, description="Phone, any common format."),
-            OpenApiParameter("barcode", str, description="The payload scanned from the card's QR code or barcode."),
+            OpenApiParameter(
+                "card_number",
+                str,
+                description="Card number. Exactly one of card_number, phone and barcode; none or two is a 400.",
+                examples=examples.LOOKUP_CARD_NUMBER,
+            ),
+            OpenApiParameter(
+                "phone", str, description="Phone, any common format. Exactly one of card_number, phone and barcode."
+            ),
+            OpenApiParameter(
+                "barcode",
+                str,
+                description="The payload scanned from the card's QR code or barcode. Exactly one of card_number, "
+                "phone and barcode.",
+            ),
         ],
         responses={
             200: OpenApiResponse(doc.MemberCardsOut, examples=examples.LOOKUP_FOUND),

@@ -143,3 +143,22 @@ def test_answers_with_personal_data_are_never_stored_by_a_cache(api, card):
     refused = api.get("/lookup/", {"card_number": "0000"})
     assert lookup.status_code == 200 and lookup["Cache-Control"] == "no-store"
     assert refused.status_code == 404 and refused["Cache-Control"] == "no-store"
+
+
+def test_a_field_the_api_does_not_know_is_400_and_nothing_is_recorded(api, card):
+    body = {"card_number": card.number, "receipt_id": "R-x", "total": "10", "reedem_points": "5"}
+    assert assert_problem(api.post("/purchases/", body), 400, "invalid_input")["errors"] == {
+        "reedem_points": ["Unknown field."]
+    }
+    line = {"amount": "10", "discount": "5"}
+    nested = api.post("/purchases/", {"card_number": card.number, "receipt_id": "R-y", "lines": [line]})
+    assert assert_problem(nested, 400, "invalid_input")["errors"] == {"lines.0.discount": ["Unknown field."]}
+    assert not Purchase.objects.exists()
+
+
+def test_a_profile_change_with_an_unknown_field_changes_nothing(api, card):
+    member = card.member
+    response = api.patch(f"/members/{member.pk}/", {"first_name": "Olha", "is_superuser": True})
+    assert assert_problem(response, 400, "invalid_input")["errors"] == {"is_superuser": ["Unknown field."]}
+    member.refresh_from_db()
+    assert member.first_name == "Olena"

@@ -4,6 +4,7 @@ answers and problems), and the Swagger UI and ReDoc pages served from our own st
 import json
 import re
 
+import jsonschema
 import pytest
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
@@ -112,3 +113,55 @@ def test_the_idempotency_key_header_states_what_the_api_accepts(schema):
         assert re.fullmatch(rule["pattern"].strip("^$"), "3f0c9c1e-9b1a-4a3e-8c33-2f7d1f4c0b11")
         assert not re.fullmatch(rule["pattern"].strip("^$"), "key with spaces")
         assert not re.fullmatch(rule["pattern"].strip("^$"), "ключ")
+
+
+def body_valid(schema, component: str, body: dict) -> bool:
+    """Whether ``body`` is valid for the request component by the schema's own rules (JSON Schema)."""
+    document = {"$ref": f"#/components/schemas/{component}", "components": schema["components"]}
+    return jsonschema.Draft7Validator(document).is_valid(body)
+
+
+def test_every_request_body_is_closed_to_fields_it_does_not_list(schema):
+    bodies = {name: body for name, body in schema["components"]["schemas"].items() if name.endswith("Request")}
+    assert {"PurchaseInRequest", "RefundInRequest", "LineInRequest", "MemberInRequest"} <= set(bodies)
+    assert all(body["additionalProperties"] is False for body in bodies.values())
+
+
+# Bodies the API refuses with 400 (tests/programs/api/test_errors.py): the schema must call each invalid too.
+REFUSED = [
+    ("PurchaseInRequest", {"card_number": "1", "receipt_id": "R", "total": "10", "is_superuser": True}),
+    ("PurchaseInRequest", {"card_number": "1", "receipt_id": "R"}),
+    ("PurchaseInRequest", {"card_number": "1", "receipt_id": "R", "lines": []}),
+    ("QuoteInRequest", {"card_number": "1"}),
+    ("RefundInRequest", {"refund_id": "F", "purchase_id": 1, "receipt_id": "R"}),
+    ("RefundInRequest", {"refund_id": "F"}),
+    ("RefundInRequest", {"refund_id": "F", "purchase_id": 1, "amount": "1", "lines": [{"position": 0}]}),
+    ("RefundLineInRequest", {"line_id": 1, "position": 0}),
+    ("RefundLineInRequest", {"quantity": "1"}),
+    ("MemberInRequest", {"phone": "+380501234567", "tier": 3}),
+]
+ACCEPTED = [
+    ("PurchaseInRequest", {"card_number": "1", "receipt_id": "R", "total": "10"}),
+    ("PurchaseInRequest", {"card_number": "1", "receipt_id": "R", "lines": [{"amount": "10"}]}),
+    ("RefundInRequest", {"refund_id": "F", "purchase_id": 1}),
+    ("RefundInRequest", {"refund_id": "F", "store": "main", "receipt_id": "R", "amount": "5"}),
+    ("RefundLineInRequest", {"position": 0}),
+]
+
+
+@pytest.mark.parametrize(("component", "body"), REFUSED)
+def test_the_schema_refuses_what_the_api_refuses(schema, component, body):
+    assert not body_valid(schema, component, body)
+
+
+@pytest.mark.parametrize(("component", "body"), ACCEPTED)
+def test_the_schema_takes_what_the_api_takes(schema, component, body):
+    assert body_valid(schema, component, body)
+
+
+def test_lookup_and_cursor_parameters_state_their_rules(schema):
+    lookup = {parameter["name"]: parameter for parameter in schema["paths"]["/api/v1/lookup/"]["get"]["parameters"]}
+    assert all("Exactly one of card_number, phone and barcode" in lookup[name]["description"] for name in lookup)
+    ledger = schema["paths"]["/api/v1/cards/{number}/ledger/"]["get"]["parameters"]
+    cursor = next(parameter for parameter in ledger if parameter["name"] == "cursor")
+    assert "passed back unchanged" in cursor["description"]
