@@ -122,3 +122,21 @@ class AuditEvent(models.Model):
         except ValueError:  # an action this version no longer knows
             action = self.action
         return f"{action} {self.object_repr}"
+
+
+class RateCount(models.Model):
+    """How many times something was tried in one window of time (``tenancy.ratelimits``): API calls per key,
+    sign-in failures per account and address. ``key`` is a digest, never the phone, name or address itself. On
+    PostgreSQL the table is unlogged: counts are not worth a disk flush per request, and a crash forgets them."""
+
+    key = models.CharField(max_length=64)
+    slot = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+    expires = models.BigIntegerField(help_text="Unix time after which the row can go.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "slot"], name="ratecount_key_slot_unique")]
+        indexes = [models.Index(fields=["expires"], name="ratecount_expires_idx")]
+
+    def __str__(self):
+        return f"{self.key[:8]}… {self.count}"

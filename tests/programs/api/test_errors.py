@@ -3,10 +3,12 @@ language, and the HTTP details integrators rely on (Retry-After on 429, Allow on
 paths under /api/ instead of an HTML page)."""
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 from rest_framework import serializers
 from wagtail.contrib.redirects.models import Redirect
 
+from programs.api.authentication import api_keys_forget
 from programs.models import Purchase
 from programs.services.api_keys import api_key_create
 from programs.services.cards import card_block
@@ -55,6 +57,18 @@ def test_too_many_calls_are_429_with_retry_after_per_key(client, api, card, prog
     assert other_till.get("/lookup/", {"card_number": card.number}).status_code == 200  # its own budget
 
 
+def test_the_rate_is_counted_across_processes(api, card, settings):
+    """Another worker process starts with its own empty memory (cache and authenticated keys): the count must not."""
+    settings.KARTKA_API_RATE = "3/min"
+    answers = [api.get("/lookup/", {"card_number": card.number}).status_code for _ in range(2)]
+
+    cache.clear()  # what a second gunicorn worker's local memory holds: nothing
+    api_keys_forget()
+    answers += [api.get("/lookup/", {"card_number": card.number}).status_code for _ in range(2)]
+
+    assert answers == [200, 200, 200, 429]
+
+
 def test_writes_are_throttled_before_they_run(api, card, settings):
     settings.KARTKA_API_RATE = "1/min"
     api.get("/lookup/", {"card_number": card.number})
@@ -97,7 +111,7 @@ def test_a_not_found_answer_is_not_looked_up_among_the_sites_redirects(api, card
     Redirect.objects.create(old_path="/api/v1/lookup", redirect_link="https://example.com/")
     api.get("/lookup/", {"card_number": card.number})  # the key is cached, as on a busy till
 
-    with django_assert_num_queries(1):  # the card, nothing else
+    with django_assert_num_queries(2):  # the key's rate count and the card, nothing else
         response = api.get("/lookup/", {"card_number": "999"})
 
     assert_problem(response, 404, "unknown_card")

@@ -158,11 +158,11 @@ def test_old_answers_are_purged_by_the_scheduled_job(api, card, settings):
     assert "kartka.api_idempotency_purge" in SCHEDULES
 
 
-def test_a_replay_costs_four_statements_and_writes_nothing(api, card, django_assert_num_queries):
+def test_a_replay_costs_five_statements_and_writes_nothing(api, card, django_assert_num_queries):
     api.post("/purchases/", purchase(card), headers=key("k"))
 
-    # BEGIN, the claim that finds the key taken, the stored answer, COMMIT of nothing.
-    with django_assert_num_queries(4):
+    # The key's rate count; BEGIN, the claim that finds the key taken, the stored answer, COMMIT of nothing.
+    with django_assert_num_queries(5):
         again = api.post("/purchases/", purchase(card), headers=key("k"))
 
     assert again["Idempotent-Replayed"] == "true"

@@ -306,9 +306,9 @@ def test_numbers_arrive_as_exact_decimals(api, card):
 def test_record_path_queries_are_pinned(api, card, django_assert_max_num_queries):
     api.post("/purchases/", purchase(card, receipt_id="warm-up"))  # key and rules snapshot cached, as in production
 
-    # The API's own share is one read (the card's id); the rest is purchase_record (its transaction, the lock, the
-    # receipt check, lots, the inserts and updates of a redemption with an accrual).
-    with django_assert_max_num_queries(16):
+    # The API's own share is the key's rate count and one read (the card's id); the rest is purchase_record (its
+    # transaction, the lock, the receipt check, lots, the inserts and updates of a redemption with an accrual).
+    with django_assert_max_num_queries(17):
         response = api.post("/purchases/", purchase(card, redeem_points="10"))
 
     assert response.status_code == 201
@@ -317,10 +317,10 @@ def test_record_path_queries_are_pinned(api, card, django_assert_max_num_queries
 
 
 @pytest.mark.parametrize("redeem", ["0", "10"])
-def test_the_api_adds_five_statements_to_purchase_record(api, card, monkeypatch, redeem):
-    """With an Idempotency-Key, as tills send it: BEGIN, the key's record claimed, the card's id, the answer
-    stored, COMMIT (a savepoint and its release inside the test's transaction). Everything else is the engine's,
-    counted apart so its own work can change without this test."""
+def test_the_api_adds_six_statements_to_purchase_record(api, card, monkeypatch, redeem):
+    """With an Idempotency-Key, as tills send it: the key's rate count, BEGIN, the key's record claimed, the card's
+    id, the answer stored, COMMIT (a savepoint and its release inside the test's transaction). Everything else is
+    the engine's, counted apart so its own work can change without this test."""
     api.post("/purchases/", purchase(card, receipt_id="warm-up"), headers={"Idempotency-Key": "warm-up"})
     inside = []
 
@@ -337,5 +337,6 @@ def test_the_api_adds_five_statements_to_purchase_record(api, card, monkeypatch,
 
     assert response.status_code == 201
     own = [query["sql"].split()[0] for query in request.captured_queries]
-    assert len(own) - inside[0] == 5, own
-    assert (own[0], own[-1]) in {("BEGIN", "COMMIT"), ("SAVEPOINT", "RELEASE")}
+    assert len(own) - inside[0] == 6, own
+    assert own[0] == "INSERT"  # the rate count, in autocommit
+    assert (own[1], own[-1]) in {("BEGIN", "COMMIT"), ("SAVEPOINT", "RELEASE")}
