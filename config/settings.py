@@ -256,6 +256,11 @@ SPECTACULAR_SETTINGS = {
 }
 # Calls per API key: "600/min", "20/s", ... ("off" for none). Counted in the default cache: per process without
 # Redis, across processes with REDIS_URL.
+# The admin's sign-in lockout (tenancy.admin.login): wrong passwords per account and per address in 15 minutes.
+KARTKA_ADMIN_LOGIN_FAILURES = int(os.environ.get("ADMIN_LOGIN_FAILURES", "5"))
+KARTKA_ADMIN_LOGIN_FAILURES_IP = int(os.environ.get("ADMIN_LOGIN_FAILURES_IP", "20"))
+WAGTAILADMIN_USER_LOGIN_FORM = "tenancy.admin.login.LockoutLoginForm"
+
 KARTKA_API_RATE = os.environ.get("API_RATE", "600/min").strip()
 if KARTKA_API_RATE.lower() in {"", "off", "none", "0"}:
     KARTKA_API_RATE = None

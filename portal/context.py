@@ -66,17 +66,6 @@ class Portal:
         return self._tokens
 
 
-def client_ip(request) -> str | None:
-    """The client's address: ``REMOTE_ADDR``, or with ``KARTKA_TRUSTED_PROXIES`` proxies in front, the address
-    that many hops from the right of ``X-Forwarded-For`` (what the first trusted proxy saw)."""
-    proxies = settings.KARTKA_TRUSTED_PROXIES
-    if proxies:
-        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def portal_resolve(request) -> Portal | None:
     """The portal of the request's host (``None``: the host is no program's portal)."""
     try:

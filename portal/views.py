@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from pages.models import PortalHomePage, PromoPage
 from portal import pwa, services
-from portal.context import CODE_COOKIE, LANGUAGE_COOKIE, LANGUAGES, SESSION_COOKIE, client_ip, portal_view
+from portal.context import CODE_COOKIE, LANGUAGE_COOKIE, LANGUAGES, SESSION_COOKIE, portal_view
 from portal.forms import CardNumberForm, ChannelsForm, CodeForm, PhoneForm, ProfileForm, WelcomeForm
 from portal.selectors import (
     HISTORY_FILTERS,
@@ -38,6 +38,7 @@ from programs.selectors import card_get_by_number
 from programs.services.cards import card_replace
 from programs.services.members import member_update
 from tenancy.actors import Actor
+from tenancy.ratelimits import client_ip
 
 logger = logging.getLogger(__name__)
 
