@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",  # the admin and the API docs: this origin only
     "programs.api.middleware.RedirectMiddleware",  # Wagtail's, leaving /api/ answers alone
 ]
 
@@ -256,6 +257,9 @@ SPECTACULAR_SETTINGS = {
 }
 # Calls per API key: "600/min", "20/s", ... ("off" for none). Counted in the default cache: per process without
 # Redis, across processes with REDIS_URL.
+# Pages answered with a Content-Security-Policy allowing this origin only (config.csp).
+KARTKA_CSP_PATHS = ["/admin/", "/api/v1/docs/", "/api/v1/redoc/", "/api/v1/schema/"]
+
 # The admin's sign-in lockout (tenancy.admin.login): wrong passwords per account and per address in 15 minutes.
 KARTKA_ADMIN_LOGIN_FAILURES = int(os.environ.get("ADMIN_LOGIN_FAILURES", "5"))
 KARTKA_ADMIN_LOGIN_FAILURES_IP = int(os.environ.get("ADMIN_LOGIN_FAILURES_IP", "20"))
