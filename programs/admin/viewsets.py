@@ -15,20 +15,23 @@ from wagtail.admin.panels import (
     MultiFieldPanel,
     ObjectList,
     TabbedInterface,
+    TitleFieldPanel,
 )
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, TitleColumn, UserColumn
 from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.widgets.slug import SlugInput
 
 from programs import access
 from programs.admin.api_keys import ApiKeyCreateView, ApiKeyIndexView, ApiKeyRevokeView, api_key_status
 from programs.admin.forms import BusinessForm, CardTypeForm, EarningRuleForm, ProgramForm
 from programs.admin.members import MemberViewSet, audit_object_url, audit_object_urls_attach
-from programs.models import ApiKey, CardType, EarningRule, Program, Store, Tier
+from programs.models import ApiKey, CardType, EarningRule, Program, RedemptionRule, Store, Tier
 from tenancy.admin import views
 from tenancy.admin.forms import ScopedAdminModelForm
 from tenancy.admin.viewsets import ScopedModelViewSet
 from tenancy.describe import audit_action_label, audit_actor_describe, audit_changes_describe
 from tenancy.models import AuditEvent, Business
+from tenancy.permissions import BusinessScopedPermissionPolicy
 
 
 def _programs_for_request(request):
@@ -46,6 +49,26 @@ def program_filterset(model, *fields):
     )
 
 
+class NameFieldPanel(TitleFieldPanel):
+    """A new row's name fills its slug or code as the owner types (Wagtail's slug sync; Cyrillic transliterated),
+    so the owner sees it before saving and can change it. An existing row's slug or code is left alone when it is
+    renamed: portal addresses and tills use it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("placeholder", False)
+        kwargs.setdefault("classname", "")
+        super().__init__(*args, **kwargs)
+
+    class BoundPanel(TitleFieldPanel.BoundPanel):
+        def get_should_apply(self):
+            return not (self.instance and self.instance.pk)
+
+
+def slug_panel(field_name: str) -> FieldPanel:
+    """An ASCII slug field that cleans what is typed into it (and takes what ``NameFieldPanel`` sends it)."""
+    return FieldPanel(field_name, widget=SlugInput(attrs={"data-w-slug-allow-unicode-value": "false"}))
+
+
 # --- Builder -------------------------------------------------------------------------------------------------
 
 
@@ -57,12 +80,13 @@ class ProgramViewSet(ScopedModelViewSet):
     list_select_related = ("business",)
     list_display = ["name", "business", "currency", BooleanColumn("is_active", label=_("Active")), "created_at"]
     search_fields = ["name", "slug"]
+    add_item_label = _("Add program")
     edit_handler = ObjectList(
         [
             MultiFieldPanel(
                 [
                     FieldPanel("business"),
-                    FieldRowPanel([FieldPanel("name"), FieldPanel("slug")]),
+                    FieldRowPanel([NameFieldPanel("name", targets=["slug"]), slug_panel("slug")]),
                     FieldPanel("description"),
                     FieldPanel("is_active"),
                 ],
@@ -101,6 +125,7 @@ class CardTypeViewSet(ScopedModelViewSet):
     list_display = ["name", "program", "kind", BooleanColumn("is_active", label=_("Active")), "valid_until"]
     search_fields = ["name"]
     filterset_class = program_filterset(CardType, "kind", "is_active")
+    add_item_label = _("Add card type")
     edit_handler = TabbedInterface(
         [
             ObjectList(
@@ -172,6 +197,7 @@ class TierViewSet(ScopedModelViewSet):
     ordering = ["program__name", "threshold"]
     search_fields = ["name"]
     filterset_class = program_filterset(Tier)
+    add_item_label = _("Add tier")
     edit_handler = ObjectList(
         [
             FieldPanel("program"),
@@ -202,6 +228,7 @@ class EarningRuleViewSet(ScopedModelViewSet):
     list_display = ["name", "program", "kind", "card_type", BooleanColumn("is_active", label=_("Active")), "bucket"]
     search_fields = ["name"]
     filterset_class = program_filterset(EarningRule, "kind", "is_active")
+    add_item_label = _("Add earning rule")
     edit_handler = ObjectList(
         [
             MultiFieldPanel(
@@ -238,6 +265,48 @@ class EarningRuleViewSet(ScopedModelViewSet):
     )
 
 
+class RedemptionRuleFilterSet(WagtailFilterSet):
+    program = ModelChoiceFilter(label=_("Program"), field_name="card_type__program", queryset=_programs_for_request)
+
+    class Meta:
+        model = RedemptionRule
+        fields = ["program", "paid_part_earns"]
+
+
+class RedemptionRuleViewSet(ScopedModelViewSet):
+    """How points pay, per card type: also edited on the card type's "Cashback & redemption" tab, listed here so
+    an owner finds every card type's rule in one place. Part of its card type: the card type permissions decide."""
+
+    model = RedemptionRule
+    name = "loyalty_redemption_rules"
+    url_prefix = "loyalty/redemption-rules"
+    icon = "tick-inverse"
+    add_item_label = _("Add redemption rule")
+    list_select_related = ("card_type", "card_type__program")
+    list_display = [
+        TitleColumn("card_type", label=_("Card type"), url_name="loyalty_redemption_rules:edit"),
+        Column("program", label=_("Program"), accessor="card_type.program"),
+        "point_value",
+        "max_share_percent",
+        "min_check",
+        BooleanColumn("paid_part_earns", label=_("Points-paid part earns")),
+    ]
+    search_fields = ["card_type__name"]
+    filterset_class = RedemptionRuleFilterSet
+    edit_handler = ObjectList(
+        [
+            FieldPanel("card_type"),
+            FieldRowPanel([FieldPanel("point_value"), FieldPanel("max_share_percent"), FieldPanel("min_check")]),
+            FieldPanel("paid_part_earns"),
+        ],
+        base_form_class=ScopedAdminModelForm,
+    )
+
+    @cached_property
+    def permission_policy(self):
+        return BusinessScopedPermissionPolicy(RedemptionRule, auth_model=CardType)
+
+
 class StoreViewSet(ScopedModelViewSet):
     model = Store
     name = "loyalty_stores"
@@ -246,10 +315,11 @@ class StoreViewSet(ScopedModelViewSet):
     list_display = ["name", "program", "code", "address", BooleanColumn("is_active", label=_("Active"))]
     search_fields = ["name", "code", "address"]
     filterset_class = program_filterset(Store, "is_active")
+    add_item_label = _("Add store")
     edit_handler = ObjectList(
         [
             FieldPanel("program"),
-            FieldRowPanel([FieldPanel("name"), FieldPanel("code")]),
+            FieldRowPanel([NameFieldPanel("name", targets=["code"]), slug_panel("code")]),
             FieldPanel("address"),
             FieldPanel("is_active"),
         ],
@@ -408,9 +478,10 @@ class BusinessViewSet(ScopedModelViewSet):
     list_select_related = ()
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
+    add_item_label = _("Add business")
     edit_handler = ObjectList(
         [
-            FieldRowPanel([FieldPanel("name"), FieldPanel("slug")]),
+            FieldRowPanel([NameFieldPanel("name", targets=["slug"]), slug_panel("slug")]),
             FieldPanel("staff", widget=forms.CheckboxSelectMultiple),
         ],
         base_form_class=BusinessForm,
@@ -432,6 +503,7 @@ class LoyaltyViewSetGroup(ViewSetGroup):
         CardTypeViewSet,
         TierViewSet,
         EarningRuleViewSet,
+        RedemptionRuleViewSet,
         StoreViewSet,
         MemberViewSet,
         ApiKeyViewSet,

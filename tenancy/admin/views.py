@@ -23,6 +23,7 @@ from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 
+from tenancy.access import BUSINESS_PATHS
 from tenancy.actors import Actor
 from tenancy.admin.owners import URL_NAME as OWNER_ADD_URL_NAME
 from tenancy.describe import audit_action_label, audit_actor_describe, audit_changes_describe
@@ -41,7 +42,10 @@ def builder_audit(*, user, instance, verb: str, changes: dict) -> None:
     elif isinstance(instance, program_model):
         program, business = instance, instance.business
     else:
-        program = instance.program
+        # Through the registered path to the business ("program__business", "card_type__program__business").
+        program = instance
+        for step in BUSINESS_PATHS[type(instance)].split("__")[:-1]:
+            program = getattr(program, step)
         business = program.business
     audit_record(
         actor=Actor.staff(user),

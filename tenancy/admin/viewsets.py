@@ -23,5 +23,11 @@ class ScopedModelViewSet(ModelViewSet):
     search_backend_name = None  # plain database search over search_fields
     list_select_related = ("program",)
 
+    # The listing's "Add …" button in words a translator can inflect ("Добавить программу"): Wagtail's own
+    # "Add %(model_name)s" puts the model's name, in the nominative, into every language's sentence.
+    add_item_label = None
+
     def get_index_view_kwargs(self, **kwargs):
+        if self.add_item_label is not None:
+            kwargs["add_item_label"] = self.add_item_label
         return super().get_index_view_kwargs(list_select_related=self.list_select_related, **kwargs)

@@ -71,6 +71,7 @@ def beta_ids(beta):
         "loyalty_card_types": {"pk": beta.card_type.pk},
         "loyalty_tiers": {"pk": beta.tier.pk},
         "loyalty_earning_rules": {"pk": beta.rule.pk},
+        "loyalty_redemption_rules": {"pk": RedemptionRule.objects.get(card_type=beta.card_type).pk},
         "loyalty_stores": {"pk": beta.store.pk},
         "loyalty_members": {"pk": beta.member.pk, "card_pk": beta.card.pk},
         "loyalty_audit": {"pk": audit_event.pk},

@@ -85,6 +85,11 @@ class ThemeViewSet(SnippetViewSet):
     filterset_class = ThemeFilterSet
     search_fields = ["name"]
     search_backend_name = None  # plain database search
+
+    def get_index_view_kwargs(self, **kwargs):
+        # "Add theme" as one phrase a translator can inflect (Wagtail's "Add %(model_name)s" cannot be).
+        return super().get_index_view_kwargs(add_item_label=_("Add theme"), **kwargs)
+
     edit_handler = TabbedInterface(
         [
             ObjectList(

@@ -9,9 +9,9 @@ from wagtail.admin.viewsets.base import ViewSet
 from programs.admin.viewsets import LOYALTY_MENU_HOOK
 from wallet.admin import views
 
-# Webhooks share the 7th place (after "API keys", which the group numbers 7), and items from other apps' hooks come
-# after the group's own at equal places: 7.5 puts the wallet after them and before "Audit log" (8).
-MENU_ORDER = 7.5
+# Webhooks share the 8th place (after "API keys", which the group numbers 8), and items from other apps' hooks come
+# after the group's own at equal places: 8.5 puts the wallet after them and before "Audit log" (9).
+MENU_ORDER = 8.5
 
 
 class WalletViewSet(ViewSet):

@@ -16,7 +16,7 @@ from webhooks.admin.forms import WebhookEndpointForm
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 # After "API keys" (7th in the group), before "Audit log".
-MENU_ORDER = 7
+MENU_ORDER = 8  # "API keys" is the Loyalty group's 8th item: after it (the group's own items come first at a tie)
 
 
 class WebhookEndpointViewSet(ScopedModelViewSet):
@@ -25,6 +25,7 @@ class WebhookEndpointViewSet(ScopedModelViewSet):
     url_prefix = "loyalty/webhooks"
     icon = "link-external"
     menu_label = _("Webhooks")
+    add_item_label = _("Add webhook")
     menu_hook = LOYALTY_MENU_HOOK
     menu_order = MENU_ORDER
     add_to_reference_index = False
