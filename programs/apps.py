@@ -19,6 +19,7 @@ class ProgramsConfig(AppConfig):
             LedgerEntry,
             Member,
             Program,
+            Purchase,
             RedemptionRule,
             Store,
             Tier,
@@ -30,6 +31,7 @@ class ProgramsConfig(AppConfig):
         tenant_model_register(Program, "business")
         for model in (Store, CardType, Tier, EarningRule, Member, Card, LedgerEntry, ApiKey):
             tenant_model_register(model, "program__business")
+        tenant_model_register(Purchase, "program__business", auth_model=Member)
         for model in (DiscountThreshold, RedemptionRule):
             tenant_model_register(model, "card_type__program__business")
         schedules.schedules_register(jobs.SCHEDULES)

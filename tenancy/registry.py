@@ -28,12 +28,16 @@ __all__ = [
 ]
 
 
-def tenant_model_register(model: type[Model], path_to_business: str, *, superusers_only: bool = False) -> None:
+def tenant_model_register(
+    model: type[Model], path_to_business: str, *, superusers_only: bool = False, auth_model: type[Model] | None = None
+) -> None:
     """Declare ``model`` tenant-owned: its rows belong to the business at ``path_to_business`` ("" for
     ``Business`` itself), and Wagtail's admin uses ``BusinessScopedPermissionPolicy`` for it.
 
-    ``superusers_only`` closes the model's admin to everyone but superusers. Raises ``ImproperlyConfigured`` when
-    the model is registered twice (two apps disagreeing about a model is a bug, not a preference).
+    ``superusers_only`` closes the model's admin to everyone but superusers. ``auth_model``: the model whose
+    permissions decide (a purchase is part of its member's history: the member permissions). Raises
+    ``ImproperlyConfigured`` when the model is registered twice (two apps disagreeing about a model is a bug, not a
+    preference).
     """
     from wagtail.permissions import register_permission_policy
 
@@ -42,7 +46,8 @@ def tenant_model_register(model: type[Model], path_to_business: str, *, superuse
     if model in BUSINESS_PATHS:
         raise ImproperlyConfigured(f"{model._meta.label} is already registered as tenant-owned")
     BUSINESS_PATHS[model] = path_to_business
-    register_permission_policy(model, BusinessScopedPermissionPolicy(model, superusers_only=superusers_only))
+    policy = BusinessScopedPermissionPolicy(model, superusers_only=superusers_only, auth_model=auth_model)
+    register_permission_policy(model, policy)
 
 
 def tenant_page_roots_register(provider: Callable[[Iterable[int]], Iterable]) -> Callable:

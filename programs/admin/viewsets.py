@@ -25,13 +25,13 @@ from programs import access
 from programs.admin.api_keys import ApiKeyCreateView, ApiKeyIndexView, ApiKeyRevokeView, api_key_status
 from programs.admin.forms import BusinessForm, CardTypeForm, EarningRuleForm, ProgramForm
 from programs.admin.members import MemberViewSet, audit_object_url, audit_object_urls_attach
+from programs.admin.purchases import PurchaseViewSet
 from programs.models import ApiKey, CardType, EarningRule, Program, RedemptionRule, Store, Tier
 from tenancy.admin import views
 from tenancy.admin.forms import ScopedAdminModelForm
 from tenancy.admin.viewsets import ScopedModelViewSet
 from tenancy.describe import audit_action_label, audit_actor_describe, audit_changes_describe
 from tenancy.models import AuditEvent, Business
-from tenancy.permissions import BusinessScopedPermissionPolicy
 
 
 def _programs_for_request(request):
@@ -275,7 +275,7 @@ class RedemptionRuleFilterSet(WagtailFilterSet):
 
 class RedemptionRuleViewSet(ScopedModelViewSet):
     """How points pay, per card type: also edited on the card type's "Cashback & redemption" tab, listed here so
-    an owner finds every card type's rule in one place. Part of its card type: the card type permissions decide."""
+    an owner finds every card type's rule in one place."""
 
     model = RedemptionRule
     name = "loyalty_redemption_rules"
@@ -301,10 +301,6 @@ class RedemptionRuleViewSet(ScopedModelViewSet):
         ],
         base_form_class=ScopedAdminModelForm,
     )
-
-    @cached_property
-    def permission_policy(self):
-        return BusinessScopedPermissionPolicy(RedemptionRule, auth_model=CardType)
 
 
 class StoreViewSet(ScopedModelViewSet):
@@ -506,6 +502,7 @@ class LoyaltyViewSetGroup(ViewSetGroup):
         RedemptionRuleViewSet,
         StoreViewSet,
         MemberViewSet,
+        PurchaseViewSet,
         ApiKeyViewSet,
         AuditEventViewSet,
         BusinessViewSet,

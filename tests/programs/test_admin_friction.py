@@ -85,3 +85,37 @@ def test_a_second_rule_for_one_card_type_is_a_form_error(alpha_client, alpha):
 
     assert response.status_code == 200
     assert RedemptionRule.objects.filter(card_type=alpha.card.card_type).count() == 1
+
+
+@pytest.fixture
+def receipts(alpha, beta):
+    from programs.services.purchases import purchase_record
+
+    mine = purchase_record(card=alpha.card, store=alpha.store, receipt_id="R-1042", total=D(500)).purchase
+    theirs = purchase_record(card=beta.card, store=beta.store, receipt_id="R-1042", total=D(700)).purchase
+    purchase_record(card=alpha.card, store=alpha.store, receipt_id="R-2000", total=D(90))
+    return mine, theirs
+
+
+def test_purchases_are_found_by_receipt_id_in_the_owners_programs_only(alpha_client, alpha, receipts):
+    mine, theirs = receipts
+
+    found = soup(alpha_client.get(admin_url("loyalty_purchases:index"), {"q": "R-1042"}))
+    rows = [" ".join(row.get_text(" ").split()) for row in found.select("tbody tr")]
+
+    assert len(rows) == 1 and "R-1042" in rows[0] and "500" in rows[0]
+    assert alpha_client.get(admin_url("loyalty_purchases:inspect", mine.pk)).status_code == 200
+    assert alpha_client.get(admin_url("loyalty_purchases:inspect", theirs.pk)).status_code == 404
+
+
+def test_purchases_are_found_by_card_number(alpha_client, alpha, receipts):
+    found = soup(alpha_client.get(admin_url("loyalty_purchases:index"), {"q": alpha.card.number}))
+    assert len(found.select("tbody tr")) == 2
+
+
+def test_purchases_are_read_only(alpha_client, receipts):
+    from django.urls import NoReverseMatch, reverse
+
+    for name in ("add", "edit", "delete"):
+        with pytest.raises(NoReverseMatch):
+            reverse(f"loyalty_purchases:{name}", args=[receipts[0].pk] if name != "add" else [])

@@ -31,10 +31,11 @@ from programs.models import (
     Tier,
 )
 from programs.services.api_keys import api_key_create
+from programs.services.purchases import purchase_record
 from tenancy.actors import Actor
 from tenancy.registry import PAGE_ROOT_PROVIDERS, tenant_page_roots_register
 from tenancy.services import business_staff_add
-from tests.programs.admin_support import admin_url, field_errors, form_data, page_text, soup
+from tests.programs.admin_support import D, admin_url, field_errors, form_data, page_text, soup
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +78,9 @@ def beta_ids(beta):
         "loyalty_audit": {"pk": audit_event.pk},
         "loyalty_businesses": {"pk": beta.business.pk},
         "loyalty_api_keys": {"pk": api_key.pk},
+        "loyalty_purchases": {
+            "pk": purchase_record(card=beta.card, store=beta.store, receipt_id="B-1", total=D(10)).purchase.pk
+        },
     }
 
 

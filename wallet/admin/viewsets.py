@@ -9,9 +9,9 @@ from wagtail.admin.viewsets.base import ViewSet
 from programs.admin.viewsets import LOYALTY_MENU_HOOK
 from wallet.admin import views
 
-# Webhooks share the 8th place (after "API keys", which the group numbers 8), and items from other apps' hooks come
-# after the group's own at equal places: 8.5 puts the wallet after them and before "Audit log" (9).
-MENU_ORDER = 8.5
+# Webhooks share the 9th place (after "API keys", which the group numbers 9), and items from other apps' hooks come
+# after the group's own at equal places: 9.5 puts the wallet after them and before "Audit log" (10).
+MENU_ORDER = 9.5
 
 
 class WalletViewSet(ViewSet):

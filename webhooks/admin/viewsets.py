@@ -15,8 +15,8 @@ from webhooks.admin import views
 from webhooks.admin.forms import WebhookEndpointForm
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
-# After "API keys" (7th in the group), before "Audit log".
-MENU_ORDER = 8  # "API keys" is the Loyalty group's 8th item: after it (the group's own items come first at a tie)
+# After "API keys" (the Loyalty group's 9th item; its own items come first at a tie), before "Audit log".
+MENU_ORDER = 9
 
 
 class WebhookEndpointViewSet(ScopedModelViewSet):
