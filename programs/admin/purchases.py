@@ -3,6 +3,7 @@ id or the card number, each linking to its member. Read-only: purchases change o
 Part of the members' history, so the member permissions decide who sees them."""
 
 from django.db.models import Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import DateFromToRangeFilter, ModelChoiceFilter
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -43,25 +44,12 @@ class PurchaseIndexView(views.IndexView):
 
 
 class PurchaseInspectView(views.InspectView):
-    fields = [
-        "program",
-        "store",
-        "receipt_id",
-        "purchased_at",
-        "card",
-        "member",
-        "total",
-        "discount_amount",
-        "redeemed_value",
-        "paid_amount",
-        "points_redeemed",
-        "points_earned",
-        "stamps_earned",
-        "refunded_amount",
-        "points_reversed",
-        "points_returned",
-        "stamps_reversed",
-    ]
+    # Wagtail's inspect template prints a datetime as stored (UTC); these read in the admin's time zone.
+    def get_purchased_at_display_value(self):
+        return formats.date_format(timezone.localtime(self.object.purchased_at), "DATETIME_FORMAT")
+
+    def get_created_at_display_value(self):
+        return formats.date_format(timezone.localtime(self.object.created_at), "DATETIME_FORMAT")
 
 
 def _member_url(purchase):
@@ -80,6 +68,26 @@ class PurchaseViewSet(ScopedModelViewSet):
     index_view_class = PurchaseIndexView
     inspect_view_class = PurchaseInspectView
     inspect_view_enabled = True
+    inspect_view_fields = [
+        "program",
+        "store",
+        "receipt_id",
+        "purchased_at",
+        "created_at",
+        "card",
+        "member",
+        "total",
+        "discount_amount",
+        "redeemed_value",
+        "paid_amount",
+        "points_redeemed",
+        "points_earned",
+        "stamps_earned",
+        "refunded_amount",
+        "points_reversed",
+        "points_returned",
+        "stamps_reversed",
+    ]
     list_select_related = ("program", "store", "card", "member")
     list_display = [
         TitleColumn("receipt_id", label=_("Receipt"), url_name="loyalty_purchases:inspect"),

@@ -119,3 +119,27 @@ def test_purchases_are_read_only(alpha_client, receipts):
     for name in ("add", "edit", "delete"):
         with pytest.raises(NoReverseMatch):
             reverse(f"loyalty_purchases:{name}", args=[receipts[0].pk] if name != "add" else [])
+
+
+def test_admin_times_are_in_the_programs_time_zone_until_the_owner_chooses(alpha_client, alpha, receipts):
+    from datetime import UTC, datetime
+
+    from wagtail.users.models import UserProfile
+
+    from programs.models import Purchase
+
+    mine = receipts[0]
+    Purchase.objects.filter(pk=mine.pk).update(purchased_at=datetime(2026, 12, 1, 12, 5, tzinfo=UTC))
+    alpha.program.timezone = "Europe/Kyiv"
+    alpha.program.save(update_fields=["timezone"])
+    url = admin_url("loyalty_purchases:inspect", mine.pk)
+
+    kyiv = page_text(alpha_client.get(url))
+    profile = UserProfile.get_for_user(alpha.owner)
+    profile.current_time_zone = "Asia/Tokyo"
+    profile.save()
+    tokyo = page_text(alpha_client.get(url))
+
+    assert "Dec. 1, 2026, 2:05 p.m." in kyiv and "12:05" not in kyiv  # 12:05 UTC in Kyiv (UTC+2)
+    assert "Dec. 1, 2026, 9:05 p.m." in tokyo  # the owner's own choice wins
+    assert UserProfile.get_for_user(alpha.owner).current_time_zone == "Asia/Tokyo"
