@@ -1,6 +1,8 @@
 """The Loyalty menu: one ViewSetGroup with the builder (programs, card types, tiers, earning rules, stores),
 members, API keys, the audit log and, for superusers, businesses. Registered once in ``programs/wagtail_hooks.py``."""
 
+import json
+
 from django import forms
 from django.urls import path
 from django.utils.functional import cached_property
@@ -26,6 +28,7 @@ from programs.admin.api_keys import ApiKeyCreateView, ApiKeyIndexView, ApiKeyRev
 from programs.admin.forms import BusinessForm, CardTypeForm, EarningRuleForm, ProgramForm
 from programs.admin.members import MemberViewSet, audit_object_url, audit_object_urls_attach
 from programs.admin.purchases import PurchaseViewSet
+from programs.choices import ACTION_RULE_KINDS, RuleKind
 from programs.models import ApiKey, CardType, EarningRule, Program, RedemptionRule, Store, Tier
 from tenancy.admin import views
 from tenancy.admin.forms import ScopedAdminModelForm
@@ -219,6 +222,11 @@ class TierViewSet(ScopedModelViewSet):
     )
 
 
+def kind_rules(*kinds) -> dict:
+    """A panel shown only while the form's kind is one of ``kinds`` (``w-rules``)."""
+    return {"data-w-rules-target": "show", "data-w-rules": json.dumps({"kind": [str(kind) for kind in kinds]})}
+
+
 class EarningRuleViewSet(ScopedModelViewSet):
     model = EarningRule
     name = "loyalty_earning_rules"
@@ -229,6 +237,8 @@ class EarningRuleViewSet(ScopedModelViewSet):
     search_fields = ["name"]
     filterset_class = program_filterset(EarningRule, "kind", "is_active")
     add_item_label = _("Add earning rule")
+    # The form shows the panels of the chosen kind only (Wagtail's w-rules controller, as the kind changes; all
+    # of them without JavaScript): a multiplier's purchase conditions and happy hours, an action's bonus.
     edit_handler = ObjectList(
         [
             MultiFieldPanel(
@@ -244,16 +254,17 @@ class EarningRuleViewSet(ScopedModelViewSet):
                     FieldRowPanel([FieldPanel("multiplier"), FieldPanel("min_purchase")]),
                     FieldPanel("categories"),
                     FieldPanel("skus"),
-                ],
-                heading=_("Purchase multiplier"),
-            ),
-            MultiFieldPanel([FieldPanel("bonus_points")], heading=_("Action bonus")),
-            MultiFieldPanel(
-                [
-                    FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
                     FieldPanel("weekdays"),
                     FieldRowPanel([FieldPanel("time_from"), FieldPanel("time_until")]),
                 ],
+                heading=_("Purchase multiplier"),
+                attrs=kind_rules(RuleKind.MULTIPLIER),
+            ),
+            MultiFieldPanel(
+                [FieldPanel("bonus_points")], heading=_("Action bonus"), attrs=kind_rules(*ACTION_RULE_KINDS)
+            ),
+            MultiFieldPanel(
+                [FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")])],
                 heading=_("When it applies"),
             ),
             MultiFieldPanel(
@@ -262,6 +273,7 @@ class EarningRuleViewSet(ScopedModelViewSet):
             ),
         ],
         base_form_class=EarningRuleForm,
+        attrs={"data-controller": "w-rules", "data-action": "change->w-rules#resolve"},
     )
 
 
