@@ -49,3 +49,16 @@ def admin_login(page, live_server, user, *, password: str = PASSWORD, language: 
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/admin/")
+
+
+def wait_until(page, expression: str, arg=None, *, timeout: float = 15000) -> None:
+    """Like ``page.wait_for_function``, for pages with a Content-Security-Policy (the admin's, ``config.csp``):
+    Playwright polls a predicate given as a string with ``eval``, which such a policy refuses, while
+    ``page.evaluate`` runs through the debugging protocol. Polls every 100 ms; raises ``TimeoutError``."""
+    import time
+
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"Still false after {timeout:.0f} ms: {expression}")
+        page.wait_for_timeout(100)

@@ -19,7 +19,7 @@ from pages.models import PortalHomePage, PromoPage
 from programs.factories import BusinessFactory, UserFactory
 from programs.models import Program
 from tenancy.services import business_staff_add
-from tests.browser import PASSWORD, SCREENSHOTS, screenshots
+from tests.browser import PASSWORD, SCREENSHOTS, screenshots, wait_until
 from themes.demo import monogram_png
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -128,10 +128,10 @@ def test_an_owner_launches_a_branded_portal(page, live_server, settings, tmp_pat
         " const n = f && f.contentDocument && f.contentDocument.querySelector('.k-card__strip');"
         " return n && getComputedStyle(n).backgroundColor === colour; }"
     )
-    page.wait_for_function(strip, arg=rgb("#b03a5b"), timeout=15000)
+    wait_until(page, strip, rgb("#b03a5b"))
     page.wait_for_timeout(2500)  # Wagtail takes the form's starting state 2 s after loading
     page.fill("#id_accent_colour", "#1d5c63")
-    page.wait_for_function(strip, arg=rgb("#1d5c63"), timeout=15000)
+    wait_until(page, strip, rgb("#1d5c63"))
     walk.act("more actions", page.locator("footer [data-w-dropdown-target='toggle']").last)
     walk.act("Publish", page.locator('button[name="action-publish"]'))
     page.wait_for_url("**/admin/snippets/themes/theme/")

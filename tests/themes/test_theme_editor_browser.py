@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tenancy.actors import Actor
-from tests.browser import DESKTOP, SCREENSHOTS, admin_login, screenshots
+from tests.browser import DESKTOP, SCREENSHOTS, admin_login, screenshots, wait_until
 from tests.programs.admin_support import build_tenant
 from tests.themes.conftest import make_image
 from themes.demo import monogram_png
@@ -73,10 +73,11 @@ def test_owner_fixes_contrast_live_and_publishes(page, live_server, settings):
 
     # Open the preview panel: the card in the live colours.
     page.locator('[data-side-panel-toggle="preview"]').click()
-    page.wait_for_function(
+    wait_until(
+        page,
         "() => { const f = document.querySelector('#w-preview-iframe');"
         " const n = f && f.contentDocument && f.contentDocument.querySelector('.k-card__strip');"
-        " return n && getComputedStyle(n).backgroundColor === 'rgb(176, 58, 91)'; }"
+        " return n && getComputedStyle(n).backgroundColor === 'rgb(176, 58, 91)'; }",
     )
     # Wagtail takes the form's starting state 2 s after loading; what is typed before that counts as unchanged
     # and would never reach the preview. A person takes longer than that to start typing.
@@ -95,10 +96,10 @@ def test_owner_fixes_contrast_live_and_publishes(page, live_server, settings):
     page.fill("#id_accent_colour", "#6b2a48")
     assert warning.is_hidden()
     assert "k-contrast--pass" in accent_row.get_attribute("class")
-    page.wait_for_function(
+    wait_until(
+        page,
         "() => { const n = document.querySelector('#w-preview-iframe').contentDocument.querySelector('.k-card__strip');"
         " return n && getComputedStyle(n).backgroundColor === 'rgb(107, 42, 72)'; }",
-        timeout=15000,
     )
     assert card_strip_colour(page) == "rgb(107, 42, 72)"
     assert theme_tokens(tenant.program).accent == "#b03a5b"  # typing changed nothing yet
