@@ -17,10 +17,15 @@ class ProgramTimeZoneMiddleware:
 
     def __call__(self, request):
         if request.path_info.startswith("/admin/") and request.user.is_authenticated:
-            profile = UserProfile.get_for_user(request.user)
-            if not profile.current_time_zone:
+            try:
+                profile = request.user.wagtail_userprofile  # the row Wagtail reads anyway
+            except UserProfile.DoesNotExist:
+                profile = None
+            if profile is None or not profile.current_time_zone:
+                # One query per admin page for an owner who has not chosen a zone.
                 zones = set(access.programs_for_user(user=request.user).values_list("timezone", flat=True)[:50])
                 if len(zones) == 1:
+                    profile = profile or UserProfile(user=request.user)
                     profile.current_time_zone = zones.pop()  # on this request's copy only
                     request.user.wagtail_userprofile = profile
         return self.get_response(request)

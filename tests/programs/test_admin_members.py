@@ -526,7 +526,7 @@ def test_member_page_queries_do_not_grow_with_the_ledger(
     many = count_queries(owner_client, detail_url(olena))
 
     assert many == few
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):  # with the programs' time zone (programs.admin.timezones)
         owner_client.get(detail_url(olena))
 
 
@@ -539,6 +539,7 @@ def test_audit_log_queries_do_not_grow_with_events(owner_client, card, django_as
     many = count_queries(owner_client, admin_url("loyalty_audit:index"))
 
     assert many == few
-    # 14: the page, its filters, the rows with their users and keys, and two for the member/card links.
-    with django_assert_max_num_queries(14):
+    # 15: the page, its filters, the rows with their users and keys, two for the member/card links, and the
+    # programs' time zone (programs.admin.timezones).
+    with django_assert_max_num_queries(15):
         owner_client.get(admin_url("loyalty_audit:index"))
