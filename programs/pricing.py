@@ -166,16 +166,32 @@ def discount_percent_for(*, rules: ProgramRules, tier: Tier | None, lifetime_spe
     return percent
 
 
-def stamps_for(*, card_type: CardType, lines: list[Line], after_discount: Decimal) -> Decimal:
-    """Stamps a receipt earns: per purchase (or visit) or per qualifying item; free items earn none."""
-    if after_discount < card_type.earn_min_purchase:
+def stamps_for(
+    *, card_type: CardType, lines: list[Line], after_discount: Decimal, redeem_reward: bool = False
+) -> Decimal:
+    """Stamps a receipt earns: one per purchase (or visit) with a paid qualifying line, or one per paid
+    qualifying item.
+
+    Only what is paid for earns: a 0.00 line never does (the till rings a reward's free item at 0.00), so
+    "every 10th coffee free" holds card after card. When a reward is redeemed and the receipt has no free
+    qualifying line (the till rang the free item inside a paid line), one qualifying item is taken as the
+    rewarded one and earns nothing.
+    """
+    if after_discount <= 0 or after_discount < card_type.earn_min_purchase:
         return ZERO
     categories = card_type.stamp_category_list()
     qualifying = [line for line in lines if not categories or line.category.casefold() in categories]
+    paid = [line for line in qualifying if line.amount > 0]
+    rewarded_inside_paid = redeem_reward and len(paid) == len(qualifying)
     if card_type.stamp_basis == StampBasis.ITEM:
-        units = sum((line.quantity for line in qualifying if line.amount > 0), ZERO)
+        units = sum((line.quantity for line in paid), ZERO)
+        if rewarded_inside_paid:
+            units = max(ZERO, units - 1)
         return units.quantize(Decimal("1"), rounding=ROUND_DOWN)
-    return Decimal("1") if qualifying else ZERO
+    if rewarded_inside_paid:
+        paid_units = sum((line.quantity for line in paid), ZERO)
+        return Decimal("1") if paid_units > 1 else ZERO
+    return Decimal("1") if paid else ZERO
 
 
 def quote_compute(
@@ -223,7 +239,9 @@ def quote_compute(
         raise RedemptionNotAllowed()
 
     if card_type.kind == CardKind.STAMPS:
-        quote.stamps = stamps_for(card_type=card_type, lines=lines, after_discount=after_discount)
+        quote.stamps = stamps_for(
+            card_type=card_type, lines=lines, after_discount=after_discount, redeem_reward=redeem_reward
+        )
     quote.reward_redeemed = redeem_reward
     return quote
 

@@ -53,7 +53,15 @@ class CardType(ClusterableModel):
         _("stamps for a reward"), null=True, blank=True, help_text=_("E.g. 9: the 10th coffee is free.")
     )
     stamp_basis = models.CharField(
-        _("stamps are given"), max_length=16, choices=StampBasis.choices, default=StampBasis.PURCHASE
+        _("stamps are given"),
+        max_length=16,
+        choices=StampBasis.choices,
+        default=StampBasis.PURCHASE,
+        help_text=_(
+            "Only what is paid for earns: a line rung at 0.00 never earns a stamp, and neither does the free item "
+            "of a reward, so with 9 stamps for a reward every 10th item is free, card after card. The till rings "
+            "the free item at 0.00 with “redeem reward”."
+        ),
     )
     stamp_categories = models.CharField(
         _("qualifying categories"),

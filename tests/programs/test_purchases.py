@@ -462,10 +462,40 @@ def test_reward_is_redeemed_at_the_pos_and_free_items_earn_no_stamp(store, stamp
 def test_stamp_per_purchase_or_visit(program, store, make_card):
     card_type = CardTypeFactory(program=program, stamps=True, stamp_goal=3, stamp_basis=StampBasis.PURCHASE)
     card = make_card(card_type)
-    buy(card, store, "visit-1", "0")
+    buy(card, store, "visit-1", "35.00")
     buy(card, store, "buy-1", lines=coffee(5))
+    buy(card, store, "nothing-paid", "0")  # a 0.00 receipt never earns
     card.refresh_from_db()
     assert card.stamps_balance == D(2)
+
+
+@pytest.mark.parametrize("basis", [StampBasis.PURCHASE, StampBasis.ITEM])
+@pytest.mark.parametrize("free_line", [True, False], ids=["free-item-at-0.00", "free-item-inside-a-paid-line"])
+def test_every_tenth_coffee_is_free_card_after_card(program, store, make_card, basis, free_line):
+    """Nine paid coffees fill the card, the tenth is free and earns nothing, card after card: 3 of 30 free."""
+    card_type = CardTypeFactory(program=program, stamps=True, stamp_goal=9, stamp_basis=basis)
+    card = make_card(card_type)
+    free, number = [], 0
+    while number < 30:
+        number += 1
+        rewards = StampReward.objects.filter(card=card, status=RewardStatus.AVAILABLE).count()
+        if number % 10 == 0:
+            assert rewards == 1, f"coffee {number}: no reward after nine paid ones"
+            if free_line:
+                lines = [Line(amount=D(0), category="coffee")]
+            else:  # the free coffee rung with the next, paid one: one line of two, priced for one
+                lines = [Line(amount=D(60), quantity=D(2), category="coffee")]
+            quote = purchase_quote(card=card, lines=lines, redeem_reward=True)
+            result = buy(card, store, f"c{number}", lines=lines, redeem_reward=True)
+            assert quote.stamps == result.purchase.stamps_earned == (D(0) if free_line else D(1))
+            free.append(number)
+            number += 0 if free_line else 1
+        else:
+            assert rewards == 0, f"coffee {number}: a reward before the card was full"
+            buy(card, store, f"c{number}", lines=coffee(1))
+    assert free == [10, 20, 30]
+    assert StampReward.objects.filter(card=card, status=RewardStatus.REDEEMED).count() == 3
+    assert_ledger_consistent(card)
 
 
 def test_stamps_expire(store, stamp_type, make_card):
