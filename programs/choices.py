@@ -74,6 +74,10 @@ class EntryKind(models.TextChoices):
     TRANSFER_IN = "transfer_in", _("Moved from a replaced card")
     REWARD_ISSUE = "reward_issue", _("Stamps exchanged for a reward")
     REWARD_VOID = "reward_void", _("Reward cancelled, stamps returned")
+    # A reward given at the till: moves nothing (its stamps left with ``reward_issue``), records what and when.
+    REWARD_USE = "reward_use", _("Reward used")
+    # A refund took back more than the card still held: the shortfall is owed (``debt_change``), not a balance move.
+    DEBT = "debt", _("Refund debt")
     DEBT_SETTLEMENT = "debt_settlement", _("Refund debt settled")
     OPENING = "opening", _("Opening balance (imported)")
 

@@ -115,6 +115,7 @@ class Balances:
     next_expiry_at: datetime | None
     next_expiry_amount: Decimal
     rewards_available: int
+    stamps_debt: Decimal = ZERO
 
     @property
     def points(self) -> Decimal:
@@ -145,6 +146,7 @@ def card_balances(*, card: Card, at: datetime | None = None) -> Balances:
         promo=_two_places(sums["promo"]),
         stamps=_two_places(sums["stamps"]),
         points_debt=card.points_debt,
+        stamps_debt=card.stamps_debt,
         next_expiry_at=sums["next_expiry"],
         next_expiry_amount=_two_places(next_amount),
         rewards_available=rewards,
@@ -269,6 +271,7 @@ def cards_balances(*, cards, at: datetime | None = None) -> dict[int, Balances]:
             promo=_two_places(row["promo"]),
             stamps=_two_places(row["stamps"]),
             points_debt=card.points_debt,
+            stamps_debt=card.stamps_debt,
             next_expiry_at=row["next_expiry"],
             next_expiry_amount=_two_places(next_amounts.get(card.pk, ZERO)),
             rewards_available=rewards.get(card.pk, 0),

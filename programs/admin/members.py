@@ -212,7 +212,7 @@ def entry_reason(entry: LedgerEntry) -> str:
         if entry.purchase.store_id:
             receipt = f"{receipt} ({entry.purchase.store.name})"
         parts.append(receipt)
-    if entry.refund_id:
+    if entry.refund_id and entry.kind != EntryKind.DEBT_SETTLEMENT:  # a settlement's reason names its refunds
         parts.append(_("refund %(refund)s") % {"refund": entry.refund.refund_id})
     if entry.reason and not (entry.rule is not None and entry.reason == entry.rule.name):
         parts.append(entry.reason)

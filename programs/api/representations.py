@@ -7,6 +7,7 @@ shapes are documented for OpenAPI by ``programs.api.schema``; a change here is a
 from django.utils.translation import gettext as _
 
 from programs.barcodes import card_payload
+from programs.choices import EntryKind
 from programs.formats import moment, money, quantity, tier_data
 from programs.models import Card, Member, Purchase, Refund, Store
 from programs.payloads import purchase_amounts
@@ -46,6 +47,7 @@ def card_data(card: Card, balances: Balances) -> dict:
             "promo": money(balances.promo),
             "stamps": money(balances.stamps),
             "points_debt": money(balances.points_debt),
+            "stamps_debt": money(balances.stamps_debt),
         },
         "rewards_available": balances.rewards_available,
         "stamp_goal": card_type.stamp_goal if card_type.earns_stamps else None,
@@ -61,6 +63,7 @@ def short_balances(card: Card) -> dict:
         "points": money(card.points_balance),
         "stamps": money(card.stamps_balance),
         "points_debt": money(card.points_debt),
+        "stamps_debt": money(card.stamps_debt),
     }
 
 
@@ -168,7 +171,8 @@ def entry_data(entry) -> dict:
     parts = [
         rule,
         receipt and _("receipt %(receipt)s") % {"receipt": receipt},
-        refund and _("refund %(refund)s") % {"refund": refund},
+        # A debt settlement's note names the refunds it settles.
+        refund and entry.kind != EntryKind.DEBT_SETTLEMENT and _("refund %(refund)s") % {"refund": refund},
         note,
     ]
     return {
@@ -178,6 +182,7 @@ def entry_data(entry) -> dict:
         "bucket": entry.bucket,
         "amount": money(entry.amount),
         "balance_after": money(entry.balance_after),
+        "debt_change": money(entry.debt_change),
         "reason": " · ".join(part for part in parts if part),
         "rule": rule,
         "receipt_id": receipt,

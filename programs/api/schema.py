@@ -74,7 +74,10 @@ class BalancesOut(serializers.Serializer):
     cashback = money_out()
     promo = money_out(help_text="Temporary bonus points with a hard expiry.")
     stamps = money_out()
-    points_debt = money_out(help_text="Points a refund could not take back; later accruals settle it first.")
+    points_debt = money_out(
+        help_text="Points a refund could not take back (a `debt` entry in the ledger); later accruals settle it first."
+    )
+    stamps_debt = money_out(help_text="Stamps a refund could not take back; later stamps settle it first.")
 
 
 class ExpiryOut(serializers.Serializer):
@@ -103,6 +106,7 @@ class ShortBalancesOut(serializers.Serializer):
     points = money_out()
     stamps = money_out()
     points_debt = money_out()
+    stamps_debt = money_out()
 
 
 class EarningOut(serializers.Serializer):
@@ -203,8 +207,12 @@ class EntryOut(serializers.Serializer):
     kind = serializers.ChoiceField(choices=EntryKind.choices)
     unit = serializers.ChoiceField(choices=Unit.choices)
     bucket = serializers.ChoiceField(choices=Bucket.choices)
-    amount = money_out()
+    amount = money_out(help_text="The change of the balance (0.00 for a `debt` entry and a `reward_use`).")
     balance_after = money_out()
+    debt_change = money_out(
+        help_text="The change of the card's debt: + a refund took back more than the card held (`debt`), "
+        "- it was settled (`debt_settlement`, which names the refund) or moved to a replacement card."
+    )
     reason = serializers.CharField(help_text="Why, in words: rule, receipt, refund, staff note.")
     rule = serializers.CharField(allow_null=True)
     receipt_id = serializers.CharField(allow_null=True)
@@ -340,7 +348,14 @@ CARD_VALUE = {
     "barcode": f"KARTKA:{CARD}",
     "status": "active",
     "card_type": {"id": 1, "name": "Kvitka Club card", "kind": "cashback"},
-    "balances": {"points": "250.00", "cashback": "150.00", "promo": "100.00", "stamps": "0.00", "points_debt": "0.00"},
+    "balances": {
+        "points": "250.00",
+        "cashback": "150.00",
+        "promo": "100.00",
+        "stamps": "0.00",
+        "points_debt": "0.00",
+        "stamps_debt": "0.00",
+    },
     "rewards_available": 0,
     "stamp_goal": None,
     "next_expiry": {"at": "2026-12-14T10:04:11Z", "amount": "100.00"},
@@ -380,6 +395,6 @@ PURCHASE_VALUE = {
     "rewards_available": 0,
     "refunded_amount": "0.00",
     "tier": {"id": 1, "name": "Standard"},
-    "balances": {"points": "201.00", "stamps": "0.00", "points_debt": "0.00"},
+    "balances": {"points": "201.00", "stamps": "0.00", "points_debt": "0.00", "stamps_debt": "0.00"},
     "replayed": False,
 }

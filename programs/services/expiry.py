@@ -101,10 +101,10 @@ _POSTGRES_EXPIRE = (
     "  FROM lowered b ORDER BY b.id"
     ") "
     "INSERT INTO {entry} "
-    "(program_id, card_id, kind, unit, bucket, amount, balance_after, reason, lot_id, created_at) "
+    "(program_id, card_id, kind, unit, bucket, amount, balance_after, debt_change, reason, lot_id, created_at) "
     "SELECT d.program_id, d.card_id, %(kind)s, d.unit, d.bucket, -d.remaining, "
     "CASE WHEN d.unit = %(points)s THEN b.points ELSE b.stamps END "
-    "- sum(d.remaining) OVER (PARTITION BY d.card_id, d.unit ORDER BY d.id), '', d.id, %(at)s "
+    "- sum(d.remaining) OVER (PARTITION BY d.card_id, d.unit ORDER BY d.id), 0, '', d.id, %(at)s "
     "FROM due d JOIN lowered b ON b.id = d.card_id ORDER BY d.card_id, d.id"
 )
 
@@ -113,10 +113,10 @@ _SQLITE_PICK = "SELECT card_id, max(id) FROM (" + _PICK + ") GROUP BY card_id OR
 # Entries first, while the lots still hold what expires; then the cards; then the lots.
 _SQLITE_EXPIRE = (
     "INSERT INTO {entry} "
-    "(program_id, card_id, kind, unit, bucket, amount, balance_after, reason, lot_id, created_at) "
+    "(program_id, card_id, kind, unit, bucket, amount, balance_after, debt_change, reason, lot_id, created_at) "
     "SELECT l.program_id, l.card_id, %(kind)s, l.unit, l.bucket, -l.remaining, "
     "ROUND(CASE WHEN l.unit = %(points)s THEN c.points_balance ELSE c.stamps_balance END "
-    "- SUM(l.remaining) OVER (PARTITION BY l.card_id, l.unit ORDER BY l.id), 2), '', l.id, %(at)s "
+    "- SUM(l.remaining) OVER (PARTITION BY l.card_id, l.unit ORDER BY l.id), 2), 0, '', l.id, %(at)s "
     "FROM {lot} l JOIN {card} c ON c.id = l.card_id WHERE " + _RANGE + " ORDER BY l.card_id, l.id",
     "UPDATE {card} SET "
     "points_balance = ROUND({card}.points_balance - due.points, 2), "

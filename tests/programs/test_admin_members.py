@@ -13,9 +13,11 @@ from programs import clock
 from programs.choices import Bucket, CardStatus, EntryKind, RuleKind
 from programs.factories import CardTypeFactory, EarningRuleFactory, TierFactory, UserFactory
 from programs.models import AuditEvent, Card, LedgerEntry, Member
+from programs.pricing import Line
 from programs.services.api_keys import api_key_create
 from programs.services.cards import card_adjust, card_block
 from programs.services.members import member_create
+from programs.services.purchases import purchase_record, purchase_refund
 from tenancy.actors import SYSTEM, Actor
 from tenancy.services import business_staff_add
 from tests.programs.admin_support import D, admin_url, field_errors, form_errors, page_text, soup
@@ -206,6 +208,30 @@ def test_member_page_shows_stamps_and_rewards(owner_client, program, owner):
 
     assert row["stamps"] == "4 / 9"
     assert row["rewards"] == "0"
+
+
+def test_member_page_shows_a_refund_debt_and_what_settles_it(owner_client, program, store):
+    stamps = CardTypeFactory(program=program, name="Coffee", stamps=True, stamp_goal=5, stamp_basis="item")
+    member = member_create(program=program, phone="+380505550001", card_types=[stamps])
+    card = member.cards.get()
+    coffee = [Line(amount=D(250), quantity=D(5), category="coffee")]
+    earning = purchase_record(card=card, store=store, receipt_id="R-1", lines=coffee)
+    free = [Line(amount=D(0), category="coffee")]
+    purchase_record(card=card, store=store, receipt_id="R-2", lines=free, redeem_reward=True)
+    purchase_refund(purchase=earning.purchase, refund_id="RF-1")  # the reward is used: 5 stamps owed
+
+    response = owner_client.get(detail_url(member))
+
+    debt = soup(response).select_one(f'tr[data-card="{card.number}"] [data-debt="stamps"]')
+    assert " ".join(debt.get_text().split()) == "Owes 5 stamps from refunds"
+    rows = ledger_rows(response)
+    assert rows[0][1:3] == ["Refund debt", "debt +5.00 stamps"]
+    assert rows[0][5].startswith("receipt R-1 (") and rows[0][5].endswith(" · refund RF-1")
+
+    purchase_record(card=card, store=store, receipt_id="R-3", lines=coffee[:1])
+    rows = ledger_rows(owner_client.get(detail_url(member)))
+    assert rows[0][1:3] == ["Refund debt settled", "-5.00 stamps debt -5.00 stamps"]
+    assert rows[0][5].endswith(" · Settles refund RF-1 of receipt R-1")
 
 
 def test_ledger_is_paginated(owner_client, olena, card, owner):

@@ -41,6 +41,7 @@ def test_by_card_number_answers_member_cards_and_balances(api, card):
         "promo": "25.00",
         "stamps": "0.00",
         "points_debt": "0.00",
+        "stamps_debt": "0.00",
     }
     assert found["next_expiry"]["amount"] == "25.00"
     assert found["next_expiry"]["at"].startswith(expires.date().isoformat())

@@ -100,7 +100,7 @@ def test_record_a_purchase_with_redemption(api, card):
     assert body["paid_amount"] == "360.00"
     assert body["points_earned"] == "18.00"
     assert body["replayed"] is False
-    assert body["balances"] == {"points": "78.00", "stamps": "0.00", "points_debt": "0.00"}
+    assert body["balances"] == {"points": "78.00", "stamps": "0.00", "points_debt": "0.00", "stamps_debt": "0.00"}
     card.refresh_from_db()
     assert card.points_balance == D("78.00")
     assert_ledger_consistent(card)
