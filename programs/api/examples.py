@@ -80,6 +80,7 @@ QUOTE_VALUE = {
     ],
     "stamps_to_earn": "0.00",
     "reward_redeemed": False,
+    "reward": None,
 }
 REDEMPTION_PROBLEMS = [
     doc.problem_example(

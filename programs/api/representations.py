@@ -112,6 +112,12 @@ def purchase_data(
         "currency": currency,
         **purchase_amounts(purchase),
         "reward_redeemed": rewards["redeemed"] > 0,
+        "reward": None
+        if not rewards["redeemed"]
+        else {
+            "description": card.card_type.reward_description,
+            "how_to_ring": _("Ring the free item as its own line at 0.00: it earns no stamp."),
+        },
         "rewards_issued": rewards["issued"],
         "rewards_available": rewards["available"],
         "refunded_amount": money(purchase.refunded_amount),

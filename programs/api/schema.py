@@ -134,6 +134,14 @@ class QuoteOut(serializers.Serializer):
     reward_redeemed = serializers.BooleanField()
 
 
+class RewardUsedOut(serializers.Serializer):
+    description = serializers.CharField(help_text="What the reward gives, as the owner wrote it (may be empty).")
+    how_to_ring = serializers.CharField(
+        help_text="How the till rings the free item: as its own line at 0.00 (it earns no stamp), in the "
+        "language of Accept-Language."
+    )
+
+
 class PurchaseOut(serializers.Serializer):
     id = serializers.IntegerField()
     receipt_id = serializers.CharField()
@@ -151,6 +159,11 @@ class PurchaseOut(serializers.Serializer):
     points_earned = money_out()
     stamps_earned = money_out()
     reward_redeemed = serializers.BooleanField()
+    reward = RewardUsedOut(
+        allow_null=True,
+        help_text="The stamp reward this purchase used (redeem_reward), else null. Its use is a reward_use entry "
+        "in the card's ledger.",
+    )
     rewards_issued = serializers.IntegerField()
     rewards_available = serializers.IntegerField()
     refunded_amount = money_out()
@@ -391,6 +404,7 @@ PURCHASE_VALUE = {
     "points_earned": "51.00",
     "stamps_earned": "0.00",
     "reward_redeemed": False,
+    "reward": None,
     "rewards_issued": 0,
     "rewards_available": 0,
     "refunded_amount": "0.00",

@@ -139,6 +139,25 @@ def _debt_post(*, card: Card, unit: str, kind: str, change: Decimal, now: dateti
     return entry
 
 
+def reward_use_post(*, card: Card, reward, now: datetime, **links) -> LedgerEntry:
+    """Record that a stamp reward was given (a ``reward_use`` entry: what, when, at which purchase). It moves
+    nothing: the reward's stamps left the balance when it was issued (``reward_issue``)."""
+    reason = card.card_type.reward_description or _("Stamp card reward")
+    entry = _entry(
+        card=card,
+        unit=Unit.STAMPS,
+        kind=EntryKind.REWARD_USE,
+        amount=ZERO,
+        bucket=Bucket.CASHBACK,
+        now=now,
+        reward=reward,
+        reason=reason[:300],
+        **links,
+    )
+    fastsql.insert([entry])
+    return entry
+
+
 def debts_transfer(*, source: Card, target: Card, now: datetime, **links) -> None:
     """Move ``source``'s debts to ``target`` (a card replacement): a ``transfer_out`` entry on the old card and a
     ``transfer_in`` entry on the new one carry the debt; both cards' next ``card_save_balances`` writes the

@@ -128,6 +128,7 @@ def purchase_record(
     actor: Actor = SYSTEM,
 ) -> PurchaseResult:
     """Record a receipt: discount, redemption, cashback and rule bonuses, stamps and rewards, tier upgrade.
+    A stamp reward used (``redeem_reward``) is recorded as a ``reward_use`` entry of the purchase.
 
     Idempotent per ``(store, receipt_id)``: the same receipt again returns the first purchase with
     ``replayed=True`` and changes nothing; the same receipt id with different content raises
@@ -306,6 +307,7 @@ def _purchase_record(
         reward.redeemed_by_purchase = purchase
         reward.redeemed_at = now
         reward.save(update_fields=["status", "redeemed_by_purchase", "redeemed_at"])
+        ledger.reward_use_post(card=card, reward=reward, now=now, **links)
     _member_counters_add(member, spend=quote.after_discount, purchases=1, points=quote.points_earned)
     tier_upgrade_check(
         member=member,

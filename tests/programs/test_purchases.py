@@ -455,6 +455,9 @@ def test_reward_is_redeemed_at_the_pos_and_free_items_earn_no_stamp(store, stamp
     assert reward.status == RewardStatus.REDEEMED
     assert reward.redeemed_by_purchase == result.purchase
     assert result.card.stamps_balance == 0
+    [used] = entries(card, kind=EntryKind.REWARD_USE)  # what was given, when, at which purchase
+    assert (used.reward, used.purchase, used.store, used.amount) == (reward, result.purchase, store, 0)
+    assert used.created_at == reward.redeemed_at
     with pytest.raises(NoRewardAvailable):
         buy(card, store, "r3", lines=coffee(1), redeem_reward=True)
 

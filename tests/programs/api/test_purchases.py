@@ -158,6 +158,30 @@ def test_a_stamp_card_earns_stamps_and_pays_with_its_reward(api, program, store)
     )
 
 
+def test_using_a_reward_answers_how_to_ring_it_and_is_in_the_ledger(api, program, store):
+    coffee = CardTypeFactory(
+        program=program, stamps=True, stamp_goal=2, stamp_basis="purchase", reward_description="A free coffee"
+    )
+    card = member_create(program=program, phone="+380671112234", card_types=[coffee]).cards.get()
+    for receipt in ("C1", "C2"):
+        purchase_record(card=card, store=store, receipt_id=receipt, total=D(60))
+    free = {"card_number": card.number, "lines": [{"category": "coffee", "quantity": "1", "amount": "0.00"}]}
+
+    spent = api.post("/purchases/", {**free, "receipt_id": "C3", "redeem_reward": True}).json()
+
+    assert spent["stamps_earned"] == "0.00"
+    assert spent["reward"] == {
+        "description": "A free coffee",
+        "how_to_ring": "Ring the free item as its own line at 0.00: it earns no stamp.",
+    }
+    [used] = [
+        entry for entry in api.get(f"/cards/{card.number}/ledger/").json()["results"] if entry["kind"] == "reward_use"
+    ]
+    assert (used["unit"], used["amount"], used["receipt_id"]) == ("stamps", "0.00", "C3")
+    assert used["reason"] == "receipt C3 · A free coffee"
+    assert used["created_at"] == spent["purchased_at"]
+
+
 def test_get_a_purchase_with_its_lines(api, card):
     created = api.post("/purchases/", purchase(card)).json()
 
