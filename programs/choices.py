@@ -31,6 +31,20 @@ class StampBasis(models.TextChoices):
     ITEM = "item", _("One stamp per qualifying item")
 
 
+class SpendBasis(models.TextChoices):
+    """What a purchase adds to the member's total spend (accumulative-discount steps and spend tiers)."""
+
+    BEFORE_DISCOUNT = "before_discount", _("The amount before discount")
+    PAID = "paid", _("The amount paid (after discount)")
+
+
+class TierCrossingRate(models.TextChoices):
+    """The rate a purchase that lifts the member to a higher tier is priced at."""
+
+    OLD = "old", _("The old tier's rate: the new tier applies from the next purchase")
+    NEW = "new", _("The new tier's rate: the purchase that reaches the tier gets it")
+
+
 class TierBasis(models.TextChoices):
     SPEND = "spend", _("Total spend")
     POINTS = "points", _("Points earned")

@@ -2,7 +2,9 @@
 
 The order is fixed and documented for business owners: the discount comes off the gross total first; points
 then pay up to the redemption rule's share of what is left; cashback is earned on the amount paid (plus the
-points-paid part when the rule says so); earning rules add their extra points on the lines they cover.
+points-paid part when the rule says so); earning rules add their extra points on the lines they cover. What the
+purchase adds to the member's total spend follows the card type: the amount before discount (default) or after
+it, with or without the part paid with points.
 """
 
 from dataclasses import dataclass, field
@@ -12,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from programs.choices import ACTION_RULE_KINDS, Bucket, CardKind, Rounding, StampBasis
+from programs.choices import ACTION_RULE_KINDS, Bucket, CardKind, Rounding, SpendBasis, StampBasis, TierCrossingRate
 from programs.credits import Credit
 from programs.errors import (
     BelowMinimumCheck,
@@ -60,6 +62,7 @@ class ProgramRules:
     actions: dict[str, list[EarningRule]] = field(default_factory=dict)
     tier_basis: str = "spend"
     tier_window_days: int | None = None
+    tier_crossing_rate: str = TierCrossingRate.OLD
 
     def tier_for(self, value: Decimal) -> Tier | None:
         reached = None
@@ -81,6 +84,8 @@ class Quote:
     earnings: list[Credit] = field(default_factory=list)
     stamps: Decimal = ZERO
     reward_redeemed: bool = False
+    # What the purchase adds to the member's total spend (the card type's spend basis).
+    spend_counted: Decimal = ZERO
 
     @property
     def after_discount(self) -> Decimal:
@@ -237,6 +242,11 @@ def quote_compute(
         quote.earnings = _earnings(rules=rules, tier=tier, quote=quote, lines=lines, at=at)
     elif redeem_points:
         raise RedemptionNotAllowed()
+
+    counted = total if card_type.spend_basis == SpendBasis.BEFORE_DISCOUNT else after_discount
+    if not card_type.spend_counts_points:
+        counted -= quote.redeemed_value
+    quote.spend_counted = max(ZERO, counted)
 
     if card_type.kind == CardKind.STAMPS:
         quote.stamps = stamps_for(

@@ -67,6 +67,7 @@ def rules_for_card_type(*, card_type: CardType, program: Program | None = None) 
         actions=actions,
         tier_basis=program.tier_basis,
         tier_window_days=program.tier_window_days,
+        tier_crossing_rate=program.tier_crossing_rate,
     )
     _rules_cache[card_type.pk] = (program.config_version, snapshot)
     return snapshot

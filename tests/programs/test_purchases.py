@@ -5,7 +5,17 @@ import pytest
 from django.db import connection
 
 from programs import clock
-from programs.choices import Bucket, CardStatus, EntryKind, RewardStatus, Rounding, StampBasis, TierBasis, Unit
+from programs.choices import (
+    Bucket,
+    CardStatus,
+    EntryKind,
+    RewardStatus,
+    Rounding,
+    SpendBasis,
+    StampBasis,
+    TierBasis,
+    Unit,
+)
 from programs.errors import (
     BelowMinimumCheck,
     CardBlocked,
@@ -62,8 +72,53 @@ def test_discount_card_gives_fixed_percent_and_no_points(program, store, make_ca
     assert not LedgerEntry.objects.filter(card=card).exists()
 
 
-def test_accumulative_discount_grows_with_total_spend(program, store, make_card):
+def test_accumulative_discount_counts_the_amount_before_discount_by_default(program, store, make_card):
     card_type = CardTypeFactory(program=program, accumulative=True)
+    for spend, percent in ((0, 5), (500, 7), (2000, 10)):
+        DiscountThresholdFactory(card_type=card_type, min_spend=D(spend), percent=D(percent))
+    card = make_card(card_type)
+    paid = [buy(card, store, f"r{n}", total).purchase for n, total in enumerate(("400", "200", "1500"))]
+    assert [purchase.paid_amount for purchase in paid] == [D("380.00"), D("190.00"), D("1395.00")]
+    # Paid 1 965, spent 2 100 at the till: the 2 000 step is reached.
+    card.member.refresh_from_db()
+    assert card.member.lifetime_spend == D(2100)
+    assert buy(card, store, "r4", "100").purchase.discount_percent == D(10)
+
+
+def test_the_part_paid_with_points_can_be_left_out_of_total_spend(program, store, cashback_type, make_card):
+    card = make_card(cashback_type)
+    card_adjust(card=card, amount=D(100), reason="opening", actor=SYSTEM)
+    buy(card, store, "r1", "300", redeem_points=D(100))
+    card.member.refresh_from_db()
+    assert card.member.lifetime_spend == D(300)  # the default: points pay like money
+    cashback_type.spend_counts_points = False
+    cashback_type.save()
+    card.refresh_from_db()
+    buy(card, store, "r2", "300", redeem_points=D(10))
+    card.member.refresh_from_db()
+    assert card.member.lifetime_spend == D(590)
+
+
+@pytest.mark.parametrize("crossing", ["old", "new"])
+def test_the_purchase_that_reaches_a_tier_is_priced_as_the_program_says(
+    program, store, cashback_type, make_card, crossing
+):
+    program.tier_crossing_rate = crossing
+    program.save()
+    TierFactory(program=program, name="Standard", threshold=0)
+    TierFactory(program=program, name="Gold", threshold=D(5000), cashback_percent=D(7), multiplier=D("1.5"))
+    card = make_card(cashback_type)
+    quote = purchase_quote(card=card, total=D(6000))
+    result = buy(card, store, "r1", "6000")
+    expected = D(300) if crossing == "old" else D(630)  # 5 % as Standard, or 7 % × 1.5 as Gold
+    assert quote.points_earned == result.purchase.points_earned == expected
+    card.member.refresh_from_db()
+    assert card.member.tier.name == "Gold"
+    assert_ledger_consistent(card)
+
+
+def test_accumulative_discount_grows_with_the_amount_paid(program, store, make_card):
+    card_type = CardTypeFactory(program=program, accumulative=True, spend_basis=SpendBasis.PAID)
     for spend, percent in ((0, 5), (500, 7), (2000, 10)):
         DiscountThresholdFactory(card_type=card_type, min_spend=D(spend), percent=D(percent))
     card = make_card(card_type)
