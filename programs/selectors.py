@@ -155,12 +155,21 @@ def card_balances(*, card: Card, at: datetime | None = None) -> Balances:
 
 
 def ledger_list(*, card: Card):
-    """A card's history, newest first, with what each entry needs to show its reason."""
+    """A card's history, newest first, with what each entry needs to show its reason (for an expiry, the entry
+    that gave what expired)."""
     return (
         LedgerEntry.objects.for_card(card)
         .newest_first()
         .select_related(
-            "rule", "purchase", "purchase__store", "purchase__api_key", "refund", "refund__api_key", "actor", "store"
+            "rule",
+            "purchase",
+            "purchase__store",
+            "purchase__api_key",
+            "refund",
+            "refund__api_key",
+            "actor",
+            "store",
+            "lot__entry__purchase",
         )
     )
 

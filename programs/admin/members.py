@@ -207,6 +207,8 @@ def entry_reason(entry: LedgerEntry) -> str:
     parts = []
     if entry.rule is not None:
         parts.append(_("rule “%(rule)s”") % {"rule": entry.rule.name})
+    if entry.kind == EntryKind.EXPIRY and entry.lot_id and entry.lot.entry.purchase_id:
+        parts.append(_("earned with receipt %(receipt)s") % {"receipt": entry.lot.entry.purchase.receipt_id})
     if entry.purchase_id:
         receipt = _("receipt %(receipt)s") % {"receipt": entry.purchase.receipt_id}
         if entry.purchase.store_id:

@@ -174,8 +174,10 @@ def entry_data(entry) -> dict:
     receipt = entry.purchase.receipt_id if entry.purchase_id else None
     refund = entry.refund.refund_id if entry.refund_id else None
     note = entry.reason if entry.reason and entry.reason != rule else ""
+    given = _expired_from(entry)
     parts = [
         rule,
+        given and _("earned with receipt %(receipt)s") % {"receipt": given},
         receipt and _("receipt %(receipt)s") % {"receipt": receipt},
         # A debt settlement's note names the refunds it settles.
         refund and entry.kind != EntryKind.DEBT_SETTLEMENT and _("refund %(refund)s") % {"refund": refund},
@@ -198,3 +200,11 @@ def entry_data(entry) -> dict:
         "expires_at": moment(entry.expires_at),
         "created_at": moment(entry.created_at),
     }
+
+
+def _expired_from(entry) -> str | None:
+    """The receipt that earned what an expiry entry closes (its rule and reason are on the entry itself)."""
+    if entry.kind != EntryKind.EXPIRY or not entry.lot_id or entry.lot is None:
+        return None
+    source = entry.lot.entry
+    return source.purchase.receipt_id if source.purchase_id else None

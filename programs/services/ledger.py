@@ -311,8 +311,16 @@ def open_lots(*, card: Card, unit: str, now: datetime) -> list[Lot]:
     )
     due = [lot for lot in lots if lot.expires_at is not None and lot.expires_at <= now]
     if due:
+        # What expires says why it had been given: the reason and rule of the entry that opened the lot.
+        sources = {
+            pk: (rule_id, reason)
+            for pk, rule_id, reason in LedgerEntry.objects.filter(pk__in=[lot.entry_id for lot in due]).values_list(
+                "pk", "rule_id", "reason"
+            )
+        }
         expiry = []
         for lot in due:
+            rule_id, reason = sources.get(lot.entry_id, (None, ""))
             expiry.append(
                 _entry(
                     card=card,
@@ -322,6 +330,8 @@ def open_lots(*, card: Card, unit: str, now: datetime) -> list[Lot]:
                     bucket=lot.bucket,
                     now=now,
                     lot=lot,
+                    rule_id=rule_id,
+                    reason=reason,
                 )
             )
             lot.remaining = ZERO
