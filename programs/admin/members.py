@@ -34,6 +34,7 @@ from programs.errors import InsufficientPoints, InsufficientStamps, LoyaltyError
 from programs.models import Card, LedgerEntry, Member
 from programs.services import cards as card_services
 from programs.services import members as member_services
+from programs.wording import tier_progress_text
 from tenancy.actors import Actor
 
 NAMESPACE = "loyalty_members"
@@ -309,10 +310,14 @@ class MemberDetailView(MemberObjectMixin, PermissionCheckedMixin, WagtailAdminTe
             ledger_page = paginator.get_page(self.request.GET.get("p"))
             for entry in ledger_page.object_list:
                 entry.reason_text = entry_reason(entry)
+        progress = selectors.member_tier_progress(member=self.member)
         context.update(
             member=self.member,
             program=self.member.program,
-            tier_progress=selectors.member_tier_progress(member=self.member),
+            tier_progress=progress,
+            tier_progress_text=tier_progress_text(progress, currency=self.member.program.currency)
+            if progress.next_tier
+            else "",
             card_rows=self.card_rows(selected),
             selected_card=selected,
             ledger_page=ledger_page,

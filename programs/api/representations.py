@@ -12,7 +12,8 @@ from programs.formats import moment, money, quantity, tier_data
 from programs.models import Card, Member, Purchase, Refund, Store
 from programs.payloads import purchase_amounts
 from programs.pricing import Quote
-from programs.selectors import Balances
+from programs.selectors import Balances, TierProgress
+from programs.wording import tier_progress_text
 
 
 def member_data(member: Member, *, tier) -> dict:
@@ -31,6 +32,25 @@ def member_data(member: Member, *, tier) -> dict:
         "consent_telegram": member.consent_telegram,
         "tier": tier_data(tier),
         "joined_at": moment(member.joined_at),
+    }
+
+
+def tier_progress_data(progress: TierProgress, *, currency: str) -> dict | None:
+    """The member's tier progress: the next tier, what remains to it (in the program's tier basis), how far along,
+    when a downgrade is due, and all of it in words in the request's language. ``None`` for a program without
+    tiers."""
+    if progress.tier is None and progress.next_tier is None:
+        return None
+    return {
+        "tier": tier_data(progress.tier),
+        "next_tier": tier_data(progress.next_tier),
+        "basis": progress.basis,
+        "value": money(progress.value),
+        "remaining": money(progress.remaining),
+        "percent": progress.percent,
+        "downgrade_at": moment(progress.downgrade_at),
+        "downgrade_to": tier_data(progress.downgrade_to),
+        "text": tier_progress_text(progress, currency=currency) if progress.next_tier else "",
     }
 
 
@@ -96,7 +116,15 @@ def quote_data(quote: Quote, *, card: Card, currency: str) -> dict:
 
 
 def purchase_data(
-    purchase: Purchase, *, card: Card, store: Store, currency: str, tier, rewards: dict, replayed: bool = False
+    purchase: Purchase,
+    *,
+    card: Card,
+    store: Store,
+    currency: str,
+    tier,
+    rewards: dict,
+    replayed: bool = False,
+    tier_progress: dict | None = None,
 ) -> dict:
     """A recorded purchase: what it granted and spent, and the card's balances after it.
 
@@ -122,6 +150,7 @@ def purchase_data(
         "rewards_available": rewards["available"],
         "refunded_amount": money(purchase.refunded_amount),
         "tier": tier_data(tier),
+        "tier_progress": tier_progress,
         "balances": short_balances(card),
         "replayed": replayed,
     }

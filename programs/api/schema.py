@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from programs.api.idempotency import HEADER
 from programs.api.problems import PROBLEM_CONTENT_TYPE, TITLES, TYPE_PREFIX
-from programs.choices import Bucket, CardKind, CardStatus, EntryKind, Gender, Unit
+from programs.choices import Bucket, CardKind, CardStatus, EntryKind, Gender, TierBasis, Unit
 
 CARD = "2000000000018"
 STORE = "main"
@@ -44,6 +44,25 @@ class ProblemOut(serializers.Serializer):
 class TierOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
+
+
+class TierProgressOut(serializers.Serializer):
+    tier = TierOut(allow_null=True, help_text="The member's tier now.")
+    next_tier = TierOut(allow_null=True, help_text="The next tier up; null at the top.")
+    basis = serializers.ChoiceField(choices=TierBasis.choices, help_text="What the program measures tiers by.")
+    value = money_out(help_text="The member's figure in that measure (spend, points earned or purchases).")
+    remaining = money_out(help_text="What is left to reach the next tier, in the same measure.")
+    percent = serializers.IntegerField(
+        help_text="How far from the current tier's threshold to the next one's (1-99 until reached)."
+    )
+    downgrade_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the tier steps down, if the member is below its threshold."
+    )
+    downgrade_to = TierOut(allow_null=True)
+    text = serializers.CharField(
+        help_text="All of it in words, money per the language of Accept-Language: “19 950,00 ₴ left to Gold "
+        "(1 % of the way)”. Empty at the top tier."
+    )
 
 
 class MemberOut(serializers.Serializer):
@@ -98,6 +117,7 @@ class CardOut(serializers.Serializer):
 
 class MemberCardsOut(serializers.Serializer):
     member = MemberOut()
+    tier_progress = TierProgressOut(allow_null=True, help_text="Null when the program has no tiers.")
     cards = CardOut(many=True)
     card = serializers.CharField(allow_null=True, help_text="The number of the card the lookup matched, if any.")
 
@@ -168,6 +188,7 @@ class PurchaseOut(serializers.Serializer):
     rewards_available = serializers.IntegerField()
     refunded_amount = money_out()
     tier = TierOut(allow_null=True, help_text="The member's tier after the purchase.")
+    tier_progress = TierProgressOut(allow_null=True, help_text="After the purchase; null without tiers.")
     balances = ShortBalancesOut()
     replayed = serializers.BooleanField(help_text="True when the receipt had been recorded before.")
 
@@ -373,7 +394,18 @@ CARD_VALUE = {
     "stamp_goal": None,
     "next_expiry": {"at": "2026-12-14T10:04:11Z", "amount": "100.00"},
 }
-MEMBER_CARDS = {"member": MEMBER, "cards": [CARD_VALUE], "card": CARD}
+TIER_PROGRESS = {
+    "tier": {"id": 1, "name": "Standard"},
+    "next_tier": {"id": 2, "name": "Gold"},
+    "basis": "spend",
+    "value": "1500.00",
+    "remaining": "3500.00",
+    "percent": 30,
+    "downgrade_at": None,
+    "downgrade_to": None,
+    "text": "₴3,500.00 left to Gold (30 % of the way)",
+}
+MEMBER_CARDS = {"member": MEMBER, "tier_progress": TIER_PROGRESS, "cards": [CARD_VALUE], "card": CARD}
 LINES = [
     {"sku": "DRS-001", "category": "dresses", "quantity": "1", "amount": "1200.00"},
     {"sku": "BLT-7", "category": "accessories", "quantity": "2", "amount": "300.00"},
@@ -409,6 +441,7 @@ PURCHASE_VALUE = {
     "rewards_available": 0,
     "refunded_amount": "0.00",
     "tier": {"id": 1, "name": "Standard"},
+    "tier_progress": TIER_PROGRESS,
     "balances": {"points": "201.00", "stamps": "0.00", "points_debt": "0.00", "stamps_debt": "0.00"},
     "replayed": False,
 }

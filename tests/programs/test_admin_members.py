@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from wagtail.users.models import UserProfile
 
 from programs import clock
 from programs.choices import Bucket, CardStatus, EntryKind, RuleKind
@@ -194,8 +195,25 @@ def test_member_page_shows_tier_and_progress(owner_client, program, cashback_typ
     page = soup(response)
     assert "Current tier: Standard" in page.select_one("[data-tier]").get_text()
     assert " ".join(page.select_one("[data-tier-progress]").get_text().split()) == (
-        "750.00 left to reach Gold (25 % of the way)"
+        "₴750.00 left to Gold (25 % of the way)"
     )
+
+
+def test_member_tier_progress_is_worded_in_the_staff_users_language(owner_client, owner, program, cashback_type):
+    TierFactory(program=program, name="Standard", threshold=D(0))
+    TierFactory(program=program, name="Gold", threshold=D(20000))
+    member = member_create(program=program, phone="+380509998878", card_types=[cashback_type])
+    Member.objects.filter(pk=member.pk).update(lifetime_spend=D(50))
+
+    profile = UserProfile.get_for_user(owner)
+    profile.preferred_language = "ru"
+    profile.save()
+
+    response = owner_client.get(detail_url(member))
+
+    text = soup(response).select_one("[data-tier-progress]").get_text().strip()
+    assert text.startswith("19\u00a0950,00\u00a0₴ ")  # not "19950.00"
+    assert "Gold (1 %" in text  # a quarter of a per cent is on the way, not 0
 
 
 def test_member_page_shows_stamps_and_rewards(owner_client, program, owner):

@@ -137,6 +137,25 @@ def test_a_purchase_answers_the_tier_it_reached(api, program, card):
     body = api.post("/purchases/", purchase(card)).json()
 
     assert body["tier"]["name"] == "Silver"
+    progress = body["tier_progress"]
+    assert (progress["tier"]["name"], progress["next_tier"], progress["percent"], progress["text"]) == (
+        "Silver",
+        None,
+        100,
+        "",
+    )
+
+
+def test_a_purchase_answers_what_is_left_to_the_next_tier(api, program, card):
+    TierFactory(program=program, name="Standard", threshold=D(0))
+    TierFactory(program=program, name="Gold", threshold=D(5000))
+
+    body = api.post("/purchases/", purchase(card)).json()
+
+    progress = body["tier_progress"]
+    assert (progress["next_tier"]["name"], progress["value"], progress["remaining"]) == ("Gold", "400.00", "4600.00")
+    assert progress["percent"] == 8
+    assert progress["text"] == "₴4,600.00 left to Gold (8 % of the way)"
 
 
 def test_a_stamp_card_earns_stamps_and_pays_with_its_reward(api, program, store):
