@@ -212,8 +212,9 @@ def test_member_tier_progress_is_worded_in_the_staff_users_language(owner_client
     response = owner_client.get(detail_url(member))
 
     text = soup(response).select_one("[data-tier-progress]").get_text().strip()
-    assert text.startswith("19\u00a0950,00\u00a0₴ ")  # not "19950.00"
-    assert "Gold (1 %" in text  # a quarter of a per cent is on the way, not 0
+    assert "19\u00a0950,00\u00a0₴" in text  # not "19950.00"
+    assert "Gold" in text
+    assert "1 %" in text  # a quarter of a per cent is on the way, not 0
 
 
 def test_member_page_shows_stamps_and_rewards(owner_client, program, owner):
