@@ -4,10 +4,10 @@ grouping, decimal mark and currency symbol ("19 950,00 ₴", "₴19,950.00"), po
 from decimal import Decimal
 
 from django.utils.formats import number_format
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
-from programs.choices import Currency, TierBasis
+from programs.choices import Currency, TierBasis, Unit
 from programs.selectors import TierProgress
 
 # The symbol each currency's label ends with, e.g. "Ukrainian hryvnia (₴)".
@@ -51,3 +51,23 @@ def tier_progress_text(progress: TierProgress, *, currency: str) -> str:
         )
         % values
     )
+
+
+def amount_with_unit(amount: Decimal, unit: str, *, signed: bool = False) -> str:
+    """Points or stamps with their word in the right grammatical form: "+12 points" / "+12 баллов", "1 балл",
+    "+12,50 балла" / "+12,50 бала".
+
+    Whole amounts are written without decimals and take the plural form of their number. Amounts with a
+    fraction take the form CLDR gives numbers with visible fraction digits (ru and uk: "other", the genitive
+    singular), which gettext's three forms cannot express, hence a message of its own.
+    """
+    sign = "+" if signed and amount > 0 else ""
+    values = {"amount": sign + points_display(amount)}
+    if amount == amount.to_integral_value():
+        count = abs(int(amount))
+        if unit == Unit.STAMPS:
+            return ngettext("%(amount)s stamp", "%(amount)s stamps", count) % values
+        return ngettext("%(amount)s point", "%(amount)s points", count) % values
+    if unit == Unit.STAMPS:
+        return pgettext("a fractional amount", "%(amount)s stamps") % values
+    return pgettext("a fractional amount", "%(amount)s points") % values

@@ -34,7 +34,7 @@ from programs.errors import InsufficientPoints, InsufficientStamps, LoyaltyError
 from programs.models import Card, LedgerEntry, Member
 from programs.services import cards as card_services
 from programs.services import members as member_services
-from programs.wording import tier_progress_text
+from programs.wording import amount_with_unit, tier_progress_text
 from tenancy.actors import Actor
 
 NAMESPACE = "loyalty_members"
@@ -310,6 +310,8 @@ class MemberDetailView(MemberObjectMixin, PermissionCheckedMixin, WagtailAdminTe
             ledger_page = paginator.get_page(self.request.GET.get("p"))
             for entry in ledger_page.object_list:
                 entry.reason_text = entry_reason(entry)
+                entry.amount_text = amount_with_unit(entry.amount, entry.unit, signed=True) if entry.amount else ""
+                entry.debt_text = amount_with_unit(entry.debt_change, entry.unit, signed=True)
         progress = selectors.member_tier_progress(member=self.member)
         context.update(
             member=self.member,

@@ -23,6 +23,7 @@ from tenancy.actors import SYSTEM, Actor
 from tenancy.services import business_staff_add
 from tests.programs.admin_support import D, admin_url, field_errors, form_errors, page_text, soup
 from tests.programs.invariants import assert_ledger_consistent
+from tests.test_translations import compiled_catalogs  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -176,9 +177,9 @@ def test_member_page_shows_the_ledger_with_reasons(owner_client, olena, card):
     rows = ledger_rows(response)
     # newest first: time, entry, amount, bucket, balance after, reason, expires
     assert [row[1:6] for row in rows] == [
-        ["Staff adjustment", "+15.00 points", "Promo", "65.00", "Autumn promo · by olena"],
-        ["Staff adjustment", "+40.00 points", "Cashback", "50.00", "Lost receipt goodwill · by olena"],
-        ["Accrual", "+10.00 points", "Cashback", "10.00", "rule “Welcome bonus”"],
+        ["Staff adjustment", "+15 points", "Promo", "65.00", "Autumn promo · by olena"],
+        ["Staff adjustment", "+40 points", "Cashback", "50.00", "Lost receipt goodwill · by olena"],
+        ["Accrual", "+10 points", "Cashback", "10.00", "rule “Welcome bonus”"],
     ]
     assert rows[0][6] != "—"  # the promo lot's expiry is shown
     assert rows[1][6] == "—"
@@ -244,12 +245,12 @@ def test_member_page_shows_a_refund_debt_and_what_settles_it(owner_client, progr
     debt = soup(response).select_one(f'tr[data-card="{card.number}"] [data-debt="stamps"]')
     assert " ".join(debt.get_text().split()) == "Owes 5 stamps from refunds"
     rows = ledger_rows(response)
-    assert rows[0][1:3] == ["Refund debt", "debt +5.00 stamps"]
+    assert rows[0][1:3] == ["Refund debt", "debt +5 stamps"]
     assert rows[0][5].startswith("receipt R-1 (") and rows[0][5].endswith(" · refund RF-1")
 
     purchase_record(card=card, store=store, receipt_id="R-3", lines=coffee[:1])
     rows = ledger_rows(owner_client.get(detail_url(member)))
-    assert rows[0][1:3] == ["Refund debt settled", "-5.00 stamps debt -5.00 stamps"]
+    assert rows[0][1:3] == ["Refund debt settled", "-5 stamps debt -5 stamps"]
     assert rows[0][5].endswith(" · Settles refund RF-1 of receipt R-1")
 
 
@@ -575,3 +576,25 @@ def test_audit_log_queries_do_not_grow_with_events(owner_client, card, django_as
     # 14: the page, its filters, the rows with their users and keys, and two for the member/card links.
     with django_assert_max_num_queries(14):
         owner_client.get(admin_url("loyalty_audit:index"))
+
+
+@pytest.mark.usefixtures("compiled_catalogs")
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["+12.50 points", "+12 points", "+1 point"]),
+        ("ru", ["+12,50 балла", "+12 баллов", "+1 балл"]),
+        ("uk", ["+12,50 бала", "+12 балів", "+1 бал"]),
+    ],
+)
+def test_ledger_amounts_take_the_grammatical_number_of_the_figure(owner_client, owner, olena, language, expected):
+    card = olena.cards.get()
+    for amount in ("1", "12", "12.50"):
+        card_adjust(card=card, amount=D(amount), reason="goodwill", actor=Actor.staff(owner))
+    profile = UserProfile.get_for_user(owner)
+    profile.preferred_language = language
+    profile.save()
+
+    rows = ledger_rows(owner_client.get(detail_url(olena)))
+
+    assert [row[2] for row in rows[:3]] == expected
