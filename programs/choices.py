@@ -31,6 +31,20 @@ class StampBasis(models.TextChoices):
     ITEM = "item", _("One stamp per qualifying item")
 
 
+class SpendBasis(models.TextChoices):
+    """What a purchase adds to the member's total spend (accumulative-discount steps and spend tiers)."""
+
+    BEFORE_DISCOUNT = "before_discount", _("The amount before discount")
+    PAID = "paid", _("The amount paid (after discount)")
+
+
+class TierCrossingRate(models.TextChoices):
+    """The rate a purchase that lifts the member to a higher tier is priced at."""
+
+    OLD = "old", _("The old tier's rate: the new tier applies from the next purchase")
+    NEW = "new", _("The new tier's rate: the purchase that reaches the tier gets it")
+
+
 class TierBasis(models.TextChoices):
     SPEND = "spend", _("Total spend")
     POINTS = "points", _("Points earned")
@@ -74,6 +88,10 @@ class EntryKind(models.TextChoices):
     TRANSFER_IN = "transfer_in", _("Moved from a replaced card")
     REWARD_ISSUE = "reward_issue", _("Stamps exchanged for a reward")
     REWARD_VOID = "reward_void", _("Reward cancelled, stamps returned")
+    # A reward given at the till: moves nothing (its stamps left with ``reward_issue``), records what and when.
+    REWARD_USE = "reward_use", _("Reward used")
+    # A refund took back more than the card still held: the shortfall is owed (``debt_change``), not a balance move.
+    DEBT = "debt", _("Refund debt")
     DEBT_SETTLEMENT = "debt_settlement", _("Refund debt settled")
     OPENING = "opening", _("Opening balance (imported)")
 

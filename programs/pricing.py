@@ -2,7 +2,9 @@
 
 The order is fixed and documented for business owners: the discount comes off the gross total first; points
 then pay up to the redemption rule's share of what is left; cashback is earned on the amount paid (plus the
-points-paid part when the rule says so); earning rules add their extra points on the lines they cover.
+points-paid part when the rule says so); earning rules add their extra points on the lines they cover. What the
+purchase adds to the member's total spend follows the card type: the amount before discount (default) or after
+it, with or without the part paid with points.
 """
 
 from dataclasses import dataclass, field
@@ -12,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
-from programs.choices import ACTION_RULE_KINDS, Bucket, CardKind, Rounding, StampBasis
+from programs.choices import ACTION_RULE_KINDS, Bucket, CardKind, Rounding, SpendBasis, StampBasis, TierCrossingRate
 from programs.credits import Credit
 from programs.errors import (
     BelowMinimumCheck,
@@ -60,6 +62,7 @@ class ProgramRules:
     actions: dict[str, list[EarningRule]] = field(default_factory=dict)
     tier_basis: str = "spend"
     tier_window_days: int | None = None
+    tier_crossing_rate: str = TierCrossingRate.OLD
 
     def tier_for(self, value: Decimal) -> Tier | None:
         reached = None
@@ -81,6 +84,8 @@ class Quote:
     earnings: list[Credit] = field(default_factory=list)
     stamps: Decimal = ZERO
     reward_redeemed: bool = False
+    # What the purchase adds to the member's total spend (the card type's spend basis).
+    spend_counted: Decimal = ZERO
 
     @property
     def after_discount(self) -> Decimal:
@@ -166,16 +171,32 @@ def discount_percent_for(*, rules: ProgramRules, tier: Tier | None, lifetime_spe
     return percent
 
 
-def stamps_for(*, card_type: CardType, lines: list[Line], after_discount: Decimal) -> Decimal:
-    """Stamps a receipt earns: per purchase (or visit) or per qualifying item; free items earn none."""
-    if after_discount < card_type.earn_min_purchase:
+def stamps_for(
+    *, card_type: CardType, lines: list[Line], after_discount: Decimal, redeem_reward: bool = False
+) -> Decimal:
+    """Stamps a receipt earns: one per purchase (or visit) with a paid qualifying line, or one per paid
+    qualifying item.
+
+    Only what is paid for earns: a 0.00 line never does (the till rings a reward's free item at 0.00), so
+    "every 10th coffee free" holds card after card. When a reward is redeemed and the receipt has no free
+    qualifying line (the till rang the free item inside a paid line), one qualifying item is taken as the
+    rewarded one and earns nothing.
+    """
+    if after_discount <= 0 or after_discount < card_type.earn_min_purchase:
         return ZERO
     categories = card_type.stamp_category_list()
     qualifying = [line for line in lines if not categories or line.category.casefold() in categories]
+    paid = [line for line in qualifying if line.amount > 0]
+    rewarded_inside_paid = redeem_reward and len(paid) == len(qualifying)
     if card_type.stamp_basis == StampBasis.ITEM:
-        units = sum((line.quantity for line in qualifying if line.amount > 0), ZERO)
+        units = sum((line.quantity for line in paid), ZERO)
+        if rewarded_inside_paid:
+            units = max(ZERO, units - 1)
         return units.quantize(Decimal("1"), rounding=ROUND_DOWN)
-    return Decimal("1") if qualifying else ZERO
+    if rewarded_inside_paid:
+        paid_units = sum((line.quantity for line in paid), ZERO)
+        return Decimal("1") if paid_units > 1 else ZERO
+    return Decimal("1") if paid else ZERO
 
 
 def quote_compute(
@@ -222,8 +243,15 @@ def quote_compute(
     elif redeem_points:
         raise RedemptionNotAllowed()
 
+    counted = total if card_type.spend_basis == SpendBasis.BEFORE_DISCOUNT else after_discount
+    if not card_type.spend_counts_points:
+        counted -= quote.redeemed_value
+    quote.spend_counted = max(ZERO, counted)
+
     if card_type.kind == CardKind.STAMPS:
-        quote.stamps = stamps_for(card_type=card_type, lines=lines, after_discount=after_discount)
+        quote.stamps = stamps_for(
+            card_type=card_type, lines=lines, after_discount=after_discount, redeem_reward=redeem_reward
+        )
     quote.reward_redeemed = redeem_reward
     return quote
 

@@ -9,7 +9,16 @@ from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce
 
 from programs import clock
-from programs.choices import ACTION_RULE_KINDS, Bucket, CardStatus, RewardStatus, RuleKind, TierBasis, Unit
+from programs.choices import (
+    ACTION_RULE_KINDS,
+    Bucket,
+    CardStatus,
+    DowngradePolicy,
+    RewardStatus,
+    RuleKind,
+    TierBasis,
+    Unit,
+)
 from programs.models import (
     Card,
     CardType,
@@ -67,6 +76,7 @@ def rules_for_card_type(*, card_type: CardType, program: Program | None = None) 
         actions=actions,
         tier_basis=program.tier_basis,
         tier_window_days=program.tier_window_days,
+        tier_crossing_rate=program.tier_crossing_rate,
     )
     _rules_cache[card_type.pk] = (program.config_version, snapshot)
     return snapshot
@@ -115,6 +125,7 @@ class Balances:
     next_expiry_at: datetime | None
     next_expiry_amount: Decimal
     rewards_available: int
+    stamps_debt: Decimal = ZERO
 
     @property
     def points(self) -> Decimal:
@@ -145,6 +156,7 @@ def card_balances(*, card: Card, at: datetime | None = None) -> Balances:
         promo=_two_places(sums["promo"]),
         stamps=_two_places(sums["stamps"]),
         points_debt=card.points_debt,
+        stamps_debt=card.stamps_debt,
         next_expiry_at=sums["next_expiry"],
         next_expiry_amount=_two_places(next_amount),
         rewards_available=rewards,
@@ -152,12 +164,21 @@ def card_balances(*, card: Card, at: datetime | None = None) -> Balances:
 
 
 def ledger_list(*, card: Card):
-    """A card's history, newest first, with what each entry needs to show its reason."""
+    """A card's history, newest first, with what each entry needs to show its reason (for an expiry, the entry
+    that gave what expired)."""
     return (
         LedgerEntry.objects.for_card(card)
         .newest_first()
         .select_related(
-            "rule", "purchase", "purchase__store", "purchase__api_key", "refund", "refund__api_key", "actor", "store"
+            "rule",
+            "purchase",
+            "purchase__store",
+            "purchase__api_key",
+            "refund",
+            "refund__api_key",
+            "actor",
+            "store",
+            "lot__entry__purchase",
         )
     )
 
@@ -192,33 +213,63 @@ class TierProgress:
     value: Decimal
     remaining: Decimal
     percent: int
+    basis: str = TierBasis.SPEND
+    downgrade_at: datetime | None = None
+    downgrade_to: Tier | None = None
 
 
-def member_tier_progress(*, member: Member, at: datetime | None = None) -> TierProgress:
-    """Where the member stands: current tier, the next one and how much is left to reach it."""
+def tier_downgrade_due(*, member: Member, tiers: list[Tier], value: Decimal) -> tuple[datetime | None, Tier | None]:
+    """When the member's tier steps down and to which tier, if they are below its threshold under a downgrade
+    policy (``tiers_review`` does it then); ``(None, None)`` otherwise, or while a grace period has not started."""
+    program = member.program
+    current = member.tier
+    if current is None or program.downgrade_policy == DowngradePolicy.NEVER or value >= current.threshold:
+        return None, None
+    lower = None
+    for tier in tiers:
+        if value >= tier.threshold:
+            lower = tier
+    if program.downgrade_policy == DowngradePolicy.GRACE:
+        since = member.tier_below_since
+        return (since + timedelta(days=program.downgrade_grace_days), lower) if since else (None, None)
+    achieved = member.tier_achieved_at or member.joined_at
+    return achieved + timedelta(days=program.tier_window_days or 365), lower
+
+
+def member_tier_progress(
+    *, member: Member, at: datetime | None = None, tiers: list[Tier] | None = None
+) -> TierProgress:
+    """Where the member stands: current tier, the next one, how much is left to reach it, and when a downgrade
+    is due. ``tiers``: the program's tiers by threshold when the caller has them (a rule snapshot), else read.
+
+    The percentage is of the way from the current tier's threshold to the next one's, rounded down, but never 0
+    once there is progress nor 100 before the tier is reached.
+    """
     program = member.program
     value = member_qualifying_value(
         member=member, basis=program.tier_basis, window_days=program.tier_window_days, at=at or clock.now()
     )
-    tiers = list(Tier.objects.filter(program_id=member.program_id).order_by("threshold"))
+    if tiers is None:
+        tiers = list(Tier.objects.filter(program_id=member.program_id).order_by("threshold"))
     current = member.tier
     if current is None:
         # Not placed yet (joined before tiers existed): show where the figure puts them.
         current = next((tier for tier in reversed(tiers) if value >= tier.threshold), None)
     next_tier = next((tier for tier in tiers if current is None or tier.threshold > current.threshold), None)
+    downgrade_at, downgrade_to = tier_downgrade_due(member=member, tiers=tiers, value=value)
+    common = {"value": value, "basis": program.tier_basis, "downgrade_at": downgrade_at, "downgrade_to": downgrade_to}
     if next_tier is None:
-        return TierProgress(tier=current, next_tier=None, value=value, remaining=ZERO, percent=100)
+        return TierProgress(tier=current, next_tier=None, remaining=ZERO, percent=100, **common)
     start = current.threshold if current else ZERO
     span = next_tier.threshold - start
     done = max(ZERO, value - start)
+    remaining = max(ZERO, next_tier.threshold - value)
     percent = int(min(Decimal(100), done * 100 / span)) if span > 0 else 100
-    return TierProgress(
-        tier=current,
-        next_tier=next_tier,
-        value=value,
-        remaining=max(ZERO, next_tier.threshold - value),
-        percent=percent,
-    )
+    if done > 0 and percent == 0:
+        percent = 1
+    if remaining > 0 and percent == 100:
+        percent = 99
+    return TierProgress(tier=current, next_tier=next_tier, remaining=remaining, percent=percent, **common)
 
 
 def cards_balances(*, cards, at: datetime | None = None) -> dict[int, Balances]:
@@ -269,6 +320,7 @@ def cards_balances(*, cards, at: datetime | None = None) -> dict[int, Balances]:
             promo=_two_places(row["promo"]),
             stamps=_two_places(row["stamps"]),
             points_debt=card.points_debt,
+            stamps_debt=card.stamps_debt,
             next_expiry_at=row["next_expiry"],
             next_expiry_amount=_two_places(next_amounts.get(card.pk, ZERO)),
             rewards_available=rewards.get(card.pk, 0),

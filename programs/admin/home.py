@@ -6,40 +6,17 @@ number of queries whatever the number of programs: the checklist and links throu
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.urls import reverse
-from django.utils.formats import number_format
-from django.utils.translation import get_language
 from wagtail.admin.ui.components import Component
 from wagtail.permissions import policy_registry
 
 from programs import access, checklist, selectors
-from programs.choices import Currency
 from programs.models import Program
+from programs.wording import money_display, points_display
 
 # Programs shown on the home; the rest are one click away in the programs list.
 HOME_PROGRAMS_LIMIT = 12
-
-# The symbol each currency's label ends with, e.g. "Ukrainian hryvnia (₴)".
-CURRENCY_SYMBOLS = {value: str(label).rsplit("(", 1)[-1].rstrip(")") for value, label in Currency.choices}
-# Languages that write the symbol after the amount ("1 250,00 ₴"); English writes it first ("₴1,250.00").
-SYMBOL_AFTER = ("ru", "uk")
-
-
-def money_display(amount: Decimal, currency: str) -> str:
-    """``amount`` in ``currency`` as the admin user's language writes money: grouping, decimal mark, symbol."""
-    number = number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
-    symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    if (get_language() or "en").split("-")[0] in SYMBOL_AFTER:
-        return f"{number}\N{NO-BREAK SPACE}{symbol}"
-    return f"{symbol}{number}"
-
-
-def points_display(amount: Decimal) -> str:
-    """Points with grouping; whole numbers without decimals ("1 250", "12,50")."""
-    decimals = 0 if amount == amount.to_integral_value() else 2
-    return number_format(amount, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from programs.errors import InsufficientPoints, InsufficientStamps, LoyaltyError
 from programs.models import Card, LedgerEntry, Member
 from programs.services import cards as card_services
 from programs.services import members as member_services
+from programs.wording import amount_with_unit, tier_progress_text
 from tenancy.actors import Actor
 
 NAMESPACE = "loyalty_members"
@@ -207,12 +208,14 @@ def entry_reason(entry: LedgerEntry) -> str:
     parts = []
     if entry.rule is not None:
         parts.append(_("rule “%(rule)s”") % {"rule": entry.rule.name})
+    if entry.kind == EntryKind.EXPIRY and entry.lot_id and entry.lot.entry.purchase_id:
+        parts.append(_("earned with receipt %(receipt)s") % {"receipt": entry.lot.entry.purchase.receipt_id})
     if entry.purchase_id:
         receipt = _("receipt %(receipt)s") % {"receipt": entry.purchase.receipt_id}
         if entry.purchase.store_id:
             receipt = f"{receipt} ({entry.purchase.store.name})"
         parts.append(receipt)
-    if entry.refund_id:
+    if entry.refund_id and entry.kind != EntryKind.DEBT_SETTLEMENT:  # a settlement's reason names its refunds
         parts.append(_("refund %(refund)s") % {"refund": entry.refund.refund_id})
     if entry.reason and not (entry.rule is not None and entry.reason == entry.rule.name):
         parts.append(entry.reason)
@@ -307,10 +310,16 @@ class MemberDetailView(MemberObjectMixin, PermissionCheckedMixin, WagtailAdminTe
             ledger_page = paginator.get_page(self.request.GET.get("p"))
             for entry in ledger_page.object_list:
                 entry.reason_text = entry_reason(entry)
+                entry.amount_text = amount_with_unit(entry.amount, entry.unit, signed=True) if entry.amount else ""
+                entry.debt_text = amount_with_unit(entry.debt_change, entry.unit, signed=True)
+        progress = selectors.member_tier_progress(member=self.member)
         context.update(
             member=self.member,
             program=self.member.program,
-            tier_progress=selectors.member_tier_progress(member=self.member),
+            tier_progress=progress,
+            tier_progress_text=tier_progress_text(progress, currency=self.member.program.currency)
+            if progress.next_tier
+            else "",
             card_rows=self.card_rows(selected),
             selected_card=selected,
             ledger_page=ledger_page,

@@ -103,6 +103,7 @@ class ProgramViewSet(ScopedModelViewSet):
                 [
                     FieldRowPanel([FieldPanel("tier_basis"), FieldPanel("tier_window_days")]),
                     FieldRowPanel([FieldPanel("downgrade_policy"), FieldPanel("downgrade_grace_days")]),
+                    FieldPanel("tier_crossing_rate"),
                 ],
                 heading=_("Tier qualification"),
             ),
@@ -144,6 +145,7 @@ class CardTypeViewSet(ScopedModelViewSet):
                         heading=_("Validity"),
                     ),
                     FieldPanel("earn_min_purchase"),
+                    FieldRowPanel([FieldPanel("spend_basis"), FieldPanel("spend_counts_points")]),
                 ],
                 heading=_("General"),
             ),

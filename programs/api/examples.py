@@ -80,6 +80,7 @@ QUOTE_VALUE = {
     ],
     "stamps_to_earn": "0.00",
     "reward_redeemed": False,
+    "reward": None,
 }
 REDEMPTION_PROBLEMS = [
     doc.problem_example(
@@ -166,7 +167,7 @@ REFUND_VALUE = {
         "points_redeemed": "100.00",
         "points_returned": "20.00",
     },
-    "balances": {"points": "210.80", "stamps": "0.00", "points_debt": "0.00"},
+    "balances": {"points": "210.80", "stamps": "0.00", "points_debt": "0.00", "stamps_debt": "0.00"},
     "replayed": False,
 }
 
@@ -201,6 +202,7 @@ LEDGER_VALUE = {
             "bucket": "cashback",
             "amount": "9.00",
             "balance_after": "201.00",
+            "debt_change": "0.00",
             "reason": "Double points on accessories · receipt R-1001",
             "rule": "Double points on accessories",
             "receipt_id": "R-1001",
@@ -217,6 +219,7 @@ LEDGER_VALUE = {
             "bucket": "promo",
             "amount": "-100.00",
             "balance_after": "150.00",
+            "debt_change": "0.00",
             "reason": "receipt R-1001",
             "rule": None,
             "receipt_id": "R-1001",

@@ -7,11 +7,13 @@ shapes are documented for OpenAPI by ``programs.api.schema``; a change here is a
 from django.utils.translation import gettext as _
 
 from programs.barcodes import card_payload
+from programs.choices import EntryKind
 from programs.formats import moment, money, quantity, tier_data
 from programs.models import Card, Member, Purchase, Refund, Store
 from programs.payloads import purchase_amounts
 from programs.pricing import Quote
-from programs.selectors import Balances
+from programs.selectors import Balances, TierProgress
+from programs.wording import tier_progress_text
 
 
 def member_data(member: Member, *, tier) -> dict:
@@ -33,6 +35,25 @@ def member_data(member: Member, *, tier) -> dict:
     }
 
 
+def tier_progress_data(progress: TierProgress, *, currency: str) -> dict | None:
+    """The member's tier progress: the next tier, what remains to it (in the program's tier basis), how far along,
+    when a downgrade is due, and all of it in words in the request's language. ``None`` for a program without
+    tiers."""
+    if progress.tier is None and progress.next_tier is None:
+        return None
+    return {
+        "tier": tier_data(progress.tier),
+        "next_tier": tier_data(progress.next_tier),
+        "basis": progress.basis,
+        "value": money(progress.value),
+        "remaining": money(progress.remaining),
+        "percent": progress.percent,
+        "downgrade_at": moment(progress.downgrade_at),
+        "downgrade_to": tier_data(progress.downgrade_to),
+        "text": tier_progress_text(progress, currency=currency) if progress.next_tier else "",
+    }
+
+
 def card_data(card: Card, balances: Balances) -> dict:
     card_type = card.card_type
     return {
@@ -46,6 +67,7 @@ def card_data(card: Card, balances: Balances) -> dict:
             "promo": money(balances.promo),
             "stamps": money(balances.stamps),
             "points_debt": money(balances.points_debt),
+            "stamps_debt": money(balances.stamps_debt),
         },
         "rewards_available": balances.rewards_available,
         "stamp_goal": card_type.stamp_goal if card_type.earns_stamps else None,
@@ -61,6 +83,7 @@ def short_balances(card: Card) -> dict:
         "points": money(card.points_balance),
         "stamps": money(card.stamps_balance),
         "points_debt": money(card.points_debt),
+        "stamps_debt": money(card.stamps_debt),
     }
 
 
@@ -93,7 +116,15 @@ def quote_data(quote: Quote, *, card: Card, currency: str) -> dict:
 
 
 def purchase_data(
-    purchase: Purchase, *, card: Card, store: Store, currency: str, tier, rewards: dict, replayed: bool = False
+    purchase: Purchase,
+    *,
+    card: Card,
+    store: Store,
+    currency: str,
+    tier,
+    rewards: dict,
+    replayed: bool = False,
+    tier_progress: dict | None = None,
 ) -> dict:
     """A recorded purchase: what it granted and spent, and the card's balances after it.
 
@@ -109,10 +140,17 @@ def purchase_data(
         "currency": currency,
         **purchase_amounts(purchase),
         "reward_redeemed": rewards["redeemed"] > 0,
+        "reward": None
+        if not rewards["redeemed"]
+        else {
+            "description": card.card_type.reward_description,
+            "how_to_ring": _("Ring the free item as its own line at 0.00: it earns no stamp."),
+        },
         "rewards_issued": rewards["issued"],
         "rewards_available": rewards["available"],
         "refunded_amount": money(purchase.refunded_amount),
         "tier": tier_data(tier),
+        "tier_progress": tier_progress,
         "balances": short_balances(card),
         "replayed": replayed,
     }
@@ -165,10 +203,13 @@ def entry_data(entry) -> dict:
     receipt = entry.purchase.receipt_id if entry.purchase_id else None
     refund = entry.refund.refund_id if entry.refund_id else None
     note = entry.reason if entry.reason and entry.reason != rule else ""
+    given = _expired_from(entry)
     parts = [
         rule,
+        given and _("earned with receipt %(receipt)s") % {"receipt": given},
         receipt and _("receipt %(receipt)s") % {"receipt": receipt},
-        refund and _("refund %(refund)s") % {"refund": refund},
+        # A debt settlement's note names the refunds it settles.
+        refund and entry.kind != EntryKind.DEBT_SETTLEMENT and _("refund %(refund)s") % {"refund": refund},
         note,
     ]
     return {
@@ -178,6 +219,7 @@ def entry_data(entry) -> dict:
         "bucket": entry.bucket,
         "amount": money(entry.amount),
         "balance_after": money(entry.balance_after),
+        "debt_change": money(entry.debt_change),
         "reason": " · ".join(part for part in parts if part),
         "rule": rule,
         "receipt_id": receipt,
@@ -187,3 +229,11 @@ def entry_data(entry) -> dict:
         "expires_at": moment(entry.expires_at),
         "created_at": moment(entry.created_at),
     }
+
+
+def _expired_from(entry) -> str | None:
+    """The receipt that earned what an expiry entry closes (its rule and reason are on the entry itself)."""
+    if entry.kind != EntryKind.EXPIRY or not entry.lot_id or entry.lot is None:
+        return None
+    source = entry.lot.entry
+    return source.purchase.receipt_id if source.purchase_id else None

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from programs.api.idempotency import HEADER
 from programs.api.problems import PROBLEM_CONTENT_TYPE, TITLES, TYPE_PREFIX
-from programs.choices import Bucket, CardKind, CardStatus, EntryKind, Gender, Unit
+from programs.choices import Bucket, CardKind, CardStatus, EntryKind, Gender, TierBasis, Unit
 
 CARD = "2000000000018"
 STORE = "main"
@@ -46,6 +46,25 @@ class TierOut(serializers.Serializer):
     name = serializers.CharField()
 
 
+class TierProgressOut(serializers.Serializer):
+    tier = TierOut(allow_null=True, help_text="The member's tier now.")
+    next_tier = TierOut(allow_null=True, help_text="The next tier up; null at the top.")
+    basis = serializers.ChoiceField(choices=TierBasis.choices, help_text="What the program measures tiers by.")
+    value = money_out(help_text="The member's figure in that measure (spend, points earned or purchases).")
+    remaining = money_out(help_text="What is left to reach the next tier, in the same measure.")
+    percent = serializers.IntegerField(
+        help_text="How far from the current tier's threshold to the next one's (1-99 until reached)."
+    )
+    downgrade_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the tier steps down, if the member is below its threshold."
+    )
+    downgrade_to = TierOut(allow_null=True)
+    text = serializers.CharField(
+        help_text="All of it in words, money per the language of Accept-Language: “19 950,00 ₴ left to Gold "
+        "(1 % of the way)”. Empty at the top tier."
+    )
+
+
 class MemberOut(serializers.Serializer):
     id = serializers.IntegerField()
     phone = serializers.CharField(help_text="E.164")
@@ -74,7 +93,10 @@ class BalancesOut(serializers.Serializer):
     cashback = money_out()
     promo = money_out(help_text="Temporary bonus points with a hard expiry.")
     stamps = money_out()
-    points_debt = money_out(help_text="Points a refund could not take back; later accruals settle it first.")
+    points_debt = money_out(
+        help_text="Points a refund could not take back (a `debt` entry in the ledger); later accruals settle it first."
+    )
+    stamps_debt = money_out(help_text="Stamps a refund could not take back; later stamps settle it first.")
 
 
 class ExpiryOut(serializers.Serializer):
@@ -95,6 +117,7 @@ class CardOut(serializers.Serializer):
 
 class MemberCardsOut(serializers.Serializer):
     member = MemberOut()
+    tier_progress = TierProgressOut(allow_null=True, help_text="Null when the program has no tiers.")
     cards = CardOut(many=True)
     card = serializers.CharField(allow_null=True, help_text="The number of the card the lookup matched, if any.")
 
@@ -103,6 +126,7 @@ class ShortBalancesOut(serializers.Serializer):
     points = money_out()
     stamps = money_out()
     points_debt = money_out()
+    stamps_debt = money_out()
 
 
 class EarningOut(serializers.Serializer):
@@ -130,6 +154,14 @@ class QuoteOut(serializers.Serializer):
     reward_redeemed = serializers.BooleanField()
 
 
+class RewardUsedOut(serializers.Serializer):
+    description = serializers.CharField(help_text="What the reward gives, as the owner wrote it (may be empty).")
+    how_to_ring = serializers.CharField(
+        help_text="How the till rings the free item: as its own line at 0.00 (it earns no stamp), in the "
+        "language of Accept-Language."
+    )
+
+
 class PurchaseOut(serializers.Serializer):
     id = serializers.IntegerField()
     receipt_id = serializers.CharField()
@@ -147,10 +179,16 @@ class PurchaseOut(serializers.Serializer):
     points_earned = money_out()
     stamps_earned = money_out()
     reward_redeemed = serializers.BooleanField()
+    reward = RewardUsedOut(
+        allow_null=True,
+        help_text="The stamp reward this purchase used (redeem_reward), else null. Its use is a reward_use entry "
+        "in the card's ledger.",
+    )
     rewards_issued = serializers.IntegerField()
     rewards_available = serializers.IntegerField()
     refunded_amount = money_out()
     tier = TierOut(allow_null=True, help_text="The member's tier after the purchase.")
+    tier_progress = TierProgressOut(allow_null=True, help_text="After the purchase; null without tiers.")
     balances = ShortBalancesOut()
     replayed = serializers.BooleanField(help_text="True when the receipt had been recorded before.")
 
@@ -203,8 +241,12 @@ class EntryOut(serializers.Serializer):
     kind = serializers.ChoiceField(choices=EntryKind.choices)
     unit = serializers.ChoiceField(choices=Unit.choices)
     bucket = serializers.ChoiceField(choices=Bucket.choices)
-    amount = money_out()
+    amount = money_out(help_text="The change of the balance (0.00 for a `debt` entry and a `reward_use`).")
     balance_after = money_out()
+    debt_change = money_out(
+        help_text="The change of the card's debt: + a refund took back more than the card held (`debt`), "
+        "- it was settled (`debt_settlement`, which names the refund) or moved to a replacement card."
+    )
     reason = serializers.CharField(help_text="Why, in words: rule, receipt, refund, staff note.")
     rule = serializers.CharField(allow_null=True)
     receipt_id = serializers.CharField(allow_null=True)
@@ -340,12 +382,30 @@ CARD_VALUE = {
     "barcode": f"KARTKA:{CARD}",
     "status": "active",
     "card_type": {"id": 1, "name": "Kvitka Club card", "kind": "cashback"},
-    "balances": {"points": "250.00", "cashback": "150.00", "promo": "100.00", "stamps": "0.00", "points_debt": "0.00"},
+    "balances": {
+        "points": "250.00",
+        "cashback": "150.00",
+        "promo": "100.00",
+        "stamps": "0.00",
+        "points_debt": "0.00",
+        "stamps_debt": "0.00",
+    },
     "rewards_available": 0,
     "stamp_goal": None,
     "next_expiry": {"at": "2026-12-14T10:04:11Z", "amount": "100.00"},
 }
-MEMBER_CARDS = {"member": MEMBER, "cards": [CARD_VALUE], "card": CARD}
+TIER_PROGRESS = {
+    "tier": {"id": 1, "name": "Standard"},
+    "next_tier": {"id": 2, "name": "Gold"},
+    "basis": "spend",
+    "value": "1500.00",
+    "remaining": "3500.00",
+    "percent": 30,
+    "downgrade_at": None,
+    "downgrade_to": None,
+    "text": "₴3,500.00 left to Gold (30 % of the way)",
+}
+MEMBER_CARDS = {"member": MEMBER, "tier_progress": TIER_PROGRESS, "cards": [CARD_VALUE], "card": CARD}
 LINES = [
     {"sku": "DRS-001", "category": "dresses", "quantity": "1", "amount": "1200.00"},
     {"sku": "BLT-7", "category": "accessories", "quantity": "2", "amount": "300.00"},
@@ -376,10 +436,12 @@ PURCHASE_VALUE = {
     "points_earned": "51.00",
     "stamps_earned": "0.00",
     "reward_redeemed": False,
+    "reward": None,
     "rewards_issued": 0,
     "rewards_available": 0,
     "refunded_amount": "0.00",
     "tier": {"id": 1, "name": "Standard"},
-    "balances": {"points": "201.00", "stamps": "0.00", "points_debt": "0.00"},
+    "tier_progress": TIER_PROGRESS,
+    "balances": {"points": "201.00", "stamps": "0.00", "points_debt": "0.00", "stamps_debt": "0.00"},
     "replayed": False,
 }

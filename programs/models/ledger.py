@@ -28,6 +28,9 @@ class LedgerEntry(models.Model):
     bucket = models.CharField(_("bucket"), max_length=10, choices=Bucket.choices, default=Bucket.CASHBACK)
     amount = points_field(_("amount"))
     balance_after = points_field(_("balance after"))
+    # What the entry did to the card's debt: + a refund debt (amount 0: the balance cannot go below zero),
+    # - a settlement (its amount too) or a debt moved to a replacement card. The debt is the sum of these.
+    debt_change = points_field(_("change of debt"))
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     # The optional links are indexed by partial indexes (Meta.indexes) that leave out the rows without them.
@@ -96,7 +99,12 @@ class LedgerEntry(models.Model):
         verbose_name_plural = _("ledger entries")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero"),
+            # Every entry moves the balance or the debt, but for the record of a reward given (its stamps left
+            # the balance when it was issued).
+            models.CheckConstraint(
+                condition=~Q(amount=0) | ~Q(debt_change=0) | Q(kind=EntryKind.REWARD_USE),
+                name="entry_moves_something",
+            ),
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="entry_balance_after_non_negative"),
         ]
         indexes = [

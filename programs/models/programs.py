@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
-from programs.choices import Currency, DowngradePolicy, TierBasis
+from programs.choices import Currency, DowngradePolicy, TierBasis, TierCrossingRate
 from programs.models.common import config_token_new
 from programs.phones import phone_region_validate
 from programs.querysets import ProgramQuerySet
@@ -55,6 +55,16 @@ class Program(models.Model):
         blank=True,
         validators=[MinValueValidator(1)],
         help_text=_("Count only the last N days (e.g. 365). Leave empty to count the whole membership."),
+    )
+    tier_crossing_rate = models.CharField(
+        _("purchase that reaches a tier"),
+        max_length=8,
+        choices=TierCrossingRate.choices,
+        default=TierCrossingRate.OLD,
+        help_text=_(
+            "Which tier's discount, cashback and multiplier price the purchase that lifts a member to a higher "
+            "tier. Whether it reaches the tier is decided at the old tier's prices."
+        ),
     )
     downgrade_policy = models.CharField(
         _("downgrade policy"), max_length=16, choices=DowngradePolicy.choices, default=DowngradePolicy.NEVER

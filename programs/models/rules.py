@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
-from programs.choices import Bucket, CardKind, Rounding, RuleKind, StampBasis
+from programs.choices import Bucket, CardKind, Rounding, RuleKind, SpendBasis, StampBasis
 from programs.fields import WeekdaysField
 from programs.models.common import NON_NEGATIVE, ZERO, csv_values, money_field, percent_field, points_field
 from programs.models.programs import Program
@@ -38,6 +38,22 @@ class CardType(ClusterableModel):
         _("cashback %"), default=ZERO, help_text=_("Cashback cards: share of the paid amount credited as points.")
     )
     rounding = models.CharField(_("points rounding"), max_length=8, choices=Rounding.choices, default=Rounding.DOWN)
+    spend_basis = models.CharField(
+        _("total spend counts"),
+        max_length=16,
+        choices=SpendBasis.choices,
+        default=SpendBasis.BEFORE_DISCOUNT,
+        help_text=_(
+            "What each purchase adds to the member's total spend, which the accumulative discount steps and "
+            "spend tiers are measured against. Before discount: a customer who spent 2 000 at the till reaches a "
+            "step from 2 000 even if the discount made them pay less."
+        ),
+    )
+    spend_counts_points = models.BooleanField(
+        _("points-paid part counts toward total spend"),
+        default=True,
+        help_text=_("Off: the part of a purchase paid with points adds nothing to total spend or tiers."),
+    )
     earn_min_purchase = money_field(
         _("minimum purchase to earn"), help_text=_("Purchases below this amount earn no points or stamps.")
     )
@@ -53,7 +69,15 @@ class CardType(ClusterableModel):
         _("stamps for a reward"), null=True, blank=True, help_text=_("E.g. 9: the 10th coffee is free.")
     )
     stamp_basis = models.CharField(
-        _("stamps are given"), max_length=16, choices=StampBasis.choices, default=StampBasis.PURCHASE
+        _("stamps are given"),
+        max_length=16,
+        choices=StampBasis.choices,
+        default=StampBasis.PURCHASE,
+        help_text=_(
+            "Only what is paid for earns: a line rung at 0.00 never earns a stamp, and neither does the free item "
+            "of a reward, so with 9 stamps for a reward every 10th item is free, card after card. The till rings "
+            "the free item at 0.00 with “redeem reward”."
+        ),
     )
     stamp_categories = models.CharField(
         _("qualifying categories"),

@@ -251,7 +251,7 @@ def card_replace(*, card: Card, reason: str, actor: Actor, number: str = "") -> 
     )
     new = ledger.cards_lock(card_ids=[new.pk])[new.pk]
     # The debts move first, so the points moving after them settle them as any credit would.
-    ledger.debts_transfer(source=old, target=new)
+    ledger.debts_transfer(source=old, target=new, now=now, actor=actor.user)
     links = {"actor": actor.user, "reason": reason[:300]}
     for unit in (Unit.POINTS, Unit.STAMPS):
         lots = list(Lot.objects.for_card(old, unit).open().soonest_expiring_first())

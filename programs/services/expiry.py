@@ -2,10 +2,12 @@
 
 Chunks go in card order with a keyset on ``(card, lot id)``: each takes the next ``chunk`` due lots, locks their
 cards in primary-key order and then writes one ``expiry`` entry per lot (with the running balance), lowers the
-cards' balances and closes the lots. On PostgreSQL that is two statements per chunk: the lock, and one statement
-whose data-modifying CTEs do the three writes from one read of the lots (the way the benchmark's single-statement
-reference does it for all lots at once). SQLite has no data-modifying CTEs; there the three writes are three
-statements over the same keyset range, inside the write lock its IMMEDIATE transactions take at BEGIN.
+cards' balances and closes the lots. Each expiry entry carries the reason and the earning rule of the entry
+that opened its lot (which bonus or rule expired), read by the same statement through the lot's entry. On
+PostgreSQL that is two statements per chunk: the lock, and one statement whose data-modifying CTEs do the three
+writes from one read of the lots (the way the benchmark's single-statement reference does it for all lots at
+once). SQLite has no data-modifying CTEs; there the three writes are three statements over the same keyset
+range, inside the write lock its IMMEDIATE transactions take at BEGIN.
 
 (``ROUND(…, 2)`` on SQLite only: it computes decimals in floating point; PostgreSQL's numerics are exact.)
 
@@ -72,7 +74,8 @@ _POSTGRES_LOCK = (
 # ``ORDER BY`` hands out entry ids in the order the running sums were taken.
 _POSTGRES_EXPIRE = (
     "WITH due AS MATERIALIZED ("
-    "  SELECT l.id, l.program_id, l.card_id, l.unit, l.bucket, l.remaining FROM {lot} l"
+    "  SELECT l.id, l.program_id, l.card_id, l.unit, l.bucket, l.remaining, src.rule_id, src.reason FROM {lot} l"
+    "  JOIN {entry} src ON src.id = l.entry_id"
     "  WHERE " + _RANGE + " AND l.card_id = ANY(%(card_ids)s)"
     "), closed AS ("
     "  UPDATE {lot} l SET remaining = 0 FROM due WHERE l.id = due.id"
@@ -101,10 +104,11 @@ _POSTGRES_EXPIRE = (
     "  FROM lowered b ORDER BY b.id"
     ") "
     "INSERT INTO {entry} "
-    "(program_id, card_id, kind, unit, bucket, amount, balance_after, reason, lot_id, created_at) "
+    "(program_id, card_id, kind, unit, bucket, amount, balance_after, debt_change, reason, rule_id, lot_id, "
+    "created_at) "
     "SELECT d.program_id, d.card_id, %(kind)s, d.unit, d.bucket, -d.remaining, "
     "CASE WHEN d.unit = %(points)s THEN b.points ELSE b.stamps END "
-    "- sum(d.remaining) OVER (PARTITION BY d.card_id, d.unit ORDER BY d.id), '', d.id, %(at)s "
+    "- sum(d.remaining) OVER (PARTITION BY d.card_id, d.unit ORDER BY d.id), 0, d.reason, d.rule_id, d.id, %(at)s "
     "FROM due d JOIN lowered b ON b.id = d.card_id ORDER BY d.card_id, d.id"
 )
 
@@ -113,11 +117,13 @@ _SQLITE_PICK = "SELECT card_id, max(id) FROM (" + _PICK + ") GROUP BY card_id OR
 # Entries first, while the lots still hold what expires; then the cards; then the lots.
 _SQLITE_EXPIRE = (
     "INSERT INTO {entry} "
-    "(program_id, card_id, kind, unit, bucket, amount, balance_after, reason, lot_id, created_at) "
+    "(program_id, card_id, kind, unit, bucket, amount, balance_after, debt_change, reason, rule_id, lot_id, "
+    "created_at) "
     "SELECT l.program_id, l.card_id, %(kind)s, l.unit, l.bucket, -l.remaining, "
     "ROUND(CASE WHEN l.unit = %(points)s THEN c.points_balance ELSE c.stamps_balance END "
-    "- SUM(l.remaining) OVER (PARTITION BY l.card_id, l.unit ORDER BY l.id), 2), '', l.id, %(at)s "
-    "FROM {lot} l JOIN {card} c ON c.id = l.card_id WHERE " + _RANGE + " ORDER BY l.card_id, l.id",
+    "- SUM(l.remaining) OVER (PARTITION BY l.card_id, l.unit ORDER BY l.id), 2), 0, src.reason, src.rule_id, l.id, "
+    "%(at)s FROM {lot} l JOIN {card} c ON c.id = l.card_id JOIN {entry} src ON src.id = l.entry_id "
+    "WHERE " + _RANGE + " ORDER BY l.card_id, l.id",
     "UPDATE {card} SET "
     "points_balance = ROUND({card}.points_balance - due.points, 2), "
     "stamps_balance = ROUND({card}.stamps_balance - due.stamps, 2), updated_at = %(at)s "

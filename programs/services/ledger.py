@@ -8,7 +8,9 @@ it changes the card's balances in memory and the caller saves the card once at t
 * credits open a ``Lot``; debits consume open lots soonest-expiring first (lots already past their expiry are
   expired first, so nothing expired is ever spent);
 * a card's balance never goes below zero: a debit that may not fail (a refund taking back points that were
-  already spent) records the shortfall as debt, which the next credits settle.
+  already spent) records the shortfall as debt, which the next credits settle. Debt is in the ledger too: a
+  ``debt`` entry (amount 0, ``debt_change`` +owed, linked to the refund) and ``debt_settlement`` entries that
+  name the refunds they settle; the card's ``*_debt`` column is the sum of its entries' ``debt_change``.
 """
 
 from collections import defaultdict
@@ -18,9 +20,10 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import F, Model, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from programs import outbox, payloads
-from programs.choices import EntryKind, EventType, Unit
+from programs.choices import Bucket, EntryKind, EventType, Unit
 from programs.credits import Credit
 from programs.errors import InsufficientPoints, InsufficientStamps
 from programs.models import Card, CardType, Event, LedgerEntry, Lot, LotAllocation, Member, Program
@@ -120,8 +123,6 @@ def _set_balance(card: Card, unit: str, value: Decimal) -> None:
 
 
 def _set_debt(card: Card, unit: str, value: Decimal) -> None:
-    # A debt without an entry (a refund of points already spent or expired) is a change the card's
-    # card.balances_changed event reports too.
     card._ledger_moved = True
     if unit == Unit.POINTS:
         card.points_debt = value
@@ -129,14 +130,95 @@ def _set_debt(card: Card, unit: str, value: Decimal) -> None:
         card.stamps_debt = value
 
 
-def debts_transfer(*, source: Card, target: Card) -> None:
-    """Move ``source``'s debts to ``target`` (a card replacement), in memory: both cards' next
-    ``card_save_balances`` writes them and announces the move."""
+def _debt_post(*, card: Card, unit: str, kind: str, change: Decimal, now: datetime, **links) -> LedgerEntry:
+    """Write an entry that moves only the card's debt (amount 0, ``debt_change`` ``change``) and the debt column."""
+    entry = _entry(card=card, unit=unit, kind=kind, amount=ZERO, bucket=Bucket.CASHBACK, now=now, **links)
+    entry.debt_change = change
+    fastsql.insert([entry])
+    _set_debt(card, unit, card.debt(unit) + change)
+    return entry
+
+
+def reward_use_post(*, card: Card, reward, now: datetime, **links) -> LedgerEntry:
+    """Record that a stamp reward was given (a ``reward_use`` entry: what, when, at which purchase). It moves
+    nothing: the reward's stamps left the balance when it was issued (``reward_issue``)."""
+    reason = card.card_type.reward_description or _("Stamp card reward")
+    entry = _entry(
+        card=card,
+        unit=Unit.STAMPS,
+        kind=EntryKind.REWARD_USE,
+        amount=ZERO,
+        bucket=Bucket.CASHBACK,
+        now=now,
+        reward=reward,
+        reason=reason[:300],
+        **links,
+    )
+    fastsql.insert([entry])
+    return entry
+
+
+def debts_transfer(*, source: Card, target: Card, now: datetime, **links) -> None:
+    """Move ``source``'s debts to ``target`` (a card replacement): a ``transfer_out`` entry on the old card and a
+    ``transfer_in`` entry on the new one carry the debt; both cards' next ``card_save_balances`` writes the
+    columns and announces the move."""
     for unit in (Unit.POINTS, Unit.STAMPS):
         debt = source.debt(unit)
         if debt:
-            _set_debt(target, unit, target.debt(unit) + debt)
-            _set_debt(source, unit, ZERO)
+            moved = {**links, "reason": _("Refund debt moved from card %(number)s") % {"number": source.number}}
+            _debt_post(card=target, unit=unit, kind=EntryKind.TRANSFER_IN, change=debt, now=now, **moved)
+            moved["reason"] = _("Refund debt moved to card %(number)s") % {"number": target.number}
+            _debt_post(card=source, unit=unit, kind=EntryKind.TRANSFER_OUT, change=-debt, now=now, **moved)
+
+
+def _debts_outstanding(*, card: Card, unit: str) -> list[tuple[LedgerEntry, Decimal]]:
+    """The entries that made the card's current debt and what each still owes, oldest first. Debts settle in
+    the order they arose, so the outstanding ones are the newest that add up to the debt."""
+    debt = card.debt(unit)
+    outstanding = []
+    entries = (
+        LedgerEntry.objects.filter(card_id=card.pk, unit=unit, debt_change__gt=0)
+        .select_related("refund", "refund__purchase")
+        .order_by("-id")
+    )
+    for entry in entries.iterator(chunk_size=20):
+        if debt <= 0:
+            break
+        part = min(debt, entry.debt_change)
+        outstanding.append((entry, part))
+        debt -= part
+    outstanding.reverse()
+    return outstanding
+
+
+def _debt_source(entry: LedgerEntry) -> str:
+    if entry.refund_id:
+        return _("refund %(refund)s of receipt %(receipt)s") % {
+            "refund": entry.refund.refund_id,
+            "receipt": entry.refund.purchase.receipt_id,
+        }
+    return entry.reason
+
+
+def _debt_settle(*, card: Card, unit: str, now: datetime, **links) -> None:
+    """Settle the card's debt from its balance (after a credit), naming the refunds whose debt it settles."""
+    debt = card.debt(unit)
+    settle = min(debt, card.balance(unit))
+    if settle <= 0:
+        return
+    settled, left = [], settle
+    for entry, owed in _debts_outstanding(card=card, unit=unit):
+        if left <= 0:
+            break
+        settled.append(entry)
+        left -= owed
+    sources = [source for source in dict.fromkeys(_debt_source(entry) for entry in settled) if source]
+    links = {**links, "reason": (_("Settles %(what)s") % {"what": "; ".join(sources)})[:300] if sources else ""}
+    first_refund = next((entry.refund for entry in settled if entry.refund_id), None)
+    if first_refund is not None and links.get("refund") is None:
+        links["refund"] = first_refund
+    _debit(card=card, unit=unit, kind=EntryKind.DEBT_SETTLEMENT, amount=settle, now=now, settles_debt=True, **links)
+    _set_debt(card, unit, debt - settle)
 
 
 # Links of an entry that are foreign keys: they are given as rows (or None) and stored by id, which spares
@@ -212,12 +294,8 @@ def credits_post(
     if not entries:
         return []
     _entries_with_lots_insert(entries)
-    debt = card.debt(unit)
-    if debt > 0:
-        settle = min(debt, card.balance(unit))
-        if settle > 0:
-            _debit(card=card, unit=unit, kind=EntryKind.DEBT_SETTLEMENT, amount=settle, now=now, **links)
-            _set_debt(card, unit, debt - settle)
+    if card.debt(unit) > 0:
+        _debt_settle(card=card, unit=unit, now=now, **links)
     return entries
 
 
@@ -233,8 +311,16 @@ def open_lots(*, card: Card, unit: str, now: datetime) -> list[Lot]:
     )
     due = [lot for lot in lots if lot.expires_at is not None and lot.expires_at <= now]
     if due:
+        # What expires says why it had been given: the reason and rule of the entry that opened the lot.
+        sources = {
+            pk: (rule_id, reason)
+            for pk, rule_id, reason in LedgerEntry.objects.filter(pk__in=[lot.entry_id for lot in due]).values_list(
+                "pk", "rule_id", "reason"
+            )
+        }
         expiry = []
         for lot in due:
+            rule_id, reason = sources.get(lot.entry_id, (None, ""))
             expiry.append(
                 _entry(
                     card=card,
@@ -244,6 +330,8 @@ def open_lots(*, card: Card, unit: str, now: datetime) -> list[Lot]:
                     bucket=lot.bucket,
                     now=now,
                     lot=lot,
+                    rule_id=rule_id,
+                    reason=reason,
                 )
             )
             lot.remaining = ZERO
@@ -266,9 +354,11 @@ def _debit(
     amount: Decimal,
     now: datetime,
     lots: list[Lot] | None = None,
+    settles_debt: bool = False,
     **links,
 ) -> list[LedgerEntry]:
-    """Consume ``amount`` from open lots (caller has checked it is available); one entry per bucket touched."""
+    """Consume ``amount`` from open lots (caller has checked it is available); one entry per bucket touched.
+    ``settles_debt``: the entries pay off debt (their ``debt_change`` is their amount)."""
     if lots is None:
         lots = open_lots(card=card, unit=unit, now=now)
     taken: dict[str, list[tuple[Lot, Decimal]]] = defaultdict(list)
@@ -297,6 +387,9 @@ def _debit(
         )
         for bucket, parts in taken.items()
     ]
+    if settles_debt:
+        for entry in entries:
+            entry.debt_change = entry.amount
     fastsql.insert(entries)
     touched = [lot for parts in taken.values() for lot, _ in parts]
     fastsql.update_many(touched, ("remaining",))
@@ -328,7 +421,8 @@ def debit_post(
 def debit_or_owe(
     *, card: Card, unit: str, kind: str, amount: Decimal, now: datetime, prefer_entries=None, **links
 ) -> Decimal:
-    """Take back up to ``amount``; what the card no longer has becomes debt. Returns the debt added.
+    """Take back up to ``amount``; what the card no longer has becomes debt, written as a ``debt`` entry with
+    the same links (the refund). Returns the debt added.
 
     Lots opened by ``prefer_entries`` (a purchase's own accruals, when a refund takes them back) go first.
     """
@@ -344,7 +438,7 @@ def debit_or_owe(
         _debit(card=card, unit=unit, kind=kind, amount=take, now=now, lots=lots, **links)
     owed = amount - take
     if owed > 0:
-        _set_debt(card, unit, card.debt(unit) + owed)
+        _debt_post(card=card, unit=unit, kind=EntryKind.DEBT, change=owed, now=now, **links)
     return owed
 
 

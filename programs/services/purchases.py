@@ -11,7 +11,18 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from programs import clock, outbox, payloads
-from programs.choices import BalanceCause, CardKind, CardStatus, EntryKind, EventType, RewardStatus, StampBasis, Unit
+from programs.choices import (
+    BalanceCause,
+    CardKind,
+    CardStatus,
+    EntryKind,
+    EventType,
+    RewardStatus,
+    StampBasis,
+    TierBasis,
+    TierCrossingRate,
+    Unit,
+)
 from programs.credits import Credit
 from programs.errors import (
     CardBlocked,
@@ -38,8 +49,8 @@ from programs.models import (
     StampReward,
     Store,
 )
-from programs.pricing import Line, Quote, expiry_for, lines_normalise, money, quote_compute
-from programs.selectors import rules_for_card_type
+from programs.pricing import Line, ProgramRules, Quote, expiry_for, lines_normalise, money, quote_compute
+from programs.selectors import member_qualifying_value, rules_for_card_type
 from programs.services import _fastsql as fastsql
 from programs.services import ledger
 from programs.services.stamps import rewards_issue, rewards_void_for_stamps
@@ -95,17 +106,51 @@ def purchase_quote(
         raise NoRewardAvailable()
     rules = rules_for_card_type(card_type=card.card_type, program=card.program)
     member = card.member
-    return quote_compute(
-        rules=rules,
-        tier=member.tier,
-        lifetime_spend=member.lifetime_spend,
-        total=total,
-        lines=lines,
-        at=at,
-        points_available=ledger.available(card=card, unit=Unit.POINTS, now=at),
-        redeem_points=redeem_points,
-        redeem_reward=redeem_reward,
-    )
+    compute = {
+        "lifetime_spend": member.lifetime_spend,
+        "total": total,
+        "lines": lines,
+        "points_available": ledger.available(card=card, unit=Unit.POINTS, now=at),
+        "redeem_points": redeem_points,
+        "redeem_reward": redeem_reward,
+    }
+    quote = quote_compute(rules=rules, tier=member.tier, at=at, **compute)
+    return _quote_at_tier_reached(rules=rules, member=member, tier=member.tier, quote=quote, at=at, **compute)
+
+
+def _quote_at_tier_reached(
+    *, rules: ProgramRules, member: Member, tier, quote: Quote, at: datetime, **compute
+) -> Quote:
+    """The quote again at the tier the purchase lifts the member to, when the program prices such a purchase
+    at the new tier's rate (``tier_crossing_rate``); else ``quote`` as it is.
+
+    Whether the purchase reaches a tier is decided at the old tier's prices; if the new tier's prices would
+    no longer reach it (a bigger discount lowering the spend counted) or refuse the redemption, the old quote
+    stands.
+    """
+    if rules.tier_crossing_rate != TierCrossingRate.NEW or not rules.tiers:
+        return quote
+    before = member_qualifying_value(member=member, basis=rules.tier_basis, window_days=rules.tier_window_days, at=at)
+
+    def reached(priced: Quote):
+        if rules.tier_basis == TierBasis.SPEND:
+            gained = priced.spend_counted
+        elif rules.tier_basis == TierBasis.POINTS:
+            gained = priced.points_earned
+        else:
+            gained = Decimal("1")
+        return rules.tier_for(before + gained)
+
+    target = reached(quote)
+    rank = Decimal("-1") if tier is None else tier.threshold
+    if target is None or target.threshold <= rank:
+        return quote
+    try:
+        priced = quote_compute(rules=rules, tier=target, at=at, **compute)
+    except LoyaltyError:
+        return quote
+    again = reached(priced)
+    return priced if again is not None and again.threshold >= target.threshold else quote
 
 
 @dataclass
@@ -128,6 +173,7 @@ def purchase_record(
     actor: Actor = SYSTEM,
 ) -> PurchaseResult:
     """Record a receipt: discount, redemption, cashback and rule bonuses, stamps and rewards, tier upgrade.
+    A stamp reward used (``redeem_reward``) is recorded as a ``reward_use`` entry of the purchase.
 
     Idempotent per ``(store, receipt_id)``: the same receipt again returns the first purchase with
     ``replayed=True`` and changes nothing; the same receipt id with different content raises
@@ -225,17 +271,16 @@ def _purchase_record(
         if redeem_points:
             lots = ledger.open_lots(card=card, unit=Unit.POINTS, now=now)
             points_available = sum((lot.remaining for lot in lots), ZERO)
-        quote = quote_compute(
-            rules=rules,
-            tier=tier,
-            lifetime_spend=member.lifetime_spend,
-            total=total,
-            lines=norm_lines,
-            at=at,
-            points_available=points_available,
-            redeem_points=redeem_points,
-            redeem_reward=redeem_reward,
-        )
+        compute = {
+            "lifetime_spend": member.lifetime_spend,
+            "total": total,
+            "lines": norm_lines,
+            "points_available": points_available,
+            "redeem_points": redeem_points,
+            "redeem_reward": redeem_reward,
+        }
+        quote = quote_compute(rules=rules, tier=tier, at=at, **compute)
+        quote = _quote_at_tier_reached(rules=rules, member=member, tier=tier, quote=quote, at=at, **compute)
     except LoyaltyError:
         # A replay answers like the first call, even when the card was blocked or its points spent since.
         replay = _purchase_replay(card=card, store=store, receipt_id=receipt_id, fingerprint=fingerprint)
@@ -259,7 +304,7 @@ def _purchase_record(
         paid_amount=quote.paid_amount,
         points_earned=quote.points_earned,
         stamps_earned=quote.stamps,
-        spend_counted=quote.after_discount,
+        spend_counted=quote.spend_counted,
         actor=actor.user,
         api_key=actor.api_key,
     )
@@ -306,7 +351,8 @@ def _purchase_record(
         reward.redeemed_by_purchase = purchase
         reward.redeemed_at = now
         reward.save(update_fields=["status", "redeemed_by_purchase", "redeemed_at"])
-    _member_counters_add(member, spend=quote.after_discount, purchases=1, points=quote.points_earned)
+        ledger.reward_use_post(card=card, reward=reward, now=now, **links)
+    _member_counters_add(member, spend=quote.spend_counted, purchases=1, points=quote.points_earned)
     tier_upgrade_check(
         member=member,
         tiers=rules.tiers,

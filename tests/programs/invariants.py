@@ -21,6 +21,10 @@ def assert_ledger_consistent(card: Card) -> None:
         if last is not None:
             assert last.balance_after == balance, f"{unit}: last balance_after {last.balance_after} != {balance}"
         assert not entries.filter(balance_after__lt=0).exists()
+        # Debt is in the ledger as well: what the entries owe is what the card owes.
+        owed = sum(entries.values_list("debt_change", flat=True), ZERO)
+        assert owed == card.debt(unit), f"{unit}: card owes {card.debt(unit)}, its entries {owed}"
+        assert not entries.filter(amount=0).exclude(kind=EntryKind.REWARD_USE).filter(debt_change=0).exists()
         open_total = sum(Lot.objects.filter(card=card, unit=unit).values_list("remaining", flat=True), ZERO)
         assert open_total == balance, f"{unit}: lots hold {open_total}, balance is {balance}"
     for lot in Lot.objects.filter(card=card):

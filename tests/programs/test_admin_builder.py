@@ -72,6 +72,8 @@ def card_type_data(program, **overrides):
         "valid_from": "",
         "valid_until": "",
         "earn_min_purchase": "0",
+        "spend_basis": "before_discount",
+        "spend_counts_points": "on",
         "discount_percent": "0",
         "cashback_percent": "5",
         "rounding": "down",
@@ -150,6 +152,7 @@ def test_owner_creates_a_program_in_their_business(owner_client, business, owner
             "tier_window_days": "",
             "downgrade_policy": "never",
             "downgrade_grace_days": "30",
+            "tier_crossing_rate": "old",
         },
         follow=True,
     )

@@ -8,18 +8,22 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from wagtail.users.models import UserProfile
 
 from programs import clock
 from programs.choices import Bucket, CardStatus, EntryKind, RuleKind
 from programs.factories import CardTypeFactory, EarningRuleFactory, TierFactory, UserFactory
 from programs.models import AuditEvent, Card, LedgerEntry, Member
+from programs.pricing import Line
 from programs.services.api_keys import api_key_create
 from programs.services.cards import card_adjust, card_block
 from programs.services.members import member_create
+from programs.services.purchases import purchase_record, purchase_refund
 from tenancy.actors import SYSTEM, Actor
 from tenancy.services import business_staff_add
 from tests.programs.admin_support import D, admin_url, field_errors, form_errors, page_text, soup
 from tests.programs.invariants import assert_ledger_consistent
+from tests.test_translations import compiled_catalogs  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -173,9 +177,9 @@ def test_member_page_shows_the_ledger_with_reasons(owner_client, olena, card):
     rows = ledger_rows(response)
     # newest first: time, entry, amount, bucket, balance after, reason, expires
     assert [row[1:6] for row in rows] == [
-        ["Staff adjustment", "+15.00 points", "Promo", "65.00", "Autumn promo · by olena"],
-        ["Staff adjustment", "+40.00 points", "Cashback", "50.00", "Lost receipt goodwill · by olena"],
-        ["Accrual", "+10.00 points", "Cashback", "10.00", "rule “Welcome bonus”"],
+        ["Staff adjustment", "+15 points", "Promo", "65.00", "Autumn promo · by olena"],
+        ["Staff adjustment", "+40 points", "Cashback", "50.00", "Lost receipt goodwill · by olena"],
+        ["Accrual", "+10 points", "Cashback", "10.00", "rule “Welcome bonus”"],
     ]
     assert rows[0][6] != "—"  # the promo lot's expiry is shown
     assert rows[1][6] == "—"
@@ -192,8 +196,26 @@ def test_member_page_shows_tier_and_progress(owner_client, program, cashback_typ
     page = soup(response)
     assert "Current tier: Standard" in page.select_one("[data-tier]").get_text()
     assert " ".join(page.select_one("[data-tier-progress]").get_text().split()) == (
-        "750.00 left to reach Gold (25 % of the way)"
+        "₴750.00 left to Gold (25 % of the way)"
     )
+
+
+def test_member_tier_progress_is_worded_in_the_staff_users_language(owner_client, owner, program, cashback_type):
+    TierFactory(program=program, name="Standard", threshold=D(0))
+    TierFactory(program=program, name="Gold", threshold=D(20000))
+    member = member_create(program=program, phone="+380509998878", card_types=[cashback_type])
+    Member.objects.filter(pk=member.pk).update(lifetime_spend=D(50))
+
+    profile = UserProfile.get_for_user(owner)
+    profile.preferred_language = "ru"
+    profile.save()
+
+    response = owner_client.get(detail_url(member))
+
+    text = soup(response).select_one("[data-tier-progress]").get_text().strip()
+    assert "19\u00a0950,00\u00a0₴" in text  # not "19950.00"
+    assert "Gold" in text
+    assert "1 %" in text  # a quarter of a per cent is on the way, not 0
 
 
 def test_member_page_shows_stamps_and_rewards(owner_client, program, owner):
@@ -206,6 +228,30 @@ def test_member_page_shows_stamps_and_rewards(owner_client, program, owner):
 
     assert row["stamps"] == "4 / 9"
     assert row["rewards"] == "0"
+
+
+def test_member_page_shows_a_refund_debt_and_what_settles_it(owner_client, program, store):
+    stamps = CardTypeFactory(program=program, name="Coffee", stamps=True, stamp_goal=5, stamp_basis="item")
+    member = member_create(program=program, phone="+380505550001", card_types=[stamps])
+    card = member.cards.get()
+    coffee = [Line(amount=D(250), quantity=D(5), category="coffee")]
+    earning = purchase_record(card=card, store=store, receipt_id="R-1", lines=coffee)
+    free = [Line(amount=D(0), category="coffee")]
+    purchase_record(card=card, store=store, receipt_id="R-2", lines=free, redeem_reward=True)
+    purchase_refund(purchase=earning.purchase, refund_id="RF-1")  # the reward is used: 5 stamps owed
+
+    response = owner_client.get(detail_url(member))
+
+    debt = soup(response).select_one(f'tr[data-card="{card.number}"] [data-debt="stamps"]')
+    assert " ".join(debt.get_text().split()) == "Owes 5 stamps from refunds"
+    rows = ledger_rows(response)
+    assert rows[0][1:3] == ["Refund debt", "debt +5 stamps"]
+    assert rows[0][5].startswith("receipt R-1 (") and rows[0][5].endswith(" · refund RF-1")
+
+    purchase_record(card=card, store=store, receipt_id="R-3", lines=coffee[:1])
+    rows = ledger_rows(owner_client.get(detail_url(member)))
+    assert rows[0][1:3] == ["Refund debt settled", "-5 stamps debt -5 stamps"]
+    assert rows[0][5].endswith(" · Settles refund RF-1 of receipt R-1")
 
 
 def test_ledger_is_paginated(owner_client, olena, card, owner):
@@ -543,3 +589,25 @@ def test_audit_log_queries_do_not_grow_with_events(owner_client, card, django_as
     # programs' time zone (programs.admin.timezones).
     with django_assert_max_num_queries(15):
         owner_client.get(admin_url("loyalty_audit:index"))
+
+
+@pytest.mark.usefixtures("compiled_catalogs")
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["+12.50 points", "+12 points", "+1 point"]),
+        ("ru", ["+12,50 балла", "+12 баллов", "+1 балл"]),
+        ("uk", ["+12,50 бала", "+12 балів", "+1 бал"]),
+    ],
+)
+def test_ledger_amounts_take_the_grammatical_number_of_the_figure(owner_client, owner, olena, language, expected):
+    card = olena.cards.get()
+    for amount in ("1", "12", "12.50"):
+        card_adjust(card=card, amount=D(amount), reason="goodwill", actor=Actor.staff(owner))
+    profile = UserProfile.get_for_user(owner)
+    profile.preferred_language = language
+    profile.save()
+
+    rows = ledger_rows(owner_client.get(detail_url(olena)))
+
+    assert [row[2] for row in rows[:3]] == expected

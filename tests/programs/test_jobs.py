@@ -6,16 +6,17 @@ from django.test.utils import CaptureQueriesContext
 from django_q.models import Schedule
 
 from programs import clock
-from programs.choices import Bucket, DowngradePolicy, EntryKind, TierChangeReason, Unit
-from programs.factories import TierFactory
+from programs.choices import Bucket, DowngradePolicy, EntryKind, RuleKind, TierChangeReason, Unit
+from programs.factories import EarningRuleFactory, TierFactory
 from programs.jobs import SCHEDULES
 from programs.models import EventCursor, LedgerEntry, Lot, Member, TierChange
 from programs.schedules import schedules_ensure, schedules_registered
+from programs.services.api_keys import api_key_create
 from programs.services.cards import card_adjust
 from programs.services.expiry import lots_expire
 from programs.services.purchases import purchase_record
 from programs.services.tiers import tiers_review
-from tenancy.actors import Actor
+from tenancy.actors import SYSTEM, Actor
 from tests.conftest import D
 from tests.programs.invariants import assert_ledger_consistent
 
@@ -56,6 +57,39 @@ def test_expiry_closes_due_lots_with_one_entry_each(cashback_type, make_card, st
         assert {entry.lot.entry.reason for entry in expiries} == {"a", "b"}
         assert_ledger_consistent(card)
     assert lots_expire(at=now + timedelta(days=3)) == 0  # nothing left: a re-run changes nothing
+
+
+@pytest.mark.parametrize("path", ["nightly job", "on touch"])
+def test_an_expiry_entry_says_which_bonus_or_receipt_expired(program, store, cashback_type, make_card, client, path):
+    cashback_type.points_expiry_days = 30
+    cashback_type.save()
+    EarningRuleFactory(
+        program=program,
+        name="Welcome bonus",
+        kind=RuleKind.REGISTRATION,
+        bonus_points=D(20),
+        bucket=Bucket.PROMO,
+        expiry_days=10,
+    )
+    card = make_card(cashback_type)  # 20 welcome points, for 10 days
+    purchase_record(card=card, store=store, receipt_id="R-7", total=D(1000))  # 50 points, for 30 days
+    at = clock.now() + timedelta(days=31)
+    if path == "nightly job":
+        lots_expire(at=at)
+    else:  # a till touches the card first: its due lots expire before anything is spent
+        with clock.travel(at):
+            purchase_record(card=card, store=store, receipt_id="R-8", total=D(100))  # 5 points
+            card_adjust(card=card, amount=D(-1), reason="correction", actor=SYSTEM)
+    expiries = LedgerEntry.objects.filter(card=card, kind=EntryKind.EXPIRY).order_by("amount")
+    assert [(entry.amount, entry.rule and entry.rule.name, entry.reason) for entry in expiries] == [
+        (D(-50), None, ""),
+        (D(-20), "Welcome bonus", "Welcome bonus"),
+    ]
+    key = api_key_create(program=program, store=store, name="till", actor=SYSTEM).plaintext
+    ledger_page = client.get(f"/api/v1/cards/{card.number}/ledger/", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    reasons = sorted(entry["reason"] for entry in ledger_page["results"] if entry["kind"] == "expiry")
+    assert reasons == ["Welcome bonus", "earned with receipt R-7"]
+    assert_ledger_consistent(card)
 
 
 def test_expiry_leaves_lots_that_are_not_due(cashback_type, make_card, staff):

@@ -5,7 +5,17 @@ import pytest
 from django.db import connection
 
 from programs import clock
-from programs.choices import Bucket, CardStatus, EntryKind, RewardStatus, Rounding, StampBasis, TierBasis, Unit
+from programs.choices import (
+    Bucket,
+    CardStatus,
+    EntryKind,
+    RewardStatus,
+    Rounding,
+    SpendBasis,
+    StampBasis,
+    TierBasis,
+    Unit,
+)
 from programs.errors import (
     BelowMinimumCheck,
     CardBlocked,
@@ -62,8 +72,53 @@ def test_discount_card_gives_fixed_percent_and_no_points(program, store, make_ca
     assert not LedgerEntry.objects.filter(card=card).exists()
 
 
-def test_accumulative_discount_grows_with_total_spend(program, store, make_card):
+def test_accumulative_discount_counts_the_amount_before_discount_by_default(program, store, make_card):
     card_type = CardTypeFactory(program=program, accumulative=True)
+    for spend, percent in ((0, 5), (500, 7), (2000, 10)):
+        DiscountThresholdFactory(card_type=card_type, min_spend=D(spend), percent=D(percent))
+    card = make_card(card_type)
+    paid = [buy(card, store, f"r{n}", total).purchase for n, total in enumerate(("400", "200", "1500"))]
+    assert [purchase.paid_amount for purchase in paid] == [D("380.00"), D("190.00"), D("1395.00")]
+    # Paid 1 965, spent 2 100 at the till: the 2 000 step is reached.
+    card.member.refresh_from_db()
+    assert card.member.lifetime_spend == D(2100)
+    assert buy(card, store, "r4", "100").purchase.discount_percent == D(10)
+
+
+def test_the_part_paid_with_points_can_be_left_out_of_total_spend(program, store, cashback_type, make_card):
+    card = make_card(cashback_type)
+    card_adjust(card=card, amount=D(100), reason="opening", actor=SYSTEM)
+    buy(card, store, "r1", "300", redeem_points=D(100))
+    card.member.refresh_from_db()
+    assert card.member.lifetime_spend == D(300)  # the default: points pay like money
+    cashback_type.spend_counts_points = False
+    cashback_type.save()
+    card.refresh_from_db()
+    buy(card, store, "r2", "300", redeem_points=D(10))
+    card.member.refresh_from_db()
+    assert card.member.lifetime_spend == D(590)
+
+
+@pytest.mark.parametrize("crossing", ["old", "new"])
+def test_the_purchase_that_reaches_a_tier_is_priced_as_the_program_says(
+    program, store, cashback_type, make_card, crossing
+):
+    program.tier_crossing_rate = crossing
+    program.save()
+    TierFactory(program=program, name="Standard", threshold=0)
+    TierFactory(program=program, name="Gold", threshold=D(5000), cashback_percent=D(7), multiplier=D("1.5"))
+    card = make_card(cashback_type)
+    quote = purchase_quote(card=card, total=D(6000))
+    result = buy(card, store, "r1", "6000")
+    expected = D(300) if crossing == "old" else D(630)  # 5 % as Standard, or 7 % × 1.5 as Gold
+    assert quote.points_earned == result.purchase.points_earned == expected
+    card.member.refresh_from_db()
+    assert card.member.tier.name == "Gold"
+    assert_ledger_consistent(card)
+
+
+def test_accumulative_discount_grows_with_the_amount_paid(program, store, make_card):
+    card_type = CardTypeFactory(program=program, accumulative=True, spend_basis=SpendBasis.PAID)
     for spend, percent in ((0, 5), (500, 7), (2000, 10)):
         DiscountThresholdFactory(card_type=card_type, min_spend=D(spend), percent=D(percent))
     card = make_card(card_type)
@@ -455,6 +510,9 @@ def test_reward_is_redeemed_at_the_pos_and_free_items_earn_no_stamp(store, stamp
     assert reward.status == RewardStatus.REDEEMED
     assert reward.redeemed_by_purchase == result.purchase
     assert result.card.stamps_balance == 0
+    [used] = entries(card, kind=EntryKind.REWARD_USE)  # what was given, when, at which purchase
+    assert (used.reward, used.purchase, used.store, used.amount) == (reward, result.purchase, store, 0)
+    assert used.created_at == reward.redeemed_at
     with pytest.raises(NoRewardAvailable):
         buy(card, store, "r3", lines=coffee(1), redeem_reward=True)
 
@@ -462,10 +520,40 @@ def test_reward_is_redeemed_at_the_pos_and_free_items_earn_no_stamp(store, stamp
 def test_stamp_per_purchase_or_visit(program, store, make_card):
     card_type = CardTypeFactory(program=program, stamps=True, stamp_goal=3, stamp_basis=StampBasis.PURCHASE)
     card = make_card(card_type)
-    buy(card, store, "visit-1", "0")
+    buy(card, store, "visit-1", "35.00")
     buy(card, store, "buy-1", lines=coffee(5))
+    buy(card, store, "nothing-paid", "0")  # a 0.00 receipt never earns
     card.refresh_from_db()
     assert card.stamps_balance == D(2)
+
+
+@pytest.mark.parametrize("basis", [StampBasis.PURCHASE, StampBasis.ITEM])
+@pytest.mark.parametrize("free_line", [True, False], ids=["free-item-at-0.00", "free-item-inside-a-paid-line"])
+def test_every_tenth_coffee_is_free_card_after_card(program, store, make_card, basis, free_line):
+    """Nine paid coffees fill the card, the tenth is free and earns nothing, card after card: 3 of 30 free."""
+    card_type = CardTypeFactory(program=program, stamps=True, stamp_goal=9, stamp_basis=basis)
+    card = make_card(card_type)
+    free, number = [], 0
+    while number < 30:
+        number += 1
+        rewards = StampReward.objects.filter(card=card, status=RewardStatus.AVAILABLE).count()
+        if number % 10 == 0:
+            assert rewards == 1, f"coffee {number}: no reward after nine paid ones"
+            if free_line:
+                lines = [Line(amount=D(0), category="coffee")]
+            else:  # the free coffee rung with the next, paid one: one line of two, priced for one
+                lines = [Line(amount=D(60), quantity=D(2), category="coffee")]
+            quote = purchase_quote(card=card, lines=lines, redeem_reward=True)
+            result = buy(card, store, f"c{number}", lines=lines, redeem_reward=True)
+            assert quote.stamps == result.purchase.stamps_earned == (D(0) if free_line else D(1))
+            free.append(number)
+            number += 0 if free_line else 1
+        else:
+            assert rewards == 0, f"coffee {number}: a reward before the card was full"
+            buy(card, store, f"c{number}", lines=coffee(1))
+    assert free == [10, 20, 30]
+    assert StampReward.objects.filter(card=card, status=RewardStatus.REDEEMED).count() == 3
+    assert_ledger_consistent(card)
 
 
 def test_stamps_expire(store, stamp_type, make_card):

@@ -175,6 +175,24 @@ def test_points_already_spent_become_debt_settled_by_later_accruals(store, cashb
     assert_ledger_consistent(card)
 
 
+def test_refund_debt_is_a_ledger_entry_of_the_refund_and_its_settlement_names_it(store, cashback_type, make_card):
+    card = make_card(cashback_type)
+    first = buy(card, store, "r1", "1000")  # earns 50
+    buy(card, store, "r2", "200", redeem_points=D(50))  # spends them, earns 7
+    refund = purchase_refund(purchase=first, refund_id="RF-1")
+    debt = LedgerEntry.objects.get(card=card, kind=EntryKind.DEBT)
+    assert (debt.unit, debt.amount, debt.debt_change, debt.balance_after) == ("points", 0, D(43), 0)
+    assert (debt.refund, debt.purchase) == (refund, first)
+    buy(card, store, "r3", "400")  # earns 20: settles 20 of the 43
+    buy(card, store, "r4", "1000")  # earns 50: settles the other 23
+    settlements = LedgerEntry.objects.filter(card=card, kind=EntryKind.DEBT_SETTLEMENT).order_by("id")
+    assert [(entry.amount, entry.debt_change) for entry in settlements] == [(D(-20), D(-20)), (D(-23), D(-23))]
+    for entry in settlements:
+        assert entry.refund == refund
+        assert entry.reason == "Settles refund RF-1 of receipt r1"
+    assert_ledger_consistent(card)
+
+
 def test_refund_reverts_the_upgrade_it_paid_for(program, store, cashback_type, make_card):
     standard = TierFactory(program=program, name="Standard", threshold=0)
     gold = TierFactory(program=program, name="Gold", threshold=D(1000))
@@ -254,12 +272,18 @@ def test_refund_after_the_reward_was_used_owes_stamps(store, stamp_type, make_ca
     card = make_card(stamp_type)
     earning = buy(card, store, "r1", lines=coffees(5))
     buy(card, store, "r2", lines=[Line(amount=D(0), category="coffee")], redeem_reward=True)
-    purchase_refund(purchase=earning, refund_id="x")
+    refund = purchase_refund(purchase=earning, refund_id="x")
+    assert refund.stamps_reversed == D(5)
     card.refresh_from_db()
     assert (card.stamps_balance, card.stamps_debt) == (0, D(5))
+    debt = LedgerEntry.objects.get(card=card, kind=EntryKind.DEBT)  # the refund's debt is in the ledger
+    assert (debt.unit, debt.debt_change, debt.refund) == ("stamps", D(5), refund)
     buy(card, store, "r3", lines=coffees(2))  # the next stamps pay the debt
     card.refresh_from_db()
     assert (card.stamps_balance, card.stamps_debt) == (0, D(3))
+    settled = LedgerEntry.objects.get(card=card, kind=EntryKind.DEBT_SETTLEMENT)
+    assert (settled.amount, settled.debt_change, settled.refund) == (D(-2), D(-2), refund)
+    assert settled.reason == "Settles refund x of receipt r1"
     assert_ledger_consistent(card)
 
 

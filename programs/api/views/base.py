@@ -147,8 +147,10 @@ class ApiView(APIView):
         if matched is not None and all(card.pk != matched.pk for card in cards):
             cards.append(matched)
         balances = selectors.cards_balances(cards=cards)
+        progress = selectors.member_tier_progress(member=member)
         return {
             "member": rep.member_data(member, tier=member.tier),
+            "tier_progress": rep.tier_progress_data(progress, currency=member.program.currency),
             "cards": [rep.card_data(card, balances[card.pk]) for card in cards],
             "card": matched.number if matched is not None else None,
         }
@@ -167,8 +169,16 @@ class ApiView(APIView):
             )
         rules = selectors.rules_for_card_type(card_type=card.card_type, program=program)
         tier = next((tier for tier in rules.tiers if tier.pk == card.member.tier_id), None)
+        progress = None
+        if rules.tiers:
+            member = card.member
+            member.program, member.tier = program, tier
+            progress = rep.tier_progress_data(
+                selectors.member_tier_progress(member=member, tiers=rules.tiers), currency=program.currency
+            )
         return rep.purchase_data(
             purchase,
+            tier_progress=progress,
             card=card,
             store=store,
             currency=program.currency,

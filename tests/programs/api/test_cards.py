@@ -135,3 +135,25 @@ def test_blocking_needs_a_reason_and_a_live_card(api, card):
     card_replace(card=card, reason="damaged", actor=SYSTEM)
 
     assert_problem(api.post(f"/cards/{card.number}/block/", {"reason": "x"}), 409, "card_replaced")
+
+
+def test_refund_debt_shows_in_the_balances_and_the_ledger_names_the_refund(api, card, store):
+    earning = purchase_record(card=card, store=store, receipt_id="R-3", total=D(1000))  # earns 50: 150 points
+    card_adjust(card=card, amount=D(-150), reason="spent at the partner shop", actor=SYSTEM)
+    refund = purchase_refund(purchase=earning.purchase, refund_id="RF-2")  # 50 to take back, none left
+    assert refund.points_debt == D(50)
+
+    body = ledger(api, card).json()
+
+    assert body["card"]["balances"]["points_debt"] == f"{refund.points_debt:.2f}"
+    [debt] = [entry for entry in body["results"] if entry["kind"] == "debt"]
+    assert debt["amount"] == "0.00"
+    assert debt["debt_change"] == f"{refund.points_debt:.2f}"
+    assert debt["refund_id"] == "RF-2"
+    assert debt["reason"] == "receipt R-3 · refund RF-2"
+    purchase_record(card=card, store=store, receipt_id="R-4", total=D(2000))  # earns 100: settles the debt
+    body = ledger(api, card).json()
+    assert body["card"]["balances"]["points_debt"] == "0.00"
+    [settled] = [entry for entry in body["results"] if entry["kind"] == "debt_settlement"]
+    assert settled["debt_change"] == f"{-refund.points_debt:.2f}"
+    assert settled["reason"] == "receipt R-4 · Settles refund RF-2 of receipt R-3"

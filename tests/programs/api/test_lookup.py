@@ -41,6 +41,7 @@ def test_by_card_number_answers_member_cards_and_balances(api, card):
         "promo": "25.00",
         "stamps": "0.00",
         "points_debt": "0.00",
+        "stamps_debt": "0.00",
     }
     assert found["next_expiry"]["amount"] == "25.00"
     assert found["next_expiry"]["at"].startswith(expires.date().isoformat())
@@ -151,3 +152,33 @@ def test_queries_do_not_grow_with_cards(api, program, cashback_type, django_asse
         response = api.get("/lookup/", {"phone": "+380931112233"})
 
     assert len(response.json()["cards"]) == 3
+
+
+def test_lookup_answers_the_tier_progress_in_the_tills_language(api, program, card):
+    program.downgrade_policy = "grace"
+    program.save()
+    TierFactory(program=program, name="Standard", threshold=D(0))
+    TierFactory(program=program, name="Gold", threshold=D(20000))
+    purchase_record(card=card, store=program.stores.get(), receipt_id="R-1", total=D(50))
+
+    body = api.get("/lookup/", {"card_number": card.number}, headers={"Accept-Language": "uk"}).json()
+
+    assert body["tier_progress"] == {
+        "tier": {"id": body["member"]["tier"]["id"], "name": "Standard"},
+        "next_tier": {"id": body["tier_progress"]["next_tier"]["id"], "name": "Gold"},
+        "basis": "spend",
+        "value": "50.00",
+        "remaining": "19950.00",
+        "percent": 1,  # a quarter of a per cent is on the way, not 0
+        "downgrade_at": None,
+        "downgrade_to": None,
+        "text": body["tier_progress"]["text"],
+    }
+    # In the till's language: Ukrainian grouping and decimal mark, the hryvnia after the amount.
+    assert "19\u00a0950,00\u00a0₴" in body["tier_progress"]["text"]
+    assert "Gold" in body["tier_progress"]["text"]
+    assert "1 %" in body["tier_progress"]["text"]
+
+
+def test_lookup_without_tiers_has_no_tier_progress(api, card):
+    assert api.get("/lookup/", {"card_number": card.number}).json()["tier_progress"] is None

@@ -69,6 +69,7 @@ def test_enrol_with_a_complete_profile_grants_that_bonus_too(api, cashback_type,
         "promo": "50.00",
         "stamps": "0.00",
         "points_debt": "0.00",
+        "stamps_debt": "0.00",
     }
 
 

@@ -100,7 +100,7 @@ def test_record_a_purchase_with_redemption(api, card):
     assert body["paid_amount"] == "360.00"
     assert body["points_earned"] == "18.00"
     assert body["replayed"] is False
-    assert body["balances"] == {"points": "78.00", "stamps": "0.00", "points_debt": "0.00"}
+    assert body["balances"] == {"points": "78.00", "stamps": "0.00", "points_debt": "0.00", "stamps_debt": "0.00"}
     card.refresh_from_db()
     assert card.points_balance == D("78.00")
     assert_ledger_consistent(card)
@@ -137,6 +137,25 @@ def test_a_purchase_answers_the_tier_it_reached(api, program, card):
     body = api.post("/purchases/", purchase(card)).json()
 
     assert body["tier"]["name"] == "Silver"
+    progress = body["tier_progress"]
+    assert (progress["tier"]["name"], progress["next_tier"], progress["percent"], progress["text"]) == (
+        "Silver",
+        None,
+        100,
+        "",
+    )
+
+
+def test_a_purchase_answers_what_is_left_to_the_next_tier(api, program, card):
+    TierFactory(program=program, name="Standard", threshold=D(0))
+    TierFactory(program=program, name="Gold", threshold=D(5000))
+
+    body = api.post("/purchases/", purchase(card)).json()
+
+    progress = body["tier_progress"]
+    assert (progress["next_tier"]["name"], progress["value"], progress["remaining"]) == ("Gold", "400.00", "4600.00")
+    assert progress["percent"] == 8
+    assert progress["text"] == "₴4,600.00 left to Gold (8 % of the way)"
 
 
 def test_a_stamp_card_earns_stamps_and_pays_with_its_reward(api, program, store):
@@ -156,6 +175,30 @@ def test_a_stamp_card_earns_stamps_and_pays_with_its_reward(api, program, store)
     assert_problem(
         api.post("/purchases/", {**cups, "receipt_id": "C4", "redeem_reward": True}), 422, "no_reward_available"
     )
+
+
+def test_using_a_reward_answers_how_to_ring_it_and_is_in_the_ledger(api, program, store):
+    coffee = CardTypeFactory(
+        program=program, stamps=True, stamp_goal=2, stamp_basis="purchase", reward_description="A free coffee"
+    )
+    card = member_create(program=program, phone="+380671112234", card_types=[coffee]).cards.get()
+    for receipt in ("C1", "C2"):
+        purchase_record(card=card, store=store, receipt_id=receipt, total=D(60))
+    free = {"card_number": card.number, "lines": [{"category": "coffee", "quantity": "1", "amount": "0.00"}]}
+
+    spent = api.post("/purchases/", {**free, "receipt_id": "C3", "redeem_reward": True}).json()
+
+    assert spent["stamps_earned"] == "0.00"
+    assert spent["reward"] == {
+        "description": "A free coffee",
+        "how_to_ring": "Ring the free item as its own line at 0.00: it earns no stamp.",
+    }
+    [used] = [
+        entry for entry in api.get(f"/cards/{card.number}/ledger/").json()["results"] if entry["kind"] == "reward_use"
+    ]
+    assert (used["unit"], used["amount"], used["receipt_id"]) == ("stamps", "0.00", "C3")
+    assert used["reason"] == "receipt C3 · A free coffee"
+    assert used["created_at"] == spent["purchased_at"]
 
 
 def test_get_a_purchase_with_its_lines(api, card):

@@ -56,7 +56,7 @@ def test_a_partial_refund_after_a_redemption_returns_its_share_and_the_rest_rest
     assert second["points_reversed"] == "13.50"
     assert second["purchase"]["points_returned"] == "40.00"
     assert second["purchase"]["points_reversed"] == "18.00"
-    assert second["balances"] == {"points": "100.00", "stamps": "0.00", "points_debt": "0.00"}
+    assert second["balances"] == {"points": "100.00", "stamps": "0.00", "points_debt": "0.00", "stamps_debt": "0.00"}
     assert_ledger_consistent(card)
 
 
@@ -97,7 +97,7 @@ def test_a_refund_of_spent_points_leaves_a_debt(api, card, store):
 
     assert body["points_reversed"] == "20.00"
     assert body["points_debt"] == "14.00"
-    assert body["balances"] == {"points": "0.00", "stamps": "0.00", "points_debt": "14.00"}
+    assert body["balances"] == {"points": "0.00", "stamps": "0.00", "points_debt": "14.00", "stamps_debt": "0.00"}
     assert_ledger_consistent(card)
 
 
