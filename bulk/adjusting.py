@@ -13,11 +13,11 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from bulk import parsing
-from bulk.columns import ADJUST_COLUMNS
+from bulk.columns import ADJUST_COLUMNS, strip_hint
 from bulk.parsing import CellError
 from programs.choices import CardStatus
 from programs.models import Card, Member, Program
-from programs.phones import phone_parse
+from programs.phones import phone_parse, program_region
 
 ZERO = Decimal("0")
 
@@ -34,7 +34,8 @@ class AdjustRow:
 
 
 def _label(key: str) -> str:
-    return str(next(column.label for column in ADJUST_COLUMNS if column.key == key))
+    """A column's name for a message: its header without the hint in brackets."""
+    return strip_hint(next(column.label for column in ADJUST_COLUMNS if column.key == key))
 
 
 def adjust_row_parse(number: int, values: dict, program: Program) -> AdjustRow:
@@ -48,7 +49,7 @@ def adjust_row_parse(number: int, values: dict, program: Program) -> AdjustRow:
         phone = phone_parse(str(values["phone"]), program=program)
         if phone is None:
             row.reasons.append(
-                _("The phone number is not valid for %(country)s.") % {"country": program.country or "—"}
+                _("The phone number is not valid for %(country)s.") % {"country": program_region(program) or "—"}
             )
         else:
             row.phone_key = phone.as_e164

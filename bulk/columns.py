@@ -51,9 +51,23 @@ ADJUST_COLUMNS = (
 )
 
 
+def strip_hint(label) -> str:
+    """ "SMS messages (yes/no)" -> "SMS messages"."""
+    return re.sub(r"\s*\(.*\)\s*$", "", str(label)).strip()
+
+
 def fold(header) -> str:
     """A header as compared: lower case, no ``*``/``_``/extra spaces, no trailing bracketed hint."""
-    text = str(header or "").strip().lower().replace("_", " ").replace("*", "").replace("ё", "е")
+    text = (
+        str(header or "")
+        .strip()
+        .lower()
+        .replace("_", " ")
+        .replace("*", "")
+        .replace("ё", "е")
+        .replace("’", "'")
+        .replace("ʼ", "'")
+    )
     text = re.sub(r"\s*\(.*\)\s*$", "", text)
     return re.sub(r"\s+", " ", text).strip()
 

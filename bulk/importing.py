@@ -29,12 +29,12 @@ from django.utils.translation import gettext as _
 
 from bulk import parsing
 from bulk.choices import RowOutcome
-from bulk.columns import IMPORT_COLUMNS
+from bulk.columns import IMPORT_COLUMNS, strip_hint
 from bulk.parsing import CellError
 from programs import clock, outbox, payloads
 from programs.choices import BalanceCause, Bucket, EntryKind, EventType, TierBasis, Unit
 from programs.models import Card, CardType, LedgerEntry, Lot, Member, Program, Tier
-from programs.phones import phone_parse
+from programs.phones import phone_parse, program_region
 from programs.services.cards import luhn_digit
 
 ZERO = Decimal("0")
@@ -98,7 +98,8 @@ class ProgramContext:
 
 
 def _label(key: str) -> str:
-    return str(next(column.label for column in IMPORT_COLUMNS if column.key == key))
+    """A column's name for a message: its header without the hint in brackets."""
+    return strip_hint(next(column.label for column in IMPORT_COLUMNS if column.key == key))
 
 
 def row_parse(number: int, values: dict, ctx: ProgramContext) -> Row:
@@ -121,7 +122,7 @@ def row_parse(number: int, values: dict, ctx: ProgramContext) -> Row:
         row.phone = phone_parse(str(raw_phone), program=ctx.program)
         if row.phone is None:
             row.reasons.append(
-                _("The phone number is not valid for %(country)s.") % {"country": ctx.program.country or "—"}
+                _("The phone number is not valid for %(country)s.") % {"country": program_region(ctx.program) or "—"}
             )
         else:
             row.phone_key = row.phone.as_e164
