@@ -251,7 +251,7 @@ class JobMixin(PermissionMixin):
     @cached_property
     def job(self) -> BulkJob:
         return access_for_user(
-            BulkJob.objects.select_related("program", "created_by"), user=self.request.user, pk=self.kwargs["job"]
+            BulkJob.objects.select_related("program", "created_by"), user=self.request.user, pk=self.kwargs["job_id"]
         )
 
     def dispatch(self, request, *args, **kwargs):
@@ -311,7 +311,7 @@ class JobCommitView(JobMixin, View):
 
     http_method_names = ["post"]
 
-    def post(self, request, job):
+    def post(self, request, job_id):
         try:
             bulk_job_commit(job=self.job, actor=Actor.staff(request.user))
         except JobStateError as error:

@@ -35,6 +35,6 @@ class BulkViewSet(ViewSet):
             path("<int:pk>/template/<str:kind>.<str:fmt>", views.TemplateDownloadView.as_view(), name="template"),
             path(f"<int:pk>/upload/{kinds}/", views.UploadView.as_view(), name="upload"),
             path("<int:pk>/export/", views.ExportView.as_view(), name="export"),
-            path("jobs/<int:job>/", views.JobView.as_view(), name="job"),
-            path("jobs/<int:job>/start/", views.JobCommitView.as_view(), name="commit"),
+            path("jobs/<int:job_id>/", views.JobView.as_view(), name="job"),
+            path("jobs/<int:job_id>/start/", views.JobCommitView.as_view(), name="commit"),
         ]
