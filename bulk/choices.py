@@ -16,8 +16,8 @@ class JobStatus(models.TextChoices):
 
 
 class RowOutcome(models.TextChoices):
-    CREATE = "create", _("New member")
-    UPDATE = "update", _("Profile updated")
-    UNCHANGED = "unchanged", _("Already imported, nothing to change")
-    ADJUST = "adjust", _("Adjustment")
+    CREATE = "create", _("New members")
+    UPDATE = "update", _("Profiles updated")
+    UNCHANGED = "unchanged", _("Already there, unchanged")
+    ADJUST = "adjust", _("Cards to adjust")
     REJECT = "reject", _("Rejected")

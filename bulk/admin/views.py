@@ -284,7 +284,7 @@ class JobView(JobMixin, WagtailAdminTemplateMixin, TemplateView):
             *self.breadcrumbs_items,
             {"url": url("index"), "label": _("Import and export")},
             {"url": url("program", self.job.program_id), "label": str(self.job.program)},
-            {"url": "", "label": self.job.file_name},
+            {"url": "", "label": f"{self.job.get_kind_display()} · {self.job.file_name}"},
         ]
 
     def get_context_data(self, **kwargs):
@@ -301,6 +301,7 @@ class JobView(JobMixin, WagtailAdminTemplateMixin, TemplateView):
             can_resume=job.status == JobStatus.FAILED and job.started_at is not None,
             commit_url=url("commit", job.pk),
             program_url=url("program", job.program_id),
+            members_url=reverse("loyalty_members:index"),
             is_import=job.kind == JobKind.IMPORT,
             **kwargs,
         )

@@ -92,7 +92,7 @@ def test_upload_then_dry_run_then_start(owner_client, alpha):
 
     page = owner_client.get(url("job", job.pk))
     text = page_text(page)
-    assert "New member 1" in text and "Rejected 1" in text
+    assert "New members 1" in text and "Rejected 1" in text
     assert "The phone number is not valid" in text
     assert "Import 1 row" in text
     assert not Member.objects.filter(phone="+380671110001").exists()
