@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from phonenumber_field.modelfields import PhoneNumberField
 
 from bulk import parsing
@@ -187,13 +188,14 @@ class Seen:
         self.external: dict[str, int] = {}
 
     def check(self, row: Row) -> None:
+        # Messages are translated only for a duplicate found: this runs for every row.
         for keys, value, message in (
-            (self.phones, row.phone_key, _("The same phone is on row %(row)s.")),
-            (self.cards, row.card_number, _("The same card number is on row %(row)s.")),
-            (self.external, row.external_id, _("The same external id is on row %(row)s.")),
+            (self.phones, row.phone_key, gettext_noop("The same phone is on row %(row)s.")),
+            (self.cards, row.card_number, gettext_noop("The same card number is on row %(row)s.")),
+            (self.external, row.external_id, gettext_noop("The same external id is on row %(row)s.")),
         ):
             if value and value in keys:
-                row.reasons.append(message % {"row": keys[value]})
+                row.reasons.append(_(message) % {"row": keys[value]})
 
     def add(self, row: Row) -> None:
         if row.phone_key:
