@@ -108,6 +108,13 @@ def job_check(job_id: int) -> None:
             BulkJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=str(error), finished_at=clock.now())
             files.stored_delete(job.stored_name)
             return
+        except Exception as error:
+            # Never left "checking" for ever; the text of the error may quote a row, so only its kind is kept.
+            logger.error("bulk job %s: the check failed: %s", job.pk, type(error).__name__)
+            message = _("The file could not be checked (%(error)s). Upload it again.") % {"error": type(error).__name__}
+            BulkJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=message, finished_at=clock.now())
+            files.stored_delete(job.stored_name)
+            return
         BulkJob.objects.filter(pk=job.pk).update(
             status=JobStatus.CHECKED, checked=counts, report=report, rows_total=total, rows_done=0
         )

@@ -425,3 +425,23 @@ def test_a_job_cannot_start_twice(alpha, rows):
     job = import_run(alpha.program, alpha.owner, rows)
     with pytest.raises(JobStateError):
         bulk_job_commit(job=job, actor=Actor.staff(alpha.owner))
+
+
+def test_a_damaged_excel_file_fails_the_check_with_a_reason(alpha):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from bulk.choices import JobKind
+    from bulk.services import bulk_job_upload
+
+    upload = SimpleUploadedFile("base.xlsx", b"PK\x03\x04 not really a workbook")
+    job = bulk_job_upload(program=alpha.program, kind=JobKind.IMPORT, upload=upload, actor=Actor.staff(alpha.owner))
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error == "The Excel file cannot be read."
+    assert not list(job_files())
+
+
+def job_files():
+    from bulk.files import bulk_dir
+
+    return bulk_dir().iterdir()
