@@ -37,7 +37,7 @@ class ExportForm(forms.Form):
     WHAT = (("members", _("Members with cards and balances")), ("ledger", _("Ledger entries")))
     FORMATS = (("csv", "CSV"), ("xlsx", "Excel (.xlsx)"))
 
-    what = forms.ChoiceField(label=_("What"), choices=WHAT, initial="members")
+    what = forms.ChoiceField(label=_("What to export"), choices=WHAT, initial="members")
     format = forms.ChoiceField(label=_("Format"), choices=FORMATS, initial="csv")
     start = forms.DateField(
         label=_("From"),
