@@ -49,6 +49,11 @@ def day(value, *, label: str) -> date:
     if isinstance(value, date):
         return value
     raw = str(value).strip()
+    if len(raw) == 10 and raw[4] == "-":
+        try:
+            return date.fromisoformat(raw)  # the template's own format, without strptime's cost
+        except ValueError:
+            pass
     for pattern in DATE_FORMATS:
         try:
             return datetime.strptime(raw, pattern).date()
