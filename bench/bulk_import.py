@@ -237,16 +237,19 @@ def verify(program_id: int, rows: int) -> dict:
             "lots": "SELECT count(*) FROM programs_lot WHERE program_id = %s",
             "member.created": "SELECT count(*) FROM programs_event WHERE program_id = %s AND type = 'member.created'",
             "card.issued": "SELECT count(*) FROM programs_event WHERE program_id = %s AND type = 'card.issued'",
+            # Set-based: one pass over each table (a correlated subquery per card would read the lots per card).
             "cards whose balance != entries": """
-                SELECT count(*) FROM programs_card c WHERE c.program_id = %s AND c.points_balance <>
-                (SELECT coalesce(sum(amount), 0) FROM programs_ledgerentry e
-                 WHERE e.card_id = c.id AND e.unit = 'points')""",
+                SELECT count(*) FROM programs_card c
+                LEFT JOIN (SELECT card_id, sum(amount) AS total FROM programs_ledgerentry
+                           WHERE program_id = %(p)s AND unit = 'points' GROUP BY card_id) e ON e.card_id = c.id
+                WHERE c.program_id = %(p)s AND c.points_balance <> coalesce(e.total, 0)""",
             "cards whose balance != open lots": """
-                SELECT count(*) FROM programs_card c WHERE c.program_id = %s AND c.points_balance <>
-                (SELECT coalesce(sum(remaining), 0) FROM programs_lot l
-                 WHERE l.card_id = c.id AND l.unit = 'points')""",
+                SELECT count(*) FROM programs_card c
+                LEFT JOIN (SELECT card_id, sum(remaining) AS total FROM programs_lot
+                           WHERE program_id = %(p)s AND unit = 'points' GROUP BY card_id) l ON l.card_id = c.id
+                WHERE c.program_id = %(p)s AND c.points_balance <> coalesce(l.total, 0)""",
         }.items():
-            cursor.execute(sql, [program_id])
+            cursor.execute(sql.replace("= %s", "= %(p)s"), {"p": program_id})
             checks[name] = cursor.fetchone()[0]
     checks["ok"] = (
         checks["members"] == rows
