@@ -445,3 +445,18 @@ def job_files():
     from bulk.files import bulk_dir
 
     return bulk_dir().iterdir()
+
+
+def test_two_jobs_of_a_program_never_run_at_once(alpha, rows):
+    from bulk.models import BulkJob
+    from bulk.services import JobStateError
+
+    BulkJob.objects.create(
+        program=alpha.program, kind="import", file_name="a.csv", file_format="csv", status=JobStatus.RUNNING
+    )
+    job = import_checked(alpha.program, alpha.owner, rows)
+    with pytest.raises(JobStateError):
+        bulk_job_commit(job=job, actor=Actor.staff(alpha.owner))
+    job.refresh_from_db()
+    assert job.status == JobStatus.CHECKED
+    assert not Member.objects.filter(external_id="CRM-1").exists()
