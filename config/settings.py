@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "wallet",
     "analytics",
     "webhooks",
+    "bulk",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -333,6 +334,13 @@ KARTKA_TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
 # Loyalty engine knobs (deploy-time, not per program).
 KARTKA_EXPIRY_CHUNK = int(os.environ.get("KARTKA_EXPIRY_CHUNK", "20000"))
+
+# Imports and bulk adjustments (bulk/): where uploaded files wait for their job (a directory every web process and
+# worker shares; each file is deleted when its job is done), how big an upload may be, and how many rows one
+# transaction of an import writes (a failed import resumes after the last chunk written).
+KARTKA_BULK_DIR = Path(os.environ.get("KARTKA_BULK_DIR", VAR_DIR / "bulk"))
+KARTKA_BULK_MAX_UPLOAD_MB = int(os.environ.get("KARTKA_BULK_MAX_UPLOAD_MB", "100"))
+KARTKA_BULK_CHUNK = int(os.environ.get("KARTKA_BULK_CHUNK", "2000"))
 # Days the event outbox (programs.outbox) keeps events every consumer has handled.
 KARTKA_EVENTS_RETENTION_DAYS = int(os.environ.get("EVENTS_RETENTION_DAYS", "30"))
 

@@ -56,3 +56,6 @@ class AuditAction(models.TextChoices):
     PORTAL_SITE_CREATE = "portal_site.create", _("Portal site created")
     WALLET_CREDENTIALS_UPDATE = "walletconfig.update", _("Wallet credentials changed")
     WALLET_CHECK = "walletconfig.check", _("Wallet credentials checked")
+    BULK_IMPORT = "bulk.import", _("Members imported")
+    BULK_ADJUST = "bulk.adjust", _("Balances adjusted in bulk")
+    BULK_EXPORT = "bulk.export", _("Members or ledger exported")

@@ -1,0 +1,242 @@
+"""Bulk jobs: upload and check (the dry run), commit, resume; the audit rows of imports, adjustments and exports.
+
+A job's check and its commit are django-q2 tasks (``bulk.jobs``), queued by these services. Both walk the file in
+chunks; the commit writes each chunk in one transaction with the job's progress, so a job that stops resumes after
+its last committed row (``bulk_job_commit`` again, on a failed job). What a job keeps in the database is counts,
+row numbers and reasons, never a row's phone or card number; the uploaded file is deleted when the job is done.
+"""
+
+import logging
+from collections import Counter
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_q.tasks import async_task
+
+from bulk import files
+from bulk.adjusting import adjust_row_parse, adjust_rows_resolve
+from bulk.choices import JobKind, JobStatus, RowOutcome
+from bulk.columns import ADJUST_COLUMNS, IMPORT_COLUMNS
+from bulk.importing import REPORT_LIMIT, ProgramContext, Seen, chunks, row_parse, rows_resolve, rows_write
+from bulk.models import BulkJob
+from programs import clock
+from programs.choices import Unit
+from programs.errors import InsufficientPoints, InsufficientStamps, InvalidInput
+from programs.models import Card, Program
+from programs.services.cards import card_adjust
+from tenancy.actors import Actor
+from tenancy.choices import AuditAction
+from tenancy.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+CHECK_TASK = "bulk.jobs.job_check"
+RUN_TASK = "bulk.jobs.job_run"
+
+
+class JobStateError(Exception):
+    """The job cannot do that now (the message says why, in the active language)."""
+
+
+def _queue(task: str, job: BulkJob) -> None:
+    async_task(task, job.pk, task_name=f"bulk-{job.kind}-{job.pk}-{task.rsplit('.', 1)[1]}")
+
+
+def bulk_job_upload(*, program: Program, kind: str, upload, actor: Actor, reason: str = "") -> BulkJob:
+    """Keep an uploaded file and queue its check (nothing is written to the program).
+
+    Raises ``ValidationError`` for a file that is too big, empty or not CSV/XLSX, or an adjustment without a
+    reason.
+    """
+    kind = JobKind(kind)
+    reason = (reason or "").strip()
+    if kind == JobKind.ADJUST and not reason:
+        raise ValidationError(_("Please give a reason."), code="reason")
+    file_format = files.upload_validate(upload)
+    stored = files.upload_store(upload, file_format=file_format)
+    job = BulkJob.objects.create(
+        program=program,
+        kind=kind,
+        file_name=(upload.name or "")[-200:],
+        file_format=file_format,
+        stored_name=stored,
+        reason=reason[:300],
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        created_by=actor.user,
+        created_at=clock.now(),
+    )
+    _queue(CHECK_TASK, job)
+    return job
+
+
+def bulk_job_commit(*, job: BulkJob, actor: Actor) -> BulkJob:
+    """Start a checked job, or resume a stopped one after its last committed row. Raises ``JobStateError`` when
+    the job is not waiting, or when another job of the program is writing (two at once could collide)."""
+    with transaction.atomic():
+        job = BulkJob.objects.select_for_update().get(pk=job.pk)
+        resumable = job.status == JobStatus.FAILED and job.started_at is not None
+        if job.status != JobStatus.CHECKED and not resumable:
+            raise JobStateError(_("This job is not waiting to run."))
+        busy = BulkJob.objects.filter(program_id=job.program_id, status=JobStatus.RUNNING).exclude(pk=job.pk)
+        if busy.exists():
+            raise JobStateError(_("Another job of this program is running; start this one when it is done."))
+        if not resumable:
+            job.started_at = clock.now()
+            job.rows_done = 0
+            job.committed = {}
+            job.report = []
+        job.status = JobStatus.RUNNING
+        job.error = ""
+        job.save(update_fields=["status", "started_at", "rows_done", "committed", "report", "error"])
+    _queue(RUN_TASK, job)
+    return job
+
+
+# --- The tasks -----------------------------------------------------------------------------------------------
+
+
+def job_check(job_id: int) -> None:
+    """The dry run: every row checked against the program as it is now, the counts and the rejections kept."""
+    job = BulkJob.objects.select_related("program").get(pk=job_id)
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        try:
+            counts, report, total = _walk(job, commit=False)
+        except files.FileUnreadable as error:
+            BulkJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=str(error), finished_at=clock.now())
+            files.stored_delete(job.stored_name)
+            return
+        except Exception as error:
+            # Never left "checking" for ever; the text of the error may quote a row, so only its kind is kept.
+            logger.error("bulk job %s: the check failed: %s", job.pk, type(error).__name__)
+            message = _("The file could not be checked (%(error)s). Upload it again.") % {"error": type(error).__name__}
+            BulkJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=message, finished_at=clock.now())
+            files.stored_delete(job.stored_name)
+            return
+        BulkJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.CHECKED, checked=counts, report=report, rows_total=total, rows_done=0
+        )
+
+
+def job_run(job_id: int) -> None:
+    """The commit: writes chunk by chunk after ``rows_done``; on an error stops with what is written kept."""
+    job = BulkJob.objects.select_related("program", "created_by").get(pk=job_id)
+    if job.status != JobStatus.RUNNING:
+        return
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        try:
+            counts, _report, total = _walk(job, commit=True)
+        except Exception as error:
+            job.refresh_from_db(fields=["rows_done"])
+            # The exception's text may quote a row's values (a phone, a card number): only its kind is kept.
+            logger.error("bulk job %s stopped after row %s: %s", job.pk, job.rows_done, type(error).__name__)
+            message = _(
+                "Stopped after %(done)s of %(total)s rows (%(error)s). The rows before are saved; resume to go on."
+            ) % {"done": job.rows_done, "total": job.rows_total, "error": type(error).__name__}
+            BulkJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=message)
+            return
+        now = clock.now()
+        BulkJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.DONE, finished_at=now, rows_done=total, rows_total=total
+        )
+        files.stored_delete(job.stored_name)
+        actor = Actor.staff(job.created_by) if job.created_by else Actor.system("bulk")
+        summary = ", ".join(f"{RowOutcome(key).label}: {value}" for key, value in sorted(counts.items()))
+        audit_record(
+            actor=actor,
+            program=job.program,
+            action=AuditAction.BULK_IMPORT if job.kind == JobKind.IMPORT else AuditAction.BULK_ADJUST,
+            obj=job,
+            changes={"rows_done": (0, total)},
+            reason=f"{job.file_name} · {summary}"[:300] if not job.reason else f"{job.reason} · {summary}"[:300],
+        )
+
+
+def _walk(job: BulkJob, *, commit: bool) -> tuple[dict, list, int]:
+    """Read the job's file in chunks; check each, and in a commit write it. Returns (counts, report, rows)."""
+    columns = IMPORT_COLUMNS if job.kind == JobKind.IMPORT else ADJUST_COLUMNS
+    rows = files.rows_read(files.stored_path(job.stored_name), job.file_format, columns)
+    skip = job.rows_done if commit else 0
+    counts = Counter(job.committed if commit and skip else {})
+    report = list(job.report) if commit and skip else []
+    program = job.program
+    if job.kind == JobKind.IMPORT:
+        ctx = ProgramContext(program)
+        seen = Seen()
+    else:
+        seen = {}
+    index = 0
+    for batch in chunks(rows, settings.KARTKA_BULK_CHUNK):
+        start, index = index, index + len(batch)
+        if job.kind == JobKind.IMPORT:
+            parsed = [row_parse(number, values, ctx) for number, values in batch]
+        else:
+            parsed = [adjust_row_parse(number, values, program) for number, values in batch]
+        if index <= skip:
+            _remember(parsed, seen)
+            continue
+        if skip > start:
+            _remember(parsed[: skip - start], seen)
+            parsed = parsed[skip - start :]
+        if job.kind == JobKind.IMPORT:
+            rows_resolve(parsed, ctx, seen)
+            for row in parsed:
+                counts[row.outcome] += 1
+                if row.reasons and len(report) < REPORT_LIMIT:
+                    report.append([row.number, row.reasons])
+            if commit:
+                with transaction.atomic():
+                    rows_write(parsed, ctx, user=job.created_by)
+                    BulkJob.objects.filter(pk=job.pk).update(rows_done=index, committed=dict(counts), report=report)
+            else:
+                BulkJob.objects.filter(pk=job.pk).update(rows_total=index)
+        else:
+            adjust_rows_resolve(parsed, program, seen)
+            position = start + (len(batch) - len(parsed))
+            for row in parsed:
+                position += 1
+                if commit:
+                    # The row's adjustments and the job's progress commit together: a resumed job never adjusts a
+                    # row twice.
+                    with transaction.atomic():
+                        if not row.reasons:
+                            _adjust_one(job, row)
+                        _tally(row, counts, report)
+                        BulkJob.objects.filter(pk=job.pk).update(
+                            rows_done=position, committed=dict(counts), report=report
+                        )
+                else:
+                    _tally(row, counts, report)
+            if not commit:
+                BulkJob.objects.filter(pk=job.pk).update(rows_total=index)
+    return dict(counts), report, index
+
+
+def _remember(parsed, seen) -> None:
+    """Rows a resumed commit skips still count for the file's duplicates."""
+    if isinstance(seen, Seen):
+        for row in parsed:
+            if not row.reasons:
+                seen.add(row)
+
+
+def _tally(row, counts: Counter, report: list) -> None:
+    counts[RowOutcome.REJECT if row.reasons else RowOutcome.ADJUST] += 1
+    if row.reasons and len(report) < REPORT_LIMIT:
+        report.append([row.number, row.reasons])
+
+
+def _adjust_one(job: BulkJob, row) -> None:
+    """One row's adjustments (in the caller's transaction). What the card can no longer give (spent since the
+    check) rejects the row instead, with nothing written for it."""
+    actor = Actor.staff(job.created_by) if job.created_by else Actor.system("bulk")
+    try:
+        with transaction.atomic():
+            card = Card.objects.get(pk=row.card_id)
+            for unit, amount in ((Unit.POINTS, row.points), (Unit.STAMPS, row.stamps)):
+                if amount:
+                    card_adjust(card=card, amount=amount, reason=job.reason, actor=actor, unit=unit)
+    except (InsufficientPoints, InsufficientStamps, InvalidInput) as error:
+        row.reasons.append(str(error) or _("The card cannot give this now."))
