@@ -16,7 +16,7 @@ class BulkViewSet(ViewSet):
     icon = "download"
     menu_label = _("Import and export")
     menu_hook = LOYALTY_MENU_HOOK
-    menu_order = 6.5  # after Members (6)
+    menu_order = 7.5  # after Members (7), before Purchases (8)
 
     @cached_property
     def menu_item_class(self):
