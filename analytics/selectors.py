@@ -537,6 +537,19 @@ TABLE_KEYS = (
 )
 
 
+def _rounded(table: Table) -> Table:
+    """Sums read back from SQLite carry float noise in their scale: money and points to the cent."""
+    table.rows = [
+        [value.quantize(CENT) if isinstance(value, Decimal) and key_is_money(value) else value for value in row]
+        for row in table.rows
+    ]
+    return table
+
+
+def key_is_money(value: Decimal) -> bool:
+    return value.as_tuple().exponent < -2
+
+
 @dataclass
 class Dashboard:
     program: Program
@@ -570,7 +583,7 @@ def dashboard_get(*, program: Program, filters: Filters, only: str | None = None
         "stamps": lambda: stamps_table(program, filters),
         "joining": lambda: joining_table(program, filters),
     }
-    tables = {key: builders[key]() for key in TABLE_KEYS if key in wanted}
+    tables = {key: _rounded(builders[key]()) for key in TABLE_KEYS if key in wanted}
     if only is not None:
         return Dashboard(program, filters, Kpis(), Kpis(), activity, liability, tables)
     return Dashboard(
