@@ -55,7 +55,11 @@ def figure_for(table: Table, *, accent: str = "#1f6feb") -> go.Figure:
                 ),
             ]
         )
-        figure.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False})
+        figure.update_layout(
+            yaxis={"rangemode": "tozero"},
+            yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero", "tickformat": ",d"},
+            margin={"r": 48},
+        )
     elif key in ("members", "points", "stamps"):
         figure = go.Figure(
             [
@@ -115,12 +119,15 @@ def figure_for(table: Table, *, accent: str = "#1f6feb") -> go.Figure:
                 )
             ]
         )
-        figure.update_layout(margin={"l": 140})
-        return _layout(figure, accent=accent, legend=False).update_layout(margin={"l": 140})
+        figure.update_yaxes(automargin=True)
+        return _layout(figure, accent=accent, legend=False).update_layout(margin={"l": 12})
     else:  # card_types, liability, joining: categories and their first figure column
         figure = go.Figure([go.Bar(x=_column(table, 0), y=_column(table, 1), name=table.columns[1])])
         return _layout(figure, accent=accent, legend=False)
-    return _layout(figure, accent=accent)
+    figure = _layout(figure, accent=accent)
+    if key == "sales":
+        figure.update_layout(margin={"r": 48})
+    return figure
 
 
 def figure_data(table: Table, *, accent: str = "#1f6feb") -> dict:
