@@ -47,7 +47,7 @@ def test_owner_reads_the_demo_dashboard(page, live_server, demo, language):
     for text in TEXTS[language]:
         assert text in body, text
     # Every chart with data was drawn by plotly.js (served locally), none left blank.
-    drawn = page.locator(".analytics-plot .main-svg").count()
+    drawn = page.locator(".analytics-plot .svg-container").count()
     assert drawn == page.locator(".analytics-plot").count() >= 10
     assert "Zerno" not in body
 
