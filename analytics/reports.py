@@ -105,6 +105,7 @@ def report_context(*, program: Program, month: date) -> dict:
                 labels=[row[0].day for row in sales.rows],
                 series=[(_("Revenue"), [row[2] for row in sales.rows], accent)],
                 format_value=lambda v: whole(v),
+                width=680,
             ),
         ),
         (
@@ -117,6 +118,7 @@ def report_context(*, program: Program, month: date) -> dict:
                     (_("Expired"), [row[3] for row in points.rows], "#cf222e"),
                 ],
                 format_value=lambda v: whole(v),
+                width=680,
             ),
         ),
         (
@@ -126,8 +128,8 @@ def report_context(*, program: Program, month: date) -> dict:
                 series=[("", [row[1] for row in activity.rows], accent)],
                 format_value=lambda v: whole(v),
                 horizontal=True,
-                height=120,
-                width=520,
+                height=110,
+                width=680,
             ),
         ),
     ]

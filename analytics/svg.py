@@ -32,7 +32,7 @@ def bars(
     horizontal: bool = False,
 ) -> str:
     """Grouped bars: ``series`` is ``[(name, values, colour)]``, one value per label. Returns an ``<svg>``."""
-    left, right, top, bottom = (150 if horizontal else 48), 12, 14, 34
+    left, right, top, bottom = (230 if horizontal else 48), 40, 14, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = _nice_max(max([_num(v) for _name, values, _c in series for v in values] or [0]))
     parts = [
