@@ -12,7 +12,7 @@ from datetime import date, datetime
 from analytics import rollups
 from programs import outbox
 from programs.choices import EventType
-from programs.models import Event, Program
+from programs.models import Event, Program, Purchase
 
 CONSUMER = "analytics"
 TYPES = frozenset(
@@ -40,6 +40,7 @@ def rollups_from_events(events: list[Event]) -> None:
     days: dict[int, set[date]] = defaultdict(set)
     members: dict[int, set[int]] = defaultdict(set)
     programs = Program.objects.in_bulk({event.program_id for event in events})
+    refunded: set[int] = set()
     for event in events:
         program = programs.get(event.program_id)
         if program is None:
@@ -50,9 +51,19 @@ def rollups_from_events(events: list[Event]) -> None:
             if purchased_at:
                 moment = datetime.fromisoformat(purchased_at.replace("Z", "+00:00"))
                 days[program.pk].add(rollups.local_day(program, moment))
+        if event.type == EventType.PURCHASE_REFUNDED:
+            purchase_id = (event.payload or {}).get("purchase", {}).get("id")
+            if purchase_id:
+                refunded.add(purchase_id)
         member_id = _member_id(event)
         if member_id is not None:
             members[program.pk].add(member_id)
+    # A refund may hand back a stamp reward the purchase redeemed: that redemption leaves the purchase's own day.
+    for program_id, created_at, purchased_at in Purchase.objects.filter(pk__in=refunded).values_list(
+        "program_id", "created_at", "purchased_at"
+    ):
+        program = programs[program_id]
+        days[program_id].update({rollups.local_day(program, created_at), rollups.local_day(program, purchased_at)})
     for program_id, program_days in days.items():
         program = programs[program_id]
         rollups.days_rebuild_many(program=program, days=program_days)
