@@ -86,17 +86,39 @@ def report_context(*, program: Program, month: date) -> dict:
         (_("Revenue"), money(kpis.revenue), _change(kpis.revenue, previous.revenue)),
         (_("Average check"), money(kpis.average_check), _change(kpis.average_check, previous.average_check)),
         (_("New members"), whole(kpis.new_members), _change(kpis.new_members, previous.new_members)),
-        (_("Points earned"), money(kpis.points_earned), _change(kpis.points_earned, previous.points_earned)),
-        (_("Points redeemed"), money(kpis.points_redeemed), _change(kpis.points_redeemed, previous.points_redeemed)),
-        (_("Points expired"), money(kpis.points_expired), _change(kpis.points_expired, previous.points_expired)),
-        (_("Redemption rate"), _percent(kpis.redemption_rate), ""),
-        (_("Breakage rate"), _percent(kpis.breakage_rate), ""),
-        (_("Liability"), money(dashboard.liability.total), ""),
+    ]
+    has_points = bool(kpis.points_earned or kpis.points_redeemed or kpis.points_expired or dashboard.liability.total)
+    has_stamps = bool(kpis.stamps_issued or kpis.rewards_issued or kpis.rewards_redeemed)
+    if has_points or not has_stamps:
+        figures += [
+            (_("Points earned"), money(kpis.points_earned), _change(kpis.points_earned, previous.points_earned)),
+            (
+                _("Points redeemed"),
+                money(kpis.points_redeemed),
+                _change(kpis.points_redeemed, previous.points_redeemed),
+            ),
+            (_("Points expired"), money(kpis.points_expired), _change(kpis.points_expired, previous.points_expired)),
+            (_("Redemption rate"), _percent(kpis.redemption_rate), ""),
+            (_("Breakage rate"), _percent(kpis.breakage_rate), ""),
+            (_("Liability"), money(dashboard.liability.total), ""),
+        ]
+    if has_stamps:
+        figures += [
+            (_("Stamps issued"), whole(kpis.stamps_issued), _change(kpis.stamps_issued, previous.stamps_issued)),
+            (_("Rewards issued"), whole(kpis.rewards_issued), _change(kpis.rewards_issued, previous.rewards_issued)),
+            (
+                _("Rewards redeemed"),
+                whole(kpis.rewards_redeemed),
+                _change(kpis.rewards_redeemed, previous.rewards_redeemed),
+            ),
+        ]
+    figures += [
         (_("Active members (30 days)"), whole(dashboard.activity.active_30), ""),
         (_("Repeat-purchase rate"), _percent(dashboard.activity.repeat_rate), ""),
     ]
     sales = dashboard.tables["sales"]
     points = dashboard.tables["points"]
+    stamps = dashboard.tables["stamps"]
     activity = dashboard.tables["activity"]
     charts = [
         (
@@ -109,13 +131,19 @@ def report_context(*, program: Program, month: date) -> dict:
             ),
         ),
         (
-            points.title,
+            stamps.title if not has_points and has_stamps else points.title,
             svg.bars(
-                labels=[row[0].day for row in points.rows],
+                labels=[row[0].day for row in (points if has_points or not has_stamps else stamps).rows],
                 series=[
                     (_("Earned"), [row[1] for row in points.rows], accent),
                     (_("Redeemed"), [row[2] for row in points.rows], "#2da44e"),
                     (_("Expired"), [row[3] for row in points.rows], "#cf222e"),
+                ]
+                if has_points or not has_stamps
+                else [
+                    (_("Stamps issued"), [row[1] for row in stamps.rows], accent),
+                    (_("Rewards issued"), [row[2] for row in stamps.rows], "#2da44e"),
+                    (_("Rewards redeemed"), [row[3] for row in stamps.rows], "#bf8700"),
                 ],
                 format_value=lambda v: whole(v),
                 width=680,

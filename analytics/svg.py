@@ -62,10 +62,8 @@ def bars(
             value = peak * k / 4
             y = top + plot_h - plot_h * k / 4
             parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e6ea"/>')
-            parts.append(
-                f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" fill="#666">'
-                f"{escape(format_value(Decimal(str(value))))}</text>"
-            )
+            label = format_value(Decimal(str(value))) if peak >= 4 else f"{value:g}"
+            parts.append(f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" fill="#666">{escape(label)}</text>')
         band = plot_w / n
         bar = band * 0.8 / max(len(series), 1)
         every = max(1, n // 12)
