@@ -112,14 +112,37 @@ def _points(**condition) -> Q:
     return Q(unit=Unit.POINTS, **condition)
 
 
-def _day_rows(program: Program, first: date, last: date) -> dict[tuple, dict]:
-    """The facts of ``program``'s days ``first``..``last`` by (day, card type, store, tier), from the source."""
-    start, end = day_bounds(program, first, last)
+@dataclass
+class Sources:
+    """The engine's rows a set of facts is computed from: each a queryset (already narrowed to a date range or to
+    the rows some events named), or ``None`` for none of that kind."""
+
+    purchases: object = None
+    refunds: object = None
+    entries: object = None
+    rewards_issued: object = None
+    rewards_redeemed: object = None
+    members: object = None
+    cards: object = None
+    tier_changes: object = None
+    # Refunds that handed back a stamp reward: the reward's redemption is taken off the purchase's own cell.
+    rewards_returned: object = None
+
+
+EARNED = (EntryKind.ACCRUAL, EntryKind.REVERSAL)
+REDEEMED = (EntryKind.REDEMPTION, EntryKind.RETURN)
+
+
+def _facts(program: Program, sources: Sources) -> dict[tuple, dict]:
+    """The facts of ``sources`` by (day, card type, store, tier): what the rebuild writes for a range of days and
+    what the consumer adds for a batch of events, computed by the same expressions."""
     zone = program_zone(program)
     has_changes = TierChange.objects.filter(program=program).exists()
     rows: dict[tuple, dict] = defaultdict(dict)
 
     def add(queryset, day_field: str, dims: dict, aggregates: dict):
+        if queryset is None:
+            return
         grouped = queryset.annotate(day=TruncDate(day_field, tzinfo=zone), **dims).values("day", *dims)
         for row in grouped.annotate(**aggregates).order_by():
             key = (row["day"], row["ct"], row.get("st"), row["tr"] or None)
@@ -129,7 +152,7 @@ def _day_rows(program: Program, first: date, last: date) -> dict[tuple, dict]:
                     rows[key][name] = rows[key].get(name, 0) + value
 
     add(
-        Purchase.objects.filter(program=program, purchased_at__gte=start, purchased_at__lt=end),
+        sources.purchases,
         "purchased_at",
         {
             "ct": F("card__card_type_id"),
@@ -144,7 +167,7 @@ def _day_rows(program: Program, first: date, last: date) -> dict[tuple, dict]:
         },
     )
     add(
-        Refund.objects.filter(program=program, created_at__gte=start, created_at__lt=end),
+        sources.refunds,
         "created_at",
         {
             "ct": F("purchase__card__card_type_id"),
@@ -153,10 +176,8 @@ def _day_rows(program: Program, first: date, last: date) -> dict[tuple, dict]:
         },
         {"refunds": Count("id"), "refunded": Sum("amount")},
     )
-    earned = (EntryKind.ACCRUAL, EntryKind.REVERSAL)
-    redeemed = (EntryKind.REDEMPTION, EntryKind.RETURN)
     add(
-        LedgerEntry.objects.filter(program=program, created_at__gte=start, created_at__lt=end),
+        sources.entries,
         "created_at",
         {
             "ct": F("card__card_type_id"),
@@ -165,19 +186,18 @@ def _day_rows(program: Program, first: date, last: date) -> dict[tuple, dict]:
         },
         {
             # Earned net of what refunds took back, redeemed net of what they gave back.
-            "points_earned_cashback": Sum("amount", filter=_points(kind__in=earned, bucket=Bucket.CASHBACK)),
-            "points_earned_promo": Sum("amount", filter=_points(kind__in=earned, bucket=Bucket.PROMO)),
-            "points_redeemed": Sum(-F("amount"), filter=_points(kind__in=redeemed)),
+            "points_earned_cashback": Sum("amount", filter=_points(kind__in=EARNED, bucket=Bucket.CASHBACK)),
+            "points_earned_promo": Sum("amount", filter=_points(kind__in=EARNED, bucket=Bucket.PROMO)),
+            "points_redeemed": Sum(-F("amount"), filter=_points(kind__in=REDEEMED)),
             "points_expired_cashback": Sum(-F("amount"), filter=_points(kind=EntryKind.EXPIRY, bucket=Bucket.CASHBACK)),
             "points_expired_promo": Sum(-F("amount"), filter=_points(kind=EntryKind.EXPIRY, bucket=Bucket.PROMO)),
             "points_net_cashback": Sum("amount", filter=_points(bucket=Bucket.CASHBACK)),
             "points_net_promo": Sum("amount", filter=_points(bucket=Bucket.PROMO)),
-            "stamps_issued": Sum("amount", filter=Q(unit=Unit.STAMPS, kind__in=earned)),
+            "stamps_issued": Sum("amount", filter=Q(unit=Unit.STAMPS, kind__in=EARNED)),
         },
     )
-    rewards = StampReward.objects.filter(program=program)
     add(
-        rewards.filter(issued_at__gte=start, issued_at__lt=end),
+        sources.rewards_issued,
         "issued_at",
         {
             "ct": F("card__card_type_id"),
@@ -187,7 +207,7 @@ def _day_rows(program: Program, first: date, last: date) -> dict[tuple, dict]:
         {"rewards_issued": Count("id")},
     )
     add(
-        rewards.filter(status=RewardStatus.REDEEMED, redeemed_at__gte=start, redeemed_at__lt=end),
+        sources.rewards_redeemed,
         "redeemed_at",
         {
             "ct": F("card__card_type_id"),
@@ -196,24 +216,34 @@ def _day_rows(program: Program, first: date, last: date) -> dict[tuple, dict]:
         },
         {"rewards_redeemed": Count("id")},
     )
+    add(
+        sources.rewards_returned,
+        "purchase__created_at",
+        {
+            "ct": F("purchase__card__card_type_id"),
+            "st": F("purchase__store_id"),
+            "tr": _tier_at("purchase__member", "purchase__created_at", has_changes),
+        },
+        {"rewards_redeemed": -Count("id")},
+    )
     first_card_type = (
         Card.objects.filter(member_id=OuterRef("pk")).order_by("issued_at", "id").values("card_type_id")[:1]
     )
     add(
-        Member.objects.filter(program=program, joined_at__gte=start, joined_at__lt=end),
+        sources.members,
         "joined_at",
         {"ct": Subquery(first_card_type), "tr": _member_tier_at_join(has_changes)},
         {"new_members": Count("id")},
     )
     add(
-        Card.objects.filter(program=program, issued_at__gte=start, issued_at__lt=end),
+        sources.cards,
         "issued_at",
         {"ct": F("card_type_id"), "tr": _tier_at("member", "issued_at", has_changes)},
         {"cards_issued": Count("id")},
     )
     member_card_type = Card.objects.filter(member_id=OuterRef("member_id")).order_by("issued_at", "id")
     add(
-        TierChange.objects.filter(program=program, created_at__gte=start, created_at__lt=end),
+        sources.tier_changes,
         "created_at",
         {"ct": Subquery(member_card_type.values("card_type_id")[:1]), "tr": Coalesce("to_tier_id", Value(0))},
         {
@@ -222,6 +252,58 @@ def _day_rows(program: Program, first: date, last: date) -> dict[tuple, dict]:
         },
     )
     return rows
+
+
+def _day_rows(program: Program, first: date, last: date) -> dict[tuple, dict]:
+    """The facts of ``program``'s days ``first``..``last`` by (day, card type, store, tier), from the source."""
+    start, end = day_bounds(program, first, last)
+    rewards = StampReward.objects.filter(program=program)
+    return _facts(
+        program,
+        Sources(
+            purchases=Purchase.objects.filter(program=program, purchased_at__gte=start, purchased_at__lt=end),
+            refunds=Refund.objects.filter(program=program, created_at__gte=start, created_at__lt=end),
+            entries=LedgerEntry.objects.filter(program=program, created_at__gte=start, created_at__lt=end),
+            rewards_issued=rewards.filter(issued_at__gte=start, issued_at__lt=end),
+            rewards_redeemed=rewards.filter(status=RewardStatus.REDEEMED, redeemed_at__gte=start, redeemed_at__lt=end),
+            members=Member.objects.filter(program=program, joined_at__gte=start, joined_at__lt=end),
+            cards=Card.objects.filter(program=program, issued_at__gte=start, issued_at__lt=end),
+            tier_changes=TierChange.objects.filter(program=program, created_at__gte=start, created_at__lt=end),
+        ),
+    )
+
+
+def facts_add(*, program: Program, sources: Sources) -> int:
+    """Add the facts of ``sources`` (rows some events named) to ``program``'s daily facts: the consumer's upkeep.
+
+    Each event is handed to the consumer once, in the transaction that also moves its cursor, so adding is exact;
+    the rebuilds that write whole days (``days_rebuild``) hold the same cursor (``cursor_held``), so the two never
+    count a row twice. Returns the number of rows changed or created.
+    """
+    rows = _facts(program, sources)
+    if not rows:
+        return 0
+    days = {key[0] for key in rows}
+    existing: dict[tuple, DailyFact] = {}
+    for fact in DailyFact.objects.filter(program=program, day__in=days):
+        existing.setdefault((fact.day, fact.card_type_id, fact.store_id, fact.tier_id), fact)
+    changed, created = [], []
+    for key, values in rows.items():
+        fact = existing.get(key)
+        if fact is None:
+            day, card_type, store, tier = key
+            created.append(
+                DailyFact(program=program, day=day, card_type_id=card_type, store_id=store, tier_id=tier, **values)
+            )
+            continue
+        for name, value in values.items():
+            setattr(fact, name, getattr(fact, name) + value)
+        changed.append(fact)
+    if changed:
+        DailyFact.objects.bulk_update(changed, [*SUM_FIELDS, *COUNT_FIELDS], batch_size=500)
+    if created:
+        DailyFact.objects.bulk_create(created, batch_size=500)
+    return len(changed) + len(created)
 
 
 def _member_tier_at_join(has_changes: bool):
@@ -261,17 +343,17 @@ def days_rebuild(*, program: Program, first: date, last: date) -> int:
     return len(facts)
 
 
-def days_rebuild_many(*, program: Program, days: Iterable[date]) -> None:
-    """``days_rebuild`` for a scattered set of days, one run of consecutive days at a time."""
-    days = sorted(set(days))
-    run: list[date] = []
-    for day in days:
-        if run and day != run[-1] + timedelta(days=1):
-            days_rebuild(program=program, first=run[0], last=run[-1])
-            run = []
-        run.append(day)
-    if run:
-        days_rebuild(program=program, first=run[0], last=run[-1])
+def cursor_held() -> None:
+    """Inside a transaction: lock the analytics consumer's cursor (waiting for a running consumer) and hand it every
+    event already readable, so that a rebuild that follows in the same transaction and the consumer's additions
+    never count a row twice. The lock is held until the transaction ends."""
+    from programs import outbox
+
+    consumer = next((c for c in outbox.consumers() if c.name == "analytics"), None)
+    if consumer is None:
+        return
+    while outbox.consumer_dispatch(consumer, wait=True):
+        pass
 
 
 # --- Member facts --------------------------------------------------------------------------------------------
@@ -469,6 +551,7 @@ def rollups_recompute(
             return RecomputeResult(run=run, resumed=resumed, days_done=days_done)
         chunk_last = min(last, run.next_day + timedelta(days=chunk_days - 1))
         with transaction.atomic():
+            cursor_held()
             days_rebuild(program=program, first=run.next_day, last=chunk_last)
             days_done += (chunk_last - run.next_day).days + 1
             run.next_day = chunk_last + timedelta(days=1)
