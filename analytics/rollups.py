@@ -284,23 +284,23 @@ def facts_add(*, program: Program, sources: Sources) -> int:
     if not rows:
         return 0
     days = {key[0] for key in rows}
-    existing: dict[tuple, DailyFact] = {}
-    for fact in DailyFact.objects.filter(program=program, day__in=days):
-        existing.setdefault((fact.day, fact.card_type_id, fact.store_id, fact.tier_id), fact)
+    existing: dict[tuple, int] = {}
+    for pk, day, card_type, store, tier in DailyFact.objects.filter(program=program, day__in=days).values_list(
+        "pk", "day", "card_type_id", "store_id", "tier_id"
+    ):
+        existing.setdefault((day, card_type, store, tier), pk)
     changed, created = [], []
     for key, values in rows.items():
-        fact = existing.get(key)
-        if fact is None:
+        pk = existing.get(key)
+        if pk is None:
             day, card_type, store, tier = key
             created.append(
                 DailyFact(program=program, day=day, card_type_id=card_type, store_id=store, tier_id=tier, **values)
             )
             continue
-        for name, value in values.items():
-            setattr(fact, name, getattr(fact, name) + value)
-        changed.append(fact)
-    if changed:
-        DailyFact.objects.bulk_update(changed, [*SUM_FIELDS, *COUNT_FIELDS], batch_size=500)
+        # Only the figures that moved, as increments: a short UPDATE per cell.
+        DailyFact.objects.filter(pk=pk).update(**{name: F(name) + value for name, value in values.items()})
+        changed.append(pk)
     if created:
         DailyFact.objects.bulk_create(created, batch_size=500)
     return len(changed) + len(created)
