@@ -523,7 +523,14 @@ def history_bounds(program: Program) -> tuple[date, date] | None:
 
 
 def rollups_recompute(
-    *, program: Program, first: date, last: date, chunk_days: int = CHUNK_DAYS, progress=None, stop_after=None
+    *,
+    program: Program,
+    first: date,
+    last: date,
+    chunk_days: int = CHUNK_DAYS,
+    progress=None,
+    stop_after=None,
+    members: bool = True,
 ) -> RecomputeResult:
     """Rebuild ``program``'s rollups for the days ``first``..``last``, then its member facts and liability.
 
@@ -560,7 +567,8 @@ def rollups_recompute(
         if progress:
             progress(run)
     with transaction.atomic():
-        members_rebuild(program=program)
+        if members:  # the nightly run leaves them to the consumer: every member's purchases is a long read
+            members_rebuild(program=program)
         liability_refresh(program=program)
         run.finished_at = clock.now()
         run.save(update_fields=["finished_at"])

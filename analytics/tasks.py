@@ -29,7 +29,7 @@ def rollups_nightly() -> int:
     count = 0
     for program in Program.objects.order_by("pk"):
         yesterday = rollups.local_day(program, clock.now()) - timedelta(days=1)
-        rollups.rollups_recompute(program=program, first=yesterday, last=yesterday)
+        rollups.rollups_recompute(program=program, first=yesterday, last=yesterday, members=False)
         count += 1
     return count
 
