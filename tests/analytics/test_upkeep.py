@@ -58,7 +58,7 @@ def test_expiry_lands_on_the_day_the_points_expired(program, store, cashback_typ
     assert LiabilitySnapshot.objects.get(program=program).outstanding == Decimal("20.00")
     later = start + timedelta(days=45)
     with clock.travel(later):
-        assert lots_expire(at=later) >= 1
+        assert lots_expire(at=clock.now()) >= 1  # as the nightly job calls it
     analytics_dispatch()
     expired = DailyFact.objects.get(program=program, points_expired_cashback__gt=0)
     assert expired.day == later.astimezone(ZoneInfo(program.timezone)).date()
