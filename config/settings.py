@@ -201,6 +201,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 # The project's own assets; skipped while the folder is absent (git keeps no empty folders in a fresh clone).
 STATICFILES_DIRS = [path for path in (BASE_DIR / "static",) if path.is_dir()]
+# Plus plotly.js from the installed plotly package (analytics/finders.py): served by whitenoise, never a CDN.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "analytics.finders.PlotlyFinder",
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Whether Django itself answers /media/ (uploaded logos, theme images): on locally and in the demo, where nothing
@@ -280,6 +286,9 @@ KARTKA_API_IDEMPOTENCY_DAYS = int(os.environ.get("API_IDEMPOTENCY_DAYS", "7"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kartka@localhost")
+# Analytics (analytics/): whether each program's monthly PDF report is e-mailed to its owners on the 1st (through
+# EMAIL_BACKEND). Off by default: the job then logs and sends nothing; the report is always downloadable.
+KARTKA_ANALYTICS_REPORTS_EMAIL = env_bool("ANALYTICS_REPORTS_EMAIL", default=False)
 
 LOGGING = {
     "version": 1,

@@ -16,8 +16,9 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # gettext: compilemessages; pango/harfbuzz/fontconfig/DejaVu: WeasyPrint PDFs (DejaVu has ₴, ₽ and Cyrillic);
 # chromium: the browser tests (Playwright drives Debian's /usr/bin/chromium; it downloads no browser of its own).
+# poppler-utils: the analytics tests read the PDF reports (pdftotext, pdffonts) and render them (pdftoppm).
 APT_PACKAGES=(python3-venv gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core
-    chromium zbar-tools)
+    chromium zbar-tools poppler-utils)
 
 apt_ensure() {
     if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then

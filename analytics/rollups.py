@@ -1,0 +1,576 @@
+"""Writing the rollups (``analytics.models``) from the engine's tables.
+
+Every function here rebuilds whole rows from the source (purchases, refunds, ledger entries, stamp rewards,
+members, cards, tier changes), set-based, in the caller's transaction: running one twice writes the same rows, so
+the outbox consumer (``analytics.receivers``), the nightly job and the recompute command can all call them without
+coordinating. Days are the program's days (``Program.timezone``); a fact's day is the local date of its own time.
+"""
+
+import logging
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+
+from analytics.models import DailyFact, LiabilitySnapshot, MemberFact, MemberMonth, RecomputeRun
+from programs import clock
+from programs.choices import Bucket, EntryKind, RewardStatus, TierChangeReason, Unit
+from programs.models import (
+    Card,
+    CardType,
+    LedgerEntry,
+    Lot,
+    Member,
+    Program,
+    Purchase,
+    Refund,
+    StampReward,
+    TierChange,
+)
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal("0")
+# Days rebuilt per transaction by ``rollups_recompute``: a month of a busy program is a few seconds of work.
+CHUNK_DAYS = 31
+# The liability snapshot (open lots by bucket and what expires within 30 days) is refreshed by the consumer at most
+# this often per program; the nightly job refreshes every program.
+LIABILITY_REFRESH = timedelta(minutes=10)
+EXPIRING_WITHIN = timedelta(days=30)
+JOINING_WINDOW = timedelta(days=90)
+
+SUM_FIELDS = (
+    "revenue",
+    "discount",
+    "paid_with_points",
+    "refunded",
+    "points_earned_cashback",
+    "points_earned_promo",
+    "points_redeemed",
+    "points_expired_cashback",
+    "points_expired_promo",
+    "points_net_cashback",
+    "points_net_promo",
+    "stamps_issued",
+)
+COUNT_FIELDS = (
+    "purchases",
+    "refunds",
+    "rewards_issued",
+    "rewards_redeemed",
+    "new_members",
+    "cards_issued",
+    "tier_upgrades",
+    "tier_downgrades",
+)
+DOWNGRADE_REASONS = (TierChangeReason.PERIOD_END, TierChangeReason.GRACE_ENDED, TierChangeReason.REFUND)
+
+
+def program_zone(program: Program) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(program.timezone)
+
+
+def day_bounds(program: Program, first: date, last: date) -> tuple[datetime, datetime]:
+    """The moments ``[start, end)`` that cover the program's days ``first``..``last``."""
+    zone = program_zone(program)
+    return datetime.combine(first, time.min, zone), datetime.combine(last + timedelta(days=1), time.min, zone)
+
+
+def local_day(program: Program, moment: datetime) -> date:
+    return moment.astimezone(program_zone(program)).date()
+
+
+def _tier_at(member: str, moment: str, has_changes: bool):
+    """The member's tier at ``moment`` (both are lookup paths from the row being grouped): the tier the last change
+    at or before it moved to, else the tier the first later change moved from, else the member's tier today.
+    0 stands for "no tier" inside the expression (a change to no tier must not fall through to the next guess)."""
+    current = Coalesce(F(f"{member}__tier_id"), Value(0))
+    if not has_changes:
+        return current
+    after = (
+        TierChange.objects.filter(member_id=OuterRef(f"{member}_id"), created_at__lte=OuterRef(moment))
+        .order_by("-created_at", "-id")
+        .annotate(t=Coalesce("to_tier_id", Value(0)))
+        .values("t")[:1]
+    )
+    before = (
+        TierChange.objects.filter(member_id=OuterRef(f"{member}_id"), created_at__gt=OuterRef(moment))
+        .order_by("created_at", "id")
+        .annotate(t=Coalesce("from_tier_id", Value(0)))
+        .values("t")[:1]
+    )
+    return Coalesce(Subquery(after), Subquery(before), current)
+
+
+def _points(**condition) -> Q:
+    return Q(unit=Unit.POINTS, **condition)
+
+
+@dataclass
+class Sources:
+    """The engine's rows a set of facts is computed from: each a queryset (already narrowed to a date range or to
+    the rows some events named), or ``None`` for none of that kind."""
+
+    purchases: object = None
+    refunds: object = None
+    entries: object = None
+    rewards_issued: object = None
+    rewards_redeemed: object = None
+    members: object = None
+    cards: object = None
+    tier_changes: object = None
+    # Refunds that handed back a stamp reward: the reward's redemption is taken off the purchase's own cell.
+    rewards_returned: object = None
+
+
+EARNED = (EntryKind.ACCRUAL, EntryKind.REVERSAL)
+REDEEMED = (EntryKind.REDEMPTION, EntryKind.RETURN)
+
+
+def _facts(program: Program, sources: Sources) -> dict[tuple, dict]:
+    """The facts of ``sources`` by (day, card type, store, tier): what the rebuild writes for a range of days and
+    what the consumer adds for a batch of events, computed by the same expressions."""
+    zone = program_zone(program)
+    has_changes = TierChange.objects.filter(program=program).exists()
+    rows: dict[tuple, dict] = defaultdict(dict)
+
+    def add(queryset, day_field: str, dims: dict, aggregates: dict):
+        if queryset is None:
+            return
+        grouped = queryset.annotate(day=TruncDate(day_field, tzinfo=zone), **dims).values("day", *dims)
+        for row in grouped.annotate(**aggregates).order_by():
+            key = (row["day"], row["ct"], row.get("st"), row["tr"] or None)
+            for name in aggregates:
+                value = row[name]
+                if value:
+                    rows[key][name] = rows[key].get(name, 0) + value
+
+    add(
+        sources.purchases,
+        "purchased_at",
+        {
+            "ct": F("card__card_type_id"),
+            "st": F("store_id"),
+            "tr": _tier_at("member", "created_at", has_changes),
+        },
+        {
+            "purchases": Count("id"),
+            "revenue": Sum("total"),
+            "discount": Sum("discount_amount"),
+            "paid_with_points": Sum("redeemed_value"),
+        },
+    )
+    add(
+        sources.refunds,
+        "created_at",
+        {
+            "ct": F("purchase__card__card_type_id"),
+            "st": F("purchase__store_id"),
+            "tr": _tier_at("purchase__member", "created_at", has_changes),
+        },
+        {"refunds": Count("id"), "refunded": Sum("amount")},
+    )
+    add(
+        sources.entries,
+        "created_at",
+        {
+            "ct": F("card__card_type_id"),
+            "st": F("store_id"),
+            "tr": _tier_at("card__member", "created_at", has_changes),
+        },
+        {
+            # Earned net of what refunds took back, redeemed net of what they gave back.
+            "points_earned_cashback": Sum("amount", filter=_points(kind__in=EARNED, bucket=Bucket.CASHBACK)),
+            "points_earned_promo": Sum("amount", filter=_points(kind__in=EARNED, bucket=Bucket.PROMO)),
+            "points_redeemed": Sum(-F("amount"), filter=_points(kind__in=REDEEMED)),
+            "points_expired_cashback": Sum(-F("amount"), filter=_points(kind=EntryKind.EXPIRY, bucket=Bucket.CASHBACK)),
+            "points_expired_promo": Sum(-F("amount"), filter=_points(kind=EntryKind.EXPIRY, bucket=Bucket.PROMO)),
+            "points_net_cashback": Sum("amount", filter=_points(bucket=Bucket.CASHBACK)),
+            "points_net_promo": Sum("amount", filter=_points(bucket=Bucket.PROMO)),
+            "stamps_issued": Sum("amount", filter=Q(unit=Unit.STAMPS, kind__in=EARNED)),
+        },
+    )
+    add(
+        sources.rewards_issued,
+        "issued_at",
+        {
+            "ct": F("card__card_type_id"),
+            "st": F("issued_by_purchase__store_id"),
+            "tr": _tier_at("card__member", "issued_at", has_changes),
+        },
+        {"rewards_issued": Count("id")},
+    )
+    add(
+        sources.rewards_redeemed,
+        "redeemed_at",
+        {
+            "ct": F("card__card_type_id"),
+            "st": F("redeemed_by_purchase__store_id"),
+            "tr": _tier_at("card__member", "redeemed_at", has_changes),
+        },
+        {"rewards_redeemed": Count("id")},
+    )
+    add(
+        sources.rewards_returned,
+        "purchase__created_at",
+        {
+            "ct": F("purchase__card__card_type_id"),
+            "st": F("purchase__store_id"),
+            "tr": _tier_at("purchase__member", "purchase__created_at", has_changes),
+        },
+        {"rewards_redeemed": -Count("id")},
+    )
+    first_card_type = (
+        Card.objects.filter(member_id=OuterRef("pk")).order_by("issued_at", "id").values("card_type_id")[:1]
+    )
+    add(
+        sources.members,
+        "joined_at",
+        {"ct": Subquery(first_card_type), "tr": _member_tier_at_join(has_changes)},
+        {"new_members": Count("id")},
+    )
+    add(
+        sources.cards,
+        "issued_at",
+        {"ct": F("card_type_id"), "tr": _tier_at("member", "issued_at", has_changes)},
+        {"cards_issued": Count("id")},
+    )
+    member_card_type = Card.objects.filter(member_id=OuterRef("member_id")).order_by("issued_at", "id")
+    add(
+        sources.tier_changes,
+        "created_at",
+        {"ct": Subquery(member_card_type.values("card_type_id")[:1]), "tr": Coalesce("to_tier_id", Value(0))},
+        {
+            "tier_upgrades": Count("id", filter=Q(reason=TierChangeReason.UPGRADE)),
+            "tier_downgrades": Count("id", filter=Q(reason__in=DOWNGRADE_REASONS)),
+        },
+    )
+    return rows
+
+
+def _day_rows(program: Program, first: date, last: date) -> dict[tuple, dict]:
+    """The facts of ``program``'s days ``first``..``last`` by (day, card type, store, tier), from the source."""
+    start, end = day_bounds(program, first, last)
+    rewards = StampReward.objects.filter(program=program)
+    return _facts(
+        program,
+        Sources(
+            purchases=Purchase.objects.filter(program=program, purchased_at__gte=start, purchased_at__lt=end),
+            refunds=Refund.objects.filter(program=program, created_at__gte=start, created_at__lt=end),
+            entries=LedgerEntry.objects.filter(program=program, created_at__gte=start, created_at__lt=end),
+            rewards_issued=rewards.filter(issued_at__gte=start, issued_at__lt=end),
+            rewards_redeemed=rewards.filter(status=RewardStatus.REDEEMED, redeemed_at__gte=start, redeemed_at__lt=end),
+            members=Member.objects.filter(program=program, joined_at__gte=start, joined_at__lt=end),
+            cards=Card.objects.filter(program=program, issued_at__gte=start, issued_at__lt=end),
+            tier_changes=TierChange.objects.filter(program=program, created_at__gte=start, created_at__lt=end),
+        ),
+    )
+
+
+def facts_add(*, program: Program, sources: Sources) -> int:
+    """Add the facts of ``sources`` (rows some events named) to ``program``'s daily facts: the consumer's upkeep.
+
+    Each event is handed to the consumer once, in the transaction that also moves its cursor, so adding is exact;
+    the rebuilds that write whole days (``days_rebuild``) hold the same cursor (``cursor_held``), so the two never
+    count a row twice. Returns the number of rows changed or created.
+    """
+    rows = _facts(program, sources)
+    if not rows:
+        return 0
+    days = {key[0] for key in rows}
+    existing: dict[tuple, int] = {}
+    for pk, day, card_type, store, tier in DailyFact.objects.filter(program=program, day__in=days).values_list(
+        "pk", "day", "card_type_id", "store_id", "tier_id"
+    ):
+        existing.setdefault((day, card_type, store, tier), pk)
+    changed, created = [], []
+    for key, values in rows.items():
+        pk = existing.get(key)
+        if pk is None:
+            day, card_type, store, tier = key
+            created.append(
+                DailyFact(program=program, day=day, card_type_id=card_type, store_id=store, tier_id=tier, **values)
+            )
+            continue
+        # Only the figures that moved, as increments: a short UPDATE per cell.
+        DailyFact.objects.filter(pk=pk).update(**{name: F(name) + value for name, value in values.items()})
+        changed.append(pk)
+    if created:
+        DailyFact.objects.bulk_create(created, batch_size=500)
+    return len(changed) + len(created)
+
+
+def _member_tier_at_join(has_changes: bool):
+    """``_tier_at`` for a member row itself (the paths start at the member)."""
+    current = Coalesce(F("tier_id"), Value(0))
+    if not has_changes:
+        return current
+    after = (
+        TierChange.objects.filter(member_id=OuterRef("pk"), created_at__lte=OuterRef("joined_at"))
+        .order_by("-created_at", "-id")
+        .annotate(t=Coalesce("to_tier_id", Value(0)))
+        .values("t")[:1]
+    )
+    before = (
+        TierChange.objects.filter(member_id=OuterRef("pk"), created_at__gt=OuterRef("joined_at"))
+        .order_by("created_at", "id")
+        .annotate(t=Coalesce("from_tier_id", Value(0)))
+        .values("t")[:1]
+    )
+    return Coalesce(Subquery(after), Subquery(before), current)
+
+
+def days_rebuild(*, program: Program, first: date, last: date) -> int:
+    """Replace ``program``'s daily facts for the days ``first``..``last`` with ones computed from the source.
+
+    Runs in one transaction (the caller's, or its own); idempotent. Returns the number of rows written.
+    """
+    rows = _day_rows(program, first, last)
+    facts = []
+    for (day, card_type, store, tier), values in rows.items():
+        facts.append(
+            DailyFact(program=program, day=day, card_type_id=card_type, store_id=store, tier_id=tier, **values)
+        )
+    with transaction.atomic():
+        DailyFact.objects.filter(program=program, day__gte=first, day__lte=last).delete()
+        DailyFact.objects.bulk_create(facts, batch_size=2000)
+    return len(facts)
+
+
+def cursor_held() -> None:
+    """Inside a transaction: lock the analytics consumer's cursor (waiting for a running consumer) and hand it every
+    event already readable, so that a rebuild that follows in the same transaction and the consumer's additions
+    never count a row twice. The lock is held until the transaction ends."""
+    from programs import outbox
+
+    consumer = next((c for c in outbox.consumers() if c.name == "analytics"), None)
+    if consumer is None:
+        return
+    while outbox.consumer_dispatch(consumer, wait=True):
+        pass
+
+
+# --- Member facts --------------------------------------------------------------------------------------------
+
+
+def members_rebuild(*, program: Program, member_ids: Iterable[int] | None = None) -> int:
+    """Replace the member facts and member months of ``member_ids`` (every member of the program when ``None``).
+
+    Frequency counts purchases, monetary is what they paid net of refunds; first/last purchase are the program's
+    days. Idempotent; returns the number of members written.
+    """
+    zone = program_zone(program)
+    members = Member.objects.filter(program=program)
+    purchases = Purchase.objects.filter(program=program)
+    if member_ids is not None:
+        member_ids = sorted(set(member_ids))
+        members = members.filter(pk__in=member_ids)
+        purchases = purchases.filter(member_id__in=member_ids)
+    net = F("total") - F("refunded_amount")
+    first_card_type = (
+        Card.objects.filter(member_id=OuterRef("pk")).order_by("issued_at", "id").values("card_type_id")[:1]
+    )
+    member_rows = members.annotate(card_type_ref=Subquery(first_card_type)).values_list(
+        "pk", "tier_id", "joined_at", "card_type_ref"
+    )
+    buying = {
+        row["member_id"]: row
+        for row in purchases.values("member_id")
+        .annotate(
+            first=Min(TruncDate("purchased_at", tzinfo=zone)),
+            count=Count("id"),
+            monetary=Sum(net),
+            before=Sum(
+                net,
+                filter=Q(
+                    purchased_at__lt=F("member__joined_at"),
+                    purchased_at__gte=F("member__joined_at") - JOINING_WINDOW,
+                ),
+            ),
+            after=Sum(
+                net,
+                filter=Q(
+                    purchased_at__gte=F("member__joined_at"),
+                    purchased_at__lt=F("member__joined_at") + JOINING_WINDOW,
+                ),
+            ),
+        )
+        .order_by()
+    }
+    months: dict[int, list] = defaultdict(list)
+    last: dict[int, date] = {}
+    for row in (
+        purchases.annotate(month=TruncMonth("purchased_at", tzinfo=zone), day=TruncDate("purchased_at", tzinfo=zone))
+        .values("member_id", "month")
+        .annotate(count=Count("id"), spend=Sum(net), last=Max("day"))
+        .order_by()
+    ):
+        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
+        months[row["member_id"]].append((month, row["count"], row["spend"] or ZERO))
+        if row["member_id"] not in last or row["last"] > last[row["member_id"]]:
+            last[row["member_id"]] = row["last"]
+    facts, member_months = [], []
+    for member_id, tier_id, joined_at, card_type_id in member_rows:
+        row = buying.get(member_id)
+        facts.append(
+            MemberFact(
+                program=program,
+                member_id=member_id,
+                card_type_id=card_type_id,
+                tier_id=tier_id,
+                joined_on=joined_at.astimezone(zone).date(),
+                first_purchase_on=row["first"] if row else None,
+                last_purchase_on=last.get(member_id),
+                purchases=row["count"] if row else 0,
+                monetary=(row["monetary"] or ZERO) if row else ZERO,
+                spend_before_joining=(row["before"] or ZERO) if row else ZERO,
+                spend_after_joining=(row["after"] or ZERO) if row else ZERO,
+            )
+        )
+        if row:
+            cohort = row["first"].replace(day=1)
+            for month, count, spend in months[member_id]:
+                member_months.append(
+                    MemberMonth(
+                        program=program, member_id=member_id, month=month, cohort=cohort, purchases=count, spend=spend
+                    )
+                )
+    with transaction.atomic():
+        old_facts = MemberFact.objects.filter(program=program)
+        old_months = MemberMonth.objects.filter(program=program)
+        if member_ids is not None:
+            old_facts = old_facts.filter(member_id__in=member_ids)
+            old_months = old_months.filter(member_id__in=member_ids)
+        old_facts.delete()
+        old_months.delete()
+        MemberFact.objects.bulk_create(facts, batch_size=2000)
+        MemberMonth.objects.bulk_create(member_months, batch_size=2000)
+    return len(facts)
+
+
+# --- Liability -----------------------------------------------------------------------------------------------
+
+
+def liability_refresh(*, program: Program, force: bool = True) -> bool:
+    """Replace ``program``'s liability snapshot from its open lots: points outstanding per card type and bucket, and
+    the part that expires within 30 days. With ``force=False`` does nothing if the snapshot is younger than
+    ``LIABILITY_REFRESH``. Returns whether it was refreshed."""
+    now = clock.now()
+    if not force:
+        latest = LiabilitySnapshot.objects.filter(program=program).order_by("-computed_at").first()
+        if latest is not None and now - latest.computed_at < LIABILITY_REFRESH:
+            return False
+    soon = now + EXPIRING_WITHIN
+    rows = (
+        Lot.objects.filter(program=program, unit=Unit.POINTS, remaining__gt=0)
+        .values("card__card_type_id", "bucket")
+        .annotate(
+            outstanding=Sum("remaining"),
+            expiring=Sum("remaining", filter=Q(expires_at__isnull=False, expires_at__lte=soon)),
+        )
+        .order_by()
+    )
+    snapshots = [
+        LiabilitySnapshot(
+            program=program,
+            card_type_id=row["card__card_type_id"],
+            bucket=row["bucket"],
+            outstanding=row["outstanding"] or ZERO,
+            expiring_30d=row["expiring"] or ZERO,
+            computed_at=now,
+        )
+        for row in rows
+    ]
+    if not snapshots:  # an empty program still records when it was looked at
+        card_type = CardType.objects.filter(program=program).order_by("pk").first()
+        if card_type is not None:
+            snapshots.append(
+                LiabilitySnapshot(program=program, card_type=card_type, bucket=Bucket.CASHBACK, computed_at=now)
+            )
+    with transaction.atomic():
+        LiabilitySnapshot.objects.filter(program=program).delete()
+        LiabilitySnapshot.objects.bulk_create(snapshots)
+    return True
+
+
+# --- Recompute -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    run: RecomputeRun
+    resumed: bool
+    days_done: int
+
+
+def history_bounds(program: Program) -> tuple[date, date] | None:
+    """The first and last of ``program``'s days that have anything to roll up (``None`` for an empty program)."""
+    firsts = [
+        Purchase.objects.filter(program=program).aggregate(m=Min("purchased_at"))["m"],
+        LedgerEntry.objects.filter(program=program).aggregate(m=Min("created_at"))["m"],
+        Member.objects.filter(program=program).aggregate(m=Min("joined_at"))["m"],
+    ]
+    firsts = [moment for moment in firsts if moment is not None]
+    if not firsts:
+        return None
+    return local_day(program, min(firsts)), local_day(program, clock.now())
+
+
+def rollups_recompute(
+    *,
+    program: Program,
+    first: date,
+    last: date,
+    chunk_days: int = CHUNK_DAYS,
+    progress=None,
+    stop_after=None,
+    members: bool = True,
+) -> RecomputeResult:
+    """Rebuild ``program``'s rollups for the days ``first``..``last``, then its member facts and liability.
+
+    Resumable: the days are rebuilt ``chunk_days`` at a time, each chunk in its own transaction that also moves the
+    run's ``next_day``; calling again for the same range after a crash goes on from there. Idempotent: a finished
+    range rebuilt again writes the same rows. ``stop_after`` (chunks) is for tests and for spreading a long
+    history over several runs. Raises ``ValueError`` for an empty range.
+    """
+    if last < first:
+        raise ValueError("the last day is before the first")
+    run = (
+        RecomputeRun.objects.filter(program=program, first_day=first, last_day=last, finished_at=None)
+        .order_by("-pk")
+        .first()
+    )
+    resumed = run is not None
+    if run is None:
+        run = RecomputeRun.objects.create(
+            program=program, first_day=first, last_day=last, next_day=first, started_at=clock.now()
+        )
+    days_done = 0
+    chunks = 0
+    while run.next_day <= last:
+        if stop_after is not None and chunks >= stop_after:
+            return RecomputeResult(run=run, resumed=resumed, days_done=days_done)
+        chunk_last = min(last, run.next_day + timedelta(days=chunk_days - 1))
+        with transaction.atomic():
+            cursor_held()
+            days_rebuild(program=program, first=run.next_day, last=chunk_last)
+            days_done += (chunk_last - run.next_day).days + 1
+            run.next_day = chunk_last + timedelta(days=1)
+            run.save(update_fields=["next_day"])
+        chunks += 1
+        if progress:
+            progress(run)
+    with transaction.atomic():
+        if members:  # the nightly run leaves them to the consumer: every member's purchases is a long read
+            members_rebuild(program=program)
+        liability_refresh(program=program)
+        run.finished_at = clock.now()
+        run.save(update_fields=["finished_at"])
+    logger.info("analytics: program %s rolled up %s..%s (%s days)", program.pk, first, last, days_done)
+    return RecomputeResult(run=run, resumed=resumed, days_done=days_done)

@@ -1,0 +1,597 @@
+"""Reading the rollups for the dashboards, exports and reports. Nothing here reads the engine's purchases or ledger:
+only ``analytics.models`` and the program's own configuration (names of card types, stores and tiers, point values).
+
+Each figure is a ``Table`` (a title, column names, rows of plain values), so the chart, its CSV/XLSX download and the
+PDF report are drawn from the very same numbers.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils.translation import gettext as _
+
+from analytics.models import DailyFact, LiabilitySnapshot, MemberFact, MemberMonth
+from analytics.rollups import COUNT_FIELDS, SUM_FIELDS, local_day
+from programs import clock
+from programs.choices import Bucket
+from programs.models import CardType, Program, RedemptionRule, Store, Tier
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+ACTIVE_DAYS = 30
+INACTIVE_DAYS = 60
+COHORTS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class Filters:
+    first: date
+    last: date
+    card_type_id: int | None = None
+    store_id: int | None = None
+    tier_id: int | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def previous(self) -> "Filters":
+        """The same number of days just before."""
+        return replace(self, first=self.first - timedelta(days=self.days), last=self.first - timedelta(days=1))
+
+
+def default_filters(program: Program) -> Filters:
+    """The last 30 of the program's days, today included."""
+    today = local_day(program, clock.now())
+    return Filters(first=today - timedelta(days=29), last=today)
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    kind: str = "bar"  # how the dashboard draws it: bar, line, heatmap, pie, grid
+
+
+def facts_for(program: Program, filters: Filters, *, stores: bool = True) -> QuerySet[DailyFact]:
+    """The program's daily facts within ``filters``; ``stores=False`` ignores the store filter (members and cards
+    join a program, not a store)."""
+    facts = DailyFact.objects.filter(program=program, day__gte=filters.first, day__lte=filters.last)
+    if filters.card_type_id:
+        facts = facts.filter(card_type_id=filters.card_type_id)
+    if filters.tier_id:
+        facts = facts.filter(tier_id=filters.tier_id)
+    if stores and filters.store_id:
+        facts = facts.filter(store_id=filters.store_id)
+    return facts
+
+
+def members_for(program: Program, filters: Filters) -> QuerySet[MemberFact]:
+    members = MemberFact.objects.filter(program=program)
+    if filters.card_type_id:
+        members = members.filter(card_type_id=filters.card_type_id)
+    if filters.tier_id:
+        members = members.filter(tier_id=filters.tier_id)
+    return members
+
+
+def point_values(program: Program) -> dict[int, Decimal]:
+    """What one point is worth in money per card type (its redemption rule; 1 without one)."""
+    values = {
+        card_type_id: Decimal("1")
+        for card_type_id in CardType.objects.filter(program=program).values_list("pk", flat=True)
+    }
+    for card_type_id, value in (
+        RedemptionRule.objects.filter(card_type__program=program)
+        .order_by("-pk")
+        .values_list("card_type_id", "point_value")
+    ):
+        values[card_type_id] = value
+    return values
+
+
+def _sums() -> dict:
+    return {name: Sum(name) for name in (*SUM_FIELDS, *COUNT_FIELDS)}
+
+
+@dataclass
+class Kpis:
+    purchases: int = 0
+    revenue: Decimal = ZERO
+    average_check: Decimal = ZERO
+    refunds: int = 0
+    refunded: Decimal = ZERO
+    net_revenue: Decimal = ZERO
+    new_members: int = 0
+    cards_issued: int = 0
+    points_earned: Decimal = ZERO  # in money, as are the next two
+    points_redeemed: Decimal = ZERO
+    points_expired: Decimal = ZERO
+    redemption_rate: Decimal | None = None  # a share (0..1) or None when nothing was earned
+    breakage_rate: Decimal | None = None
+    stamps_issued: Decimal = ZERO
+    rewards_issued: int = 0
+    rewards_redeemed: int = 0
+    tier_upgrades: int = 0
+    tier_downgrades: int = 0
+
+
+def kpis_get(*, program: Program, filters: Filters, values: dict[int, Decimal] | None = None) -> Kpis:
+    """The period's totals. Points are turned into money with each card type's point value. Two queries."""
+    values = values if values is not None else point_values(program)
+    kpis = Kpis()
+    for row in facts_for(program, filters).values("card_type_id").annotate(**_sums()).order_by():
+        value = values.get(row["card_type_id"], Decimal("1"))
+        kpis.purchases += row["purchases"] or 0
+        kpis.revenue += row["revenue"] or ZERO
+        kpis.refunds += row["refunds"] or 0
+        kpis.refunded += row["refunded"] or ZERO
+        earned = (row["points_earned_cashback"] or ZERO) + (row["points_earned_promo"] or ZERO)
+        expired = (row["points_expired_cashback"] or ZERO) + (row["points_expired_promo"] or ZERO)
+        kpis.points_earned += earned * value
+        kpis.points_redeemed += (row["points_redeemed"] or ZERO) * value
+        kpis.points_expired += expired * value
+        kpis.stamps_issued += row["stamps_issued"] or ZERO
+        kpis.rewards_issued += row["rewards_issued"] or 0
+        kpis.rewards_redeemed += row["rewards_redeemed"] or 0
+    joined = facts_for(program, filters, stores=False).aggregate(
+        new_members=Sum("new_members"),
+        cards_issued=Sum("cards_issued"),
+        ups=Sum("tier_upgrades"),
+        downs=Sum("tier_downgrades"),
+    )
+    kpis.new_members = joined["new_members"] or 0
+    kpis.cards_issued = joined["cards_issued"] or 0
+    kpis.tier_upgrades = joined["ups"] or 0
+    kpis.tier_downgrades = joined["downs"] or 0
+    kpis.net_revenue = kpis.revenue - kpis.refunded
+    kpis.points_earned = kpis.points_earned.quantize(CENT)
+    kpis.points_redeemed = kpis.points_redeemed.quantize(CENT)
+    kpis.points_expired = kpis.points_expired.quantize(CENT)
+    if kpis.purchases:
+        kpis.average_check = (kpis.revenue / kpis.purchases).quantize(CENT)
+    if kpis.points_earned > 0:
+        kpis.redemption_rate = kpis.points_redeemed / kpis.points_earned
+        kpis.breakage_rate = kpis.points_expired / kpis.points_earned
+    return kpis
+
+
+@dataclass
+class Activity:
+    members: int = 0
+    buyers: int = 0
+    active_30: int = 0
+    active_90: int = 0
+    inactive: int = 0  # last purchase 31-60 days ago
+    dormant: int = 0  # more than 60 days ago
+    never: int = 0  # joined, never bought
+    repeat_buyers: int = 0
+
+    @property
+    def repeat_rate(self) -> Decimal | None:
+        return Decimal(self.repeat_buyers) / Decimal(self.buyers) if self.buyers else None
+
+
+def activity_get(*, program: Program, filters: Filters) -> Activity:
+    """Members by how recently they bought, as of the program's today (one query)."""
+    today = local_day(program, clock.now())
+    row = members_for(program, filters).aggregate(
+        members=Count("pk"),
+        buyers=Count("pk", filter=Q(last_purchase_on__isnull=False)),
+        active_30=Count("pk", filter=Q(last_purchase_on__gt=today - timedelta(days=ACTIVE_DAYS))),
+        active_90=Count("pk", filter=Q(last_purchase_on__gt=today - timedelta(days=90))),
+        active_60=Count("pk", filter=Q(last_purchase_on__gt=today - timedelta(days=INACTIVE_DAYS))),
+        repeat=Count("pk", filter=Q(purchases__gte=2)),
+    )
+    return Activity(
+        members=row["members"],
+        buyers=row["buyers"],
+        active_30=row["active_30"],
+        active_90=row["active_90"],
+        inactive=row["active_60"] - row["active_30"],
+        dormant=row["buyers"] - row["active_60"],
+        never=row["members"] - row["buyers"],
+        repeat_buyers=row["repeat"],
+    )
+
+
+@dataclass
+class Liability:
+    cashback: Decimal = ZERO  # in money
+    promo: Decimal = ZERO
+    expiring_30d: Decimal = ZERO
+    points: Decimal = ZERO
+    computed_at: object = None
+
+    @property
+    def total(self) -> Decimal:
+        return self.cashback + self.promo
+
+
+def liability_get(*, program: Program, filters: Filters, values: dict[int, Decimal] | None = None) -> Liability:
+    """Points outstanding now, in money, split cashback / promo, and what expires within 30 days."""
+    values = values if values is not None else point_values(program)
+    snapshots = LiabilitySnapshot.objects.filter(program=program)
+    if filters.card_type_id:
+        snapshots = snapshots.filter(card_type_id=filters.card_type_id)
+    liability = Liability()
+    for snap in snapshots:
+        value = values.get(snap.card_type_id, Decimal("1"))
+        money = snap.outstanding * value
+        liability.points += snap.outstanding
+        if snap.bucket == Bucket.PROMO:
+            liability.promo += money
+        else:
+            liability.cashback += money
+        liability.expiring_30d += snap.expiring_30d * value
+        liability.computed_at = snap.computed_at
+    liability.cashback = liability.cashback.quantize(CENT)
+    liability.promo = liability.promo.quantize(CENT)
+    liability.expiring_30d = liability.expiring_30d.quantize(CENT)
+    return liability
+
+
+# --- Tables (one per chart) ---------------------------------------------------------------------------------
+
+
+def granularity(filters: Filters) -> str:
+    if filters.days <= 62:
+        return "day"
+    if filters.days <= 190:
+        return "week"
+    return "month"
+
+
+def _by_period(queryset: QuerySet, filters: Filters, aggregates: dict) -> list[dict]:
+    grouped = queryset.values(period_ref=_period_expr(filters)).annotate(**aggregates)
+    rows = list(grouped.order_by("period_ref"))
+    for row in rows:
+        row["period"] = _as_date(row.pop("period_ref"))
+    return rows
+
+
+def _period_expr(filters: Filters):
+    step = granularity(filters)
+    if step == "day":
+        return F("day")
+    return TruncWeek("day") if step == "week" else TruncMonth("day")
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def sales_table(program: Program, filters: Filters) -> Table:
+    table = Table(
+        "sales",
+        _("Purchases and revenue"),
+        [_("Period"), _("Purchases"), _("Revenue"), _("Refunded"), _("Average check")],
+        kind="line",
+    )
+    for row in _by_period(
+        facts_for(program, filters), filters, {"p": Sum("purchases"), "r": Sum("revenue"), "f": Sum("refunded")}
+    ):
+        purchases, revenue = row["p"] or 0, row["r"] or ZERO
+        average = (revenue / purchases).quantize(CENT) if purchases else ZERO
+        table.rows.append([row["period"], purchases, revenue, row["f"] or ZERO, average])
+    return table
+
+
+def members_table(program: Program, filters: Filters) -> Table:
+    table = Table("members", _("New members and cards issued"), [_("Period"), _("New members"), _("Cards issued")])
+    for row in _by_period(
+        facts_for(program, filters, stores=False), filters, {"m": Sum("new_members"), "c": Sum("cards_issued")}
+    ):
+        table.rows.append([row["period"], row["m"] or 0, row["c"] or 0])
+    return table
+
+
+def points_table(program: Program, filters: Filters, values: dict[int, Decimal]) -> Table:
+    """Points earned, redeemed and expired per period, in money."""
+    table = Table(
+        "points",
+        _("Points earned, redeemed and expired (in money)"),
+        [_("Period"), _("Earned"), _("Redeemed"), _("Expired")],
+    )
+    per_period: dict[date, list[Decimal]] = {}
+    rows = (
+        facts_for(program, filters)
+        .values(period_ref=_period_expr(filters), ct=F("card_type_id"))
+        .annotate(
+            e1=Sum("points_earned_cashback"),
+            e2=Sum("points_earned_promo"),
+            r=Sum("points_redeemed"),
+            x1=Sum("points_expired_cashback"),
+            x2=Sum("points_expired_promo"),
+        )
+        .order_by("period_ref")
+    )
+    for row in rows:
+        period = _as_date(row["period_ref"])
+        value = values.get(row["ct"], Decimal("1"))
+        cells = per_period.setdefault(period, [ZERO, ZERO, ZERO])
+        cells[0] += ((row["e1"] or ZERO) + (row["e2"] or ZERO)) * value
+        cells[1] += (row["r"] or ZERO) * value
+        cells[2] += ((row["x1"] or ZERO) + (row["x2"] or ZERO)) * value
+    for period in sorted(per_period):
+        table.rows.append([period, *(cell.quantize(CENT) for cell in per_period[period])])
+    return table
+
+
+def card_types_table(program: Program, filters: Filters) -> Table:
+    table = Table(
+        "card_types",
+        _("By card type"),
+        [_("Card type"), _("Purchases"), _("Revenue"), _("Cards issued")],
+    )
+    names = dict(CardType.objects.filter(program=program).values_list("pk", "name"))
+    rows = (
+        facts_for(program, filters)
+        .values("card_type_id")
+        .annotate(p=Sum("purchases"), r=Sum("revenue"), c=Sum("cards_issued"))
+        .order_by("-r")
+    )
+    for row in rows:
+        if row["card_type_id"] is None:
+            continue
+        table.rows.append([names.get(row["card_type_id"], "?"), row["p"] or 0, row["r"] or ZERO, row["c"] or 0])
+    return table
+
+
+def stores_table(program: Program, filters: Filters, limit: int = 10) -> Table:
+    table = Table("stores", _("Top stores"), [_("Store"), _("Revenue"), _("Purchases"), _("Average check")])
+    names = dict(Store.objects.filter(program=program).values_list("pk", "name"))
+    rows = (
+        facts_for(program, filters)
+        .filter(store_id__isnull=False)
+        .values("store_id")
+        .annotate(r=Sum("revenue"), p=Sum("purchases"))
+        .filter(p__gt=0)
+        .order_by("-r")[:limit]
+    )
+    for row in rows:
+        purchases, revenue = row["p"] or 0, row["r"] or ZERO
+        average = (revenue / purchases).quantize(CENT) if purchases else ZERO
+        table.rows.append([names.get(row["store_id"], "?"), revenue, purchases, average])
+    return table
+
+
+def tiers_table(program: Program, filters: Filters) -> Table:
+    """Members per tier today, with the period's upgrades and downgrades into each tier."""
+    table = Table(
+        "tiers",
+        _("Tier mix and movements"),
+        [_("Tier"), _("Members"), _("Upgrades"), _("Downgrades")],
+        kind="pie",
+    )
+    tiers = list(Tier.objects.filter(program=program).order_by("pk").values_list("pk", "name"))
+    if not tiers:
+        return table
+    counts = dict(members_for(program, filters).values("tier_id").annotate(n=Count("pk")).values_list("tier_id", "n"))
+    moves = {
+        row["tier_id"]: row
+        for row in facts_for(program, filters, stores=False)
+        .values("tier_id")
+        .annotate(u=Sum("tier_upgrades"), d=Sum("tier_downgrades"))
+        .order_by()
+    }
+    for tier_id, name in [(None, _("No tier")), *tiers]:
+        move = moves.get(tier_id, {})
+        count = counts.get(tier_id, 0)
+        if tier_id is None and not count:
+            continue
+        table.rows.append([name, count, move.get("u") or 0, move.get("d") or 0])
+    return table
+
+
+def activity_table(activity: Activity) -> Table:
+    table = Table("activity", _("Member activity"), [_("Group"), _("Members")], kind="pie")
+    table.rows = [
+        [_("Active (bought in the last 30 days)"), activity.active_30],
+        [_("Inactive (31–60 days)"), activity.inactive],
+        [_("Dormant (over 60 days)"), activity.dormant],
+        [_("Never bought"), activity.never],
+    ]
+    return table
+
+
+def cohorts_table(program: Program, filters: Filters) -> Table:
+    """Monthly cohorts (members by the month of their first purchase) and the share of each that bought again in
+    each following month: the last ``COHORTS_SHOWN`` cohorts up to the period's end."""
+    last_month = filters.last.replace(day=1)
+    first_month = last_month
+    for _step in range(COHORTS_SHOWN - 1):
+        first_month = (first_month - timedelta(days=1)).replace(day=1)
+    columns = [_("Cohort"), _("Members")] + [_("Month %(n)s") % {"n": n} for n in range(COHORTS_SHOWN)]
+    table = Table("cohorts", _("Monthly cohort retention, %"), columns, kind="heatmap")
+    months = MemberMonth.objects.filter(
+        program=program, cohort__gte=first_month, cohort__lte=last_month, month__lte=last_month
+    )
+    if filters.card_type_id or filters.tier_id:
+        months = months.filter(member_id__in=members_for(program, filters).values("member_id"))
+    counts: dict[tuple[date, date], int] = {}
+    for row in months.values("cohort", "month").annotate(n=Count("pk")).order_by():
+        counts[(row["cohort"], row["month"])] = row["n"]
+    cohort = first_month
+    while cohort <= last_month:
+        size = counts.get((cohort, cohort), 0)
+        cells: list = []
+        month = cohort
+        for _n in range(COHORTS_SHOWN):
+            if month > last_month:
+                cells.append(None)
+            else:
+                cells.append(
+                    (Decimal(counts.get((cohort, month), 0)) * 100 / size).quantize(Decimal("0.1")) if size else None
+                )
+            month = (month + timedelta(days=32)).replace(day=1)
+        if size:
+            table.rows.append([cohort, size, *cells])
+        cohort = (cohort + timedelta(days=32)).replace(day=1)
+    return table
+
+
+RECENCY = ((30, "≤ 30"), (90, "31–90"), (None, "> 90"))
+FREQUENCY = ((1, "1"), (4, "2–4"), (None, "5+"))
+
+
+def rfm_table(program: Program, filters: Filters) -> Table:
+    """The RFM grid: buying members by recency (days since the last purchase) × frequency (purchases), with their
+    spend. Nine cells, one query."""
+    today = local_day(program, clock.now())
+    table = Table(
+        "rfm",
+        _("RFM: recency × frequency"),
+        [_("Days since last purchase"), _("Purchases"), _("Members"), _("Spend"), _("Average spend")],
+        kind="grid",
+    )
+    recency = Case(
+        When(last_purchase_on__gt=today - timedelta(days=30), then=Value(0)),
+        When(last_purchase_on__gt=today - timedelta(days=90), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    frequency = Case(
+        When(purchases__lte=1, then=Value(0)),
+        When(purchases__lte=4, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    cells = {
+        (row["r"], row["f"]): row
+        for row in members_for(program, filters)
+        .filter(last_purchase_on__isnull=False)
+        .values(r=recency, f=frequency)
+        .annotate(n=Count("pk"), m=Sum("monetary"))
+        .order_by()
+    }
+    for r, (_days, r_label) in enumerate(RECENCY):
+        for f, (_count, f_label) in enumerate(FREQUENCY):
+            row = cells.get((r, f), {})
+            count, spend = row.get("n") or 0, row.get("m") or ZERO
+            table.rows.append([r_label, f_label, count, spend, (spend / count).quantize(CENT) if count else ZERO])
+    return table
+
+
+def liability_table(liability: Liability) -> Table:
+    table = Table("liability", _("Points liability (in money)"), [_("Part"), _("Amount")], kind="bar")
+    table.rows = [
+        [_("Cashback"), liability.cashback],
+        [_("Promo"), liability.promo],
+        [_("Expires within 30 days"), liability.expiring_30d],
+    ]
+    return table
+
+
+def stamps_table(program: Program, filters: Filters) -> Table:
+    table = Table(
+        "stamps",
+        _("Stamps and rewards"),
+        [_("Period"), _("Stamps issued"), _("Rewards issued"), _("Rewards redeemed")],
+    )
+    for row in _by_period(
+        facts_for(program, filters),
+        filters,
+        {"s": Sum("stamps_issued"), "i": Sum("rewards_issued"), "r": Sum("rewards_redeemed")},
+    ):
+        table.rows.append([row["period"], row["s"] or ZERO, row["i"] or 0, row["r"] or 0])
+    return table
+
+
+def joining_table(program: Program, filters: Filters) -> Table:
+    """What members who joined in the period spent in the 90 days before joining and the 90 days after."""
+    table = Table(
+        "joining",
+        _("Average spend 90 days before and after joining"),
+        [_("When"), _("Average spend"), _("Members")],
+    )
+    row = (
+        members_for(program, filters)
+        .filter(joined_on__gte=filters.first, joined_on__lte=filters.last)
+        .aggregate(n=Count("pk"), before=Sum("spend_before_joining"), after=Sum("spend_after_joining"))
+    )
+    count = row["n"] or 0
+    for label, total in ((_("Before joining"), row["before"]), (_("After joining"), row["after"])):
+        table.rows.append([label, ((total or ZERO) / count).quantize(CENT) if count else ZERO, count])
+    return table
+
+
+TABLE_KEYS = (
+    "sales",
+    "members",
+    "points",
+    "liability",
+    "activity",
+    "card_types",
+    "stores",
+    "tiers",
+    "cohorts",
+    "rfm",
+    "stamps",
+    "joining",
+)
+
+
+def _rounded(table: Table) -> Table:
+    """Sums read back from SQLite carry float noise in their scale: money and points to the cent."""
+    table.rows = [
+        [value.quantize(CENT) if isinstance(value, Decimal) and key_is_money(value) else value for value in row]
+        for row in table.rows
+    ]
+    return table
+
+
+def key_is_money(value: Decimal) -> bool:
+    return value.as_tuple().exponent < -2
+
+
+@dataclass
+class Dashboard:
+    program: Program
+    filters: Filters
+    kpis: Kpis
+    previous: Kpis
+    activity: Activity
+    liability: Liability
+    tables: dict[str, Table]
+
+
+def dashboard_get(*, program: Program, filters: Filters, only: str | None = None) -> Dashboard:
+    """Everything the dashboard shows for ``program`` within ``filters``, read from the rollups only.
+
+    ``only`` (a key of ``TABLE_KEYS``) builds just that table (for a download)."""
+    values = point_values(program)
+    wanted = set(TABLE_KEYS) if only is None else {only}
+    activity = activity_get(program=program, filters=filters)
+    liability = liability_get(program=program, filters=filters, values=values)
+    builders = {
+        "sales": lambda: sales_table(program, filters),
+        "members": lambda: members_table(program, filters),
+        "points": lambda: points_table(program, filters, values),
+        "liability": lambda: liability_table(liability),
+        "activity": lambda: activity_table(activity),
+        "card_types": lambda: card_types_table(program, filters),
+        "stores": lambda: stores_table(program, filters),
+        "tiers": lambda: tiers_table(program, filters),
+        "cohorts": lambda: cohorts_table(program, filters),
+        "rfm": lambda: rfm_table(program, filters),
+        "stamps": lambda: stamps_table(program, filters),
+        "joining": lambda: joining_table(program, filters),
+    }
+    tables = {key: _rounded(builders[key]()) for key in TABLE_KEYS if key in wanted}
+    if only is not None:
+        return Dashboard(program, filters, Kpis(), Kpis(), activity, liability, tables)
+    return Dashboard(
+        program=program,
+        filters=filters,
+        kpis=kpis_get(program=program, filters=filters, values=values),
+        previous=kpis_get(program=program, filters=filters.previous(), values=values),
+        activity=activity,
+        liability=liability,
+        tables=tables,
+    )

@@ -1,0 +1,380 @@
+"""Benchmark: the analytics dashboard over two years of purchases, against the same figures from the raw tables,
+plus the full recompute and the upkeep cost on the purchase path, one run.
+
+    python bench/analytics.py [--purchases 10000000] [--members 500000] [--days 730] [--requests 20]
+
+Creates its own database (``DATABASE_URL``, default
+``postgres://postgres@127.0.0.1:5432/kartka_bench_analytics``; dropped and re-created), migrates, seeds the cashback
+program of ``bench/common.py`` (20 stores, three tiers) with ``--members`` members (joined over the period), then
+set-based (``INSERT … SELECT generate_series``, not the services):
+
+* ``--purchases`` purchases spread evenly over ``--days`` days, members and stores by a fixed hash, totals
+  50–2 050, 5 % cashback;
+* one accrual entry per purchase (its lot too when it is less than a year old), a redemption on every tenth, an
+  expiry 365 days later for every third purchase older than a year, and a partial refund 20 days later on every
+  hundredth (the refund row and its reversal entry).
+
+Then, timed:
+
+1. **full recompute**: ``analytics.rollups.rollups_recompute`` over the whole period (daily facts chunk by chunk,
+   then the member facts and the liability snapshot);
+2. **dashboard**: ``GET`` of the program's dashboard for the last 365 days through Django's test client in this
+   process (the whole middleware stack, the page rendered; a superuser), ``--requests`` times: p50/p95 wall time,
+   the database's time included;
+3. **reference**: the same headline figures computed from the raw tables for the same year (purchases, revenue,
+   refunds, points earned/redeemed/expired, active members 30/90, stores, monthly series, cohorts), 3 times;
+4. **upkeep**: 1 000 purchases through ``purchase_record`` (today), then the analytics consumer handing their
+   events; the consumer's time is reported as a share of the purchases' time.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+from common import (
+    database_recreate,
+    database_url,
+    django_setup,
+    load_average,
+    machine,
+    machine_line,
+    migrate,
+    percentile,
+    program_seed,
+    sql_inline,
+    sql_insert_select,
+    table,
+)
+
+DEFAULT = "postgres://postgres@127.0.0.1:5432/kartka_bench_analytics"
+
+REFERENCE_SQL = [
+    # Headline sums over the year, straight from purchases, refunds and the ledger.
+    """SELECT count(*), sum(total), sum(discount_amount) FROM programs_purchase
+       WHERE program_id = %(p)s AND purchased_at >= %(a)s AND purchased_at < %(b)s""",
+    """SELECT count(*), sum(amount) FROM programs_refund WHERE program_id = %(p)s
+       AND created_at >= %(a)s AND created_at < %(b)s""",
+    """SELECT sum(amount) FILTER (WHERE kind IN ('accrual', 'reversal')),
+              -sum(amount) FILTER (WHERE kind IN ('redemption', 'return')),
+              -sum(amount) FILTER (WHERE kind = 'expiry')
+       FROM programs_ledgerentry WHERE program_id = %(p)s AND unit = 'points'
+       AND created_at >= %(a)s AND created_at < %(b)s""",
+    # The previous year, for the comparison.
+    """SELECT count(*), sum(total) FROM programs_purchase
+       WHERE program_id = %(p)s AND purchased_at >= %(a)s - interval '365 days' AND purchased_at < %(a)s""",
+    # Active members 30 / 90 days.
+    """SELECT count(DISTINCT member_id) FILTER (WHERE purchased_at >= %(b)s - interval '30 days'),
+              count(DISTINCT member_id) FROM programs_purchase
+       WHERE program_id = %(p)s AND purchased_at >= %(b)s - interval '90 days'""",
+    # Top stores and the monthly series.
+    """SELECT store_id, sum(total), count(*) FROM programs_purchase WHERE program_id = %(p)s
+       AND purchased_at >= %(a)s AND purchased_at < %(b)s GROUP BY store_id ORDER BY 2 DESC LIMIT 10""",
+    """SELECT date_trunc('month', purchased_at AT TIME ZONE 'Europe/Kyiv'), count(*), sum(total)
+       FROM programs_purchase WHERE program_id = %(p)s AND purchased_at >= %(a)s AND purchased_at < %(b)s
+       GROUP BY 1 ORDER BY 1""",
+    # Monthly cohorts: each member's first month, then their active months.
+    """WITH months AS (
+         SELECT member_id, date_trunc('month', purchased_at AT TIME ZONE 'Europe/Kyiv') AS month
+         FROM programs_purchase WHERE program_id = %(p)s GROUP BY 1, 2),
+       firsts AS (SELECT member_id, min(month) AS cohort FROM months GROUP BY 1)
+       SELECT f.cohort, m.month, count(*) FROM months m JOIN firsts f USING (member_id)
+       WHERE f.cohort >= %(a)s GROUP BY 1, 2""",
+]
+
+
+def seed(*, plan: dict, purchases: int, members: int, days: int, now) -> dict:
+    from django.db import connection
+
+    from programs.models import LedgerEntry, Lot, Purchase, Refund
+    from programs.services.ledger import LOT_FROM_ENTRY
+
+    p = plan["program_id"]
+    first_store = min(plan["store_ids"])
+    steps = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id) FROM programs_member WHERE program_id = %s", [p])
+        first_member = cursor.fetchone()[0]
+        cursor.execute("SELECT min(id) FROM programs_card WHERE program_id = %s", [p])
+        first_card = cursor.fetchone()[0]
+
+        def step(name, sql, params=None):
+            began = time.perf_counter()
+            cursor.execute(sql, params)
+            steps[name] = time.perf_counter() - began
+
+        # Members join over the period (a few before it), cards with them.
+        step(
+            "members joined",
+            "UPDATE programs_member SET joined_at = %(now)s - make_interval(days => mod(id * 37, %(days)s + 30)::int) "
+            "WHERE program_id = %(p)s",
+            {"now": now, "days": days, "p": p},
+        )
+        step(
+            "cards issued",
+            "UPDATE programs_card c SET issued_at = m.joined_at FROM programs_member m "
+            "WHERE m.id = c.member_id AND c.program_id = %(p)s",
+            {"p": p},
+        )
+        at = f"%(now)s - make_interval(secs => ({days} * 86400.0 * (%(n)s - g) / %(n)s))"
+        who = f"mod(g * 7919, {members})"
+        total = "(50 + mod(g * 31, 200000) / 100.0)"
+        sql, defaults = sql_insert_select(
+            Purchase,
+            exprs={
+                "program_id": str(p),
+                "store_id": f"{first_store} + mod(g, 20)",
+                "card_id": f"{first_card} + {who}",
+                "member_id": f"{first_member} + {who}",
+                "receipt_id": "'r' || g",
+                "fingerprint": "''",
+                "purchased_at": at,
+                "created_at": at,
+                "total": total,
+                "paid_amount": total,
+                "spend_counted": total,
+                "points_earned": f"round({total} * 0.05, 2)",
+                "points_redeemed": f"CASE WHEN mod(g, 10) = 0 THEN round({total} * 0.02, 2) ELSE 0 END",
+                "redeemed_value": f"CASE WHEN mod(g, 10) = 0 THEN round({total} * 0.02, 2) ELSE 0 END",
+                "refunded_amount": "CASE WHEN mod(g, 100) = 0 THEN 10 ELSE 0 END",
+            },
+            source="FROM generate_series(1::bigint, %(n)s::bigint) AS g",
+        )
+        step("purchases", sql_inline(sql, defaults, cursor), {"now": now, "n": purchases})
+
+        def entries(name, kind, amount, when, where, extra=None):
+            exprs = {
+                "program_id": "x.program_id",
+                "card_id": "x.card_id",
+                "kind": f"'{kind}'",
+                "unit": "'points'",
+                "bucket": "'cashback'",
+                "amount": amount,
+                "balance_after": "0",
+                "reason": "''",
+                "store_id": "x.store_id",
+                "purchase_id": "x.id",
+                "created_at": when,
+                **(extra or {}),
+            }
+            sql, defaults = sql_insert_select(
+                LedgerEntry, exprs=exprs, source=f"FROM programs_purchase x WHERE x.program_id = %(p)s AND {where}"
+            )
+            step(name, sql_inline(sql, defaults, cursor), {"p": p, "now": now})
+
+        entries(
+            "accruals",
+            "accrual",
+            "x.points_earned",
+            "x.purchased_at",
+            "true",
+            {"expires_at": "x.purchased_at + interval '365 days'"},
+        )
+        entries("redemptions", "redemption", "-x.points_redeemed", "x.purchased_at", "x.points_redeemed > 0")
+        entries(
+            "expiries",
+            "expiry",
+            "-x.points_earned",
+            "x.purchased_at + interval '365 days'",
+            "x.purchased_at < %(now)s - interval '365 days' AND mod(x.id, 3) = 0 AND x.points_earned > 0",
+            {"store_id": "NULL", "purchase_id": "NULL"},
+        )
+        sql, defaults = sql_insert_select(
+            Refund,
+            exprs={
+                "program_id": "x.program_id",
+                "purchase_id": "x.id",
+                "refund_id": "'f' || x.id",
+                "fingerprint": "''",
+                "amount": "10",
+                "points_reversed": "0.50",
+                "spend_reversed": "10",
+                "created_at": "x.purchased_at + interval '20 days'",
+            },
+            source="FROM programs_purchase x WHERE x.program_id = %(p)s AND x.refunded_amount > 0",
+        )
+        step("refunds", sql_inline(sql, defaults, cursor), {"p": p})
+        entries(
+            "reversals",
+            "reversal",
+            "-0.50",
+            "x.purchased_at + interval '20 days'",
+            "x.refunded_amount > 0",
+        )
+        lot_sql, lot_defaults = sql_insert_select(
+            Lot,
+            exprs={lot: f"e.{entry}" for lot, entry in LOT_FROM_ENTRY.items()},
+            source="FROM programs_ledgerentry e WHERE e.kind = 'accrual' AND e.expires_at > %s ORDER BY e.id",
+            source_params=[now],
+        )
+        step("lots", lot_sql, lot_defaults)
+        step(
+            "member counters",
+            "UPDATE programs_member m SET purchase_count = s.n, lifetime_spend = s.total FROM "
+            "(SELECT member_id, count(*) AS n, sum(total) AS total FROM programs_purchase GROUP BY 1) s "
+            "WHERE s.member_id = m.id",
+        )
+        step("vacuum analyze", "VACUUM ANALYZE")
+    return steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--purchases", type=int, default=10_000_000)
+    parser.add_argument("--members", type=int, default=500_000)
+    parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--upkeep", type=int, default=1000)
+    parser.add_argument(
+        "--keep", action="store_true", help="Reuse the database of an earlier run: no seeding, no recompute."
+    )
+    args = parser.parse_args()
+
+    load = load_average()
+    url = database_url(DEFAULT)
+    if not args.keep:
+        database_recreate(url)
+    django_setup(url)
+    migrate()
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from analytics import rollups, selectors
+    from analytics.models import DailyFact, MemberFact, MemberMonth
+    from programs.models import Card, Program, Store
+    from programs.services.purchases import purchase_record
+
+    now = timezone.now()
+    phases, recompute = {}, float("nan")
+    if args.keep:
+        program = Program.objects.get(slug="bench")
+    else:
+        began = time.perf_counter()
+        plan = program_seed(cards=args.members)
+        steps = seed(plan=plan, purchases=args.purchases, members=args.members, days=args.days, now=now)
+        seeded = time.perf_counter() - began
+        program = Program.objects.get(pk=plan["program_id"])
+        print(f"seeded in {seeded:.0f} s: " + ", ".join(f"{name} {secs:.0f} s" for name, secs in steps.items()))
+
+        # 1. Full recompute.
+        bounds = rollups.history_bounds(program)
+        began = time.perf_counter()
+        last_mark = [began]
+
+        def progress(run):
+            last_mark[0] = time.perf_counter()
+
+        rollups.rollups_recompute(program=program, first=bounds[0], last=bounds[1], progress=progress)
+        recompute = time.perf_counter() - began
+        phases["daily facts"] = round(last_mark[0] - began, 1)
+        phases["member facts + liability"] = round(time.perf_counter() - last_mark[0], 1)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    sizes = {
+        "daily facts": DailyFact.objects.count(),
+        "member facts": MemberFact.objects.count(),
+        "member months": MemberMonth.objects.count(),
+    }
+    print(f"recompute {recompute:.1f} s ({phases}); rows {sizes}")
+
+    # 2. The dashboard for a year.
+    admin, _created = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_superuser": True, "is_staff": True, "email": "b@example.com"}
+    )
+    client = Client()
+    client.force_login(admin)
+    today = rollups.local_day(program, now)
+    first = today - timedelta(days=364)
+    page = reverse("analytics_dashboards:program", args=[program.pk]) + f"?first={first}&last={today}"
+    response = client.get(page)
+    assert response.status_code == 200, response.status_code
+    assert b"analytics-kpi" in response.content
+    times = []
+    for _ in range(args.requests):
+        began = time.perf_counter()
+        client.get(page)
+        times.append((time.perf_counter() - began) * 1000)
+    selector_times = []
+    filters = selectors.Filters(first=first, last=today)
+    for _ in range(5):
+        began = time.perf_counter()
+        selectors.dashboard_get(program=program, filters=filters)
+        selector_times.append((time.perf_counter() - began) * 1000)
+    # The same page filtered by a store (the facts' widest cut).
+    store = Store.objects.filter(program=program).order_by("pk").first()
+    filtered_times = []
+    for _ in range(5):
+        began = time.perf_counter()
+        client.get(page + f"&store={store.pk}")
+        filtered_times.append((time.perf_counter() - began) * 1000)
+
+    # 3. The reference: the same figures from the raw tables.
+    start, end = rollups.day_bounds(program, first, today)
+    reference = []
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            began = time.perf_counter()
+            for sql in REFERENCE_SQL:
+                cursor.execute(sql, {"p": program.pk, "a": start, "b": end})
+                cursor.fetchall()
+            reference.append((time.perf_counter() - began) * 1000)
+
+    # 4. Upkeep: purchases through the service, then the consumer on their events.
+    from programs import outbox
+    from programs.models import EventCursor
+
+    consumer = next(c for c in outbox.consumers() if c.name == "analytics")
+    # Start the analytics cursor here: the history was rolled up by the recompute.
+    end_tx, end_id = outbox.events_end()
+    EventCursor.objects.filter(consumer=consumer.name).update(tx=end_tx, event_id=end_id)
+    stores = list(Store.objects.filter(program=program).order_by("pk"))
+    cards = list(Card.objects.filter(program=program).order_by("pk")[: args.upkeep])
+    began = time.perf_counter()
+    cpu = time.process_time()
+    for n, card in enumerate(cards):
+        receipt = f"u{int(now.timestamp())}-{n}"
+        purchase_record(card=card, store=stores[n % len(stores)], receipt_id=receipt, total=Decimal("123.45"))
+    purchase_wall = time.perf_counter() - began
+    purchase_cpu = time.process_time() - cpu
+    began = time.perf_counter()
+    cpu = time.process_time()
+    handed = 0
+    while True:
+        moved = outbox.consumer_dispatch(consumer)
+        if not moved:
+            break
+        handed += moved
+    consumer_wall = time.perf_counter() - began
+    consumer_cpu = time.process_time() - cpu
+
+    info = machine(load=load)
+    print()
+    print(machine_line(info))
+    print(f"command: python bench/analytics.py {' '.join(sys.argv[1:])}")
+    print(
+        table(
+            [
+                ("dashboard GET, 365 days", f"{statistics.median(times):.0f}", f"{percentile(times, 0.95):.0f}"),
+                ("  of which the rollup reads", f"{statistics.median(selector_times):.0f}", "—"),
+                ("dashboard GET, 365 days, one store", f"{statistics.median(filtered_times):.0f}", "—"),
+                ("reference: same figures from raw tables", f"{statistics.median(reference):.0f}", "—"),
+            ],
+            ("what (ms)", "p50", "p95"),
+        )
+    )
+    print(f"full recompute of {args.purchases:,} purchases: {recompute:.1f} s ({phases})")
+    print(
+        f"upkeep: {len(cards)} purchases {purchase_wall:.2f} s wall / {purchase_cpu:.2f} s CPU (this process); "
+        f"consumer on their {handed} events {consumer_wall:.2f} s wall / {consumer_cpu:.2f} s CPU "
+        f"= {100 * consumer_wall / purchase_wall:.1f} % wall, {100 * consumer_cpu / purchase_cpu:.1f} % CPU"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The outbox consumer keeps the rollups equal to the engine's rows, and a refund or an expiry months later lands
+on its own day."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from analytics.models import DailyFact, LiabilitySnapshot, MemberFact, MemberMonth
+from programs import clock
+from programs.services.expiry import lots_expire
+from programs.services.purchases import purchase_record, purchase_refund
+from tests.analytics.support import analytics_dispatch, facts_direct, facts_rolled_up
+
+KYIV = ZoneInfo("Europe/Kyiv")
+
+
+def test_purchase_then_refund_months_later_each_on_its_own_day(program, store, cashback_type, make_card, db):
+    program.timezone = "Europe/Kyiv"
+    program.save(update_fields=["timezone"])
+    cashback_type.points_expiry_days = 60
+    cashback_type.save(update_fields=["points_expiry_days"])
+    # 23:30 in Kyiv on 31 January is still January there (21:30 UTC).
+    bought = datetime(2026, 1, 31, 23, 30, tzinfo=KYIV)
+    with clock.travel(bought):
+        card = make_card(cashback_type)
+        result = purchase_record(card=card, store=store, receipt_id="r1", total=Decimal("1000.00"))
+    analytics_dispatch()
+    january = DailyFact.objects.get(program=program, day=bought.date(), purchases=1)
+    assert january.revenue == Decimal("1000.00")
+    assert january.points_earned_cashback == Decimal("50.00")
+    assert january.store_id == store.pk and january.card_type_id == cashback_type.pk
+
+    refunded = datetime(2026, 5, 3, 10, 0, tzinfo=KYIV)
+    with clock.travel(refunded):
+        purchase_refund(purchase=result.purchase, refund_id="f1", amount=Decimal("200.00"))
+    analytics_dispatch()
+    may = DailyFact.objects.get(program=program, day=refunded.date(), refunds=1)
+    assert may.refunded == Decimal("200.00")
+    # The purchase's day is untouched.
+    january = DailyFact.objects.get(program=program, day=bought.date(), purchases=1)
+    assert january.revenue == Decimal("1000.00") and january.refunds == 0
+
+    member = MemberFact.objects.get(member_id=card.member_id)
+    assert member.purchases == 1 and member.monetary == Decimal("800.00")
+    assert member.first_purchase_on == bought.date() == member.last_purchase_on
+    assert MemberMonth.objects.get(member_id=card.member_id).month == bought.date().replace(day=1)
+    assert facts_rolled_up(program) == facts_direct(program)
+
+
+def test_expiry_lands_on_the_day_the_points_expired(program, store, cashback_type, make_card, db):
+    cashback_type.points_expiry_days = 30
+    cashback_type.save(update_fields=["points_expiry_days"])
+    start = datetime(2026, 3, 2, 12, tzinfo=KYIV)
+    with clock.travel(start):
+        card = make_card(cashback_type)
+        purchase_record(card=card, store=store, receipt_id="r1", total=Decimal("400.00"))
+    analytics_dispatch()
+    assert LiabilitySnapshot.objects.get(program=program).outstanding == Decimal("20.00")
+    later = start + timedelta(days=45)
+    with clock.travel(later):
+        assert lots_expire(at=clock.now()) >= 1  # as the nightly job calls it
+    analytics_dispatch()
+    expired = DailyFact.objects.get(program=program, points_expired_cashback__gt=0)
+    assert expired.day == later.astimezone(ZoneInfo(program.timezone)).date()
+    assert expired.points_expired_cashback == Decimal("20.00")
+    assert expired.store_id is None
+    assert facts_rolled_up(program) == facts_direct(program)
