@@ -300,4 +300,10 @@ def entry_reason(entry: LedgerEntry) -> str:
         return _("Settles what an earlier refund could not take back")
     if kind == EntryKind.OPENING:
         return _("Balance carried over from before the program")
+    if kind == EntryKind.REWARD_USE:
+        return (_("Reward used: %(reward)s") % {"reward": entry.reason} if entry.reason else _("Reward used")) + where
+    if kind == EntryKind.DEBT:
+        refund = entry.refund.refund_id if entry.refund_id else ""
+        text = _("Owed after refund %(refund)s of receipt %(receipt)s: taken from what you collect next")
+        return text % {"refund": refund, "receipt": receipt}
     return entry.get_kind_display()

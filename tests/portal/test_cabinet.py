@@ -115,6 +115,29 @@ def test_history_says_why_with_filters_and_pages(anna, visitor):
     assert "receipt R-77" in page_text(visitor.get("/account/history/?page=2"))
 
 
+def test_history_says_which_reward_was_used_and_what_a_refund_left_owing(anna, visitor):
+    from programs.pricing import Line
+    from programs.services.cards import card_issue
+
+    stamps = anna.stamp_type
+    stamps.is_active, stamps.stamp_categories = True, "coffee"
+    stamps.save(update_fields=["is_active", "stamp_categories"])
+    card = card_issue(member=anna.member, card_type=stamps)
+    coffees = [Line(amount=D(450), quantity=D(9), category="coffee")]
+    earning = purchase_record(card=card, store=anna.store, receipt_id="C-1", lines=coffees).purchase
+    free = [Line(amount=D(0), category="coffee")]
+    purchase_record(card=card, store=anna.store, receipt_id="C-2", lines=free, redeem_reward=True)
+    purchase_refund(purchase=earning, refund_id="RF-9")
+
+    html = soup(visitor.get("/account/history/"))
+    rows = [" ".join(item.get_text(" ").split()) for item in html.select(".k-history__item")]
+
+    used = next(row for row in rows if row.startswith("Reward used"))
+    owed = next(row for row in rows if row.startswith("Owed after refund RF-9 of receipt C-1"))
+    assert "A free coffee" in used and "Alpha Main Street" in used and "0" not in used.split("·")[-1]
+    assert owed.endswith("9 stamps owed")
+
+
 def test_the_card_screen_has_the_qr_code_the_barcode_and_the_number(anna, visitor):
     html = soup(visitor.get("/account/card/"))
     assert html.select_one(".k-show-card svg.k-qr") and html.select_one(".k-show-card svg.k-barcode")
