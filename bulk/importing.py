@@ -440,6 +440,7 @@ def _openings_write(openings: list[tuple], *, program_id: int, actor_id, now) ->
                 "unit",
                 "bucket",
                 "amount",
+                "debt_change",
                 "balance_after",
                 "reason",
                 "expires_at",
@@ -455,6 +456,7 @@ def _openings_write(openings: list[tuple], *, program_id: int, actor_id, now) ->
                     str(unit),
                     str(bucket),
                     amount,
+                    0,  # an opening balance owes nothing
                     after,
                     reason,
                     expires,
