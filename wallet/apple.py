@@ -352,6 +352,9 @@ def _decoded(data: bytes | None, role: str) -> Image.Image | None:
     if not data:
         return None
     try:
+        # verify() first: load() accepts a truncated file once anything in the process has set Pillow's global
+        # LOAD_TRUNCATED_IMAGES (WeasyPrint does on import, for the analytics reports); verify() never does.
+        Image.open(io.BytesIO(data)).verify()
         image = Image.open(io.BytesIO(data))
         image = ImageOps.exif_transpose(image)
         image.load()

@@ -15,7 +15,7 @@ import pytest
 from asn1crypto import cms
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from PIL import Image
+from PIL import Image, ImageFile
 
 from tests.wallet import pki
 from tests.wallet.pki import (
@@ -217,8 +217,13 @@ def test_a_theme_without_icon_gets_one_drawn_from_its_colours(apple_test_credent
     assert (59, 31, 43) in {colour for _count, colour in icon.getcolors(87 * 87)}  # the initial, in the foreground
 
 
+@pytest.mark.parametrize("truncated_allowed", [False, True], ids=["pillow-default", "after-weasyprint"])
 @pytest.mark.parametrize("broken", [b"not an image", png((480, 150))[:80]], ids=["garbage", "truncated"])
-def test_an_unreadable_image_is_left_out_and_the_pass_still_builds(apple_test_credentials, caplog, broken):
+def test_an_unreadable_image_is_left_out_and_the_pass_still_builds(
+    apple_test_credentials, caplog, monkeypatch, broken, truncated_allowed
+):
+    # WeasyPrint (the analytics PDF) sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when imported.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", truncated_allowed)
     content = sample_content(images=PassImages(logo=broken, icon=png((64, 64))), images_version="")
     with caplog.at_level(logging.WARNING, logger="wallet.apple"):
         files = pkpass_files(pkpass_build(content, apple_test_credentials, web_service_url=""))
