@@ -7,7 +7,7 @@ currency as ``pages.formats`` writes it.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Count
@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from pages.formats import money, number, percent
 from pages.selectors import tier_benefits
 from programs import clock
-from programs.choices import Bucket, CardKind, CardStatus, DowngradePolicy, EntryKind, RewardStatus, Unit
+from programs.choices import Bucket, CardKind, CardStatus, EntryKind, RewardStatus, Unit
 from programs.models import Card, LedgerEntry, Lot, Member, StampReward, Tier
 from programs.pricing import ProgramRules, discount_percent_for
-from programs.selectors import member_qualifying_value, rules_for_card_type_id
+from programs.selectors import member_qualifying_value, rules_for_card_type_id, tier_downgrade_due
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -185,22 +185,6 @@ def card_views(*, member: Member, cards: list[Card], at: datetime | None = None)
     return views
 
 
-def _downgrade(member: Member, tiers: list[Tier], value: Decimal) -> tuple[datetime | None, Tier | None]:
-    program = member.program
-    current = member.tier
-    if current is None or program.downgrade_policy == DowngradePolicy.NEVER or value >= current.threshold:
-        return None, None
-    lower = None
-    for tier in tiers:
-        if value >= tier.threshold:
-            lower = tier
-    if program.downgrade_policy == DowngradePolicy.GRACE:
-        since = member.tier_below_since
-        return (since + timedelta(days=program.downgrade_grace_days), lower) if since else (None, None)
-    achieved = member.tier_achieved_at or member.joined_at
-    return achieved + timedelta(days=program.tier_window_days or 365), lower
-
-
 def tier_view(*, member: Member, tiers: list[Tier], at: datetime | None = None) -> TierView | None:
     """The member's tier, the next one with how far it is and what it unlocks, and when a downgrade is due (if the
     member is below their tier's threshold under a downgrade policy). ``None`` for a program without tiers."""
@@ -214,7 +198,7 @@ def tier_view(*, member: Member, tiers: list[Tier], at: datetime | None = None) 
     if current is None:
         current = next((tier for tier in reversed(tiers) if value >= tier.threshold), None)
     upcoming = next((tier for tier in tiers if current is None or tier.threshold > current.threshold), None)
-    downgrade_at, downgrade_to = _downgrade(member, tiers, value)
+    downgrade_at, downgrade_to = tier_downgrade_due(member=member, tiers=tiers, value=value)
     if upcoming is None:
         return TierView(current, None, 100, "", [], downgrade_at, downgrade_to)
     start = current.threshold if current else ZERO
