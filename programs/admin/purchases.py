@@ -3,6 +3,7 @@ id or the card number, each linking to its member. Read-only: purchases change o
 Part of the members' history, so the member permissions decide who sees them."""
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import DateFromToRangeFilter, ModelChoiceFilter
@@ -12,7 +13,7 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from programs import access
 from programs.models import Purchase, Store
 from tenancy.admin import views
-from tenancy.admin.viewsets import ScopedModelViewSet
+from tenancy.admin.viewsets import ReadOnlyScopedModelViewSet
 
 
 def _programs_for_request(request):
@@ -53,21 +54,17 @@ class PurchaseInspectView(views.InspectView):
 
 
 def _member_url(purchase):
-    from django.urls import reverse
-
     return reverse("loyalty_members:detail", args=[purchase.member_id])
 
 
-class PurchaseViewSet(ScopedModelViewSet):
+class PurchaseViewSet(ReadOnlyScopedModelViewSet):
     model = Purchase
     name = "loyalty_purchases"
     url_prefix = "loyalty/purchases"
     icon = "list-ul"
     menu_label = _("Purchases")
-    add_to_reference_index = False
     index_view_class = PurchaseIndexView
     inspect_view_class = PurchaseInspectView
-    inspect_view_enabled = True
     inspect_view_fields = [
         "program",
         "store",
@@ -103,16 +100,3 @@ class PurchaseViewSet(ScopedModelViewSet):
     ordering = ["-purchased_at", "-pk"]
     search_fields = ["receipt_id"]
     filterset_class = PurchaseFilterSet
-
-    def get_common_view_kwargs(self, **kwargs):
-        closed = dict.fromkeys(["add_url_name", "edit_url_name", "delete_url_name", "history_url_name"])
-        return super().get_common_view_kwargs(**{**closed, "usage_url_name": None, **kwargs})
-
-    def get_urlpatterns(self):
-        from django.urls import path
-
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("<str:pk>/", self.inspect_view, name="inspect"),
-        ]

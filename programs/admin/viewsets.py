@@ -32,7 +32,7 @@ from programs.choices import ACTION_RULE_KINDS, RuleKind
 from programs.models import ApiKey, CardType, EarningRule, Program, RedemptionRule, Store, Tier
 from tenancy.admin import views
 from tenancy.admin.forms import ScopedAdminModelForm
-from tenancy.admin.viewsets import ScopedModelViewSet
+from tenancy.admin.viewsets import ReadOnlyScopedModelViewSet, ScopedModelViewSet
 from tenancy.describe import audit_action_label, audit_actor_describe, audit_changes_describe
 from tenancy.models import AuditEvent, Business
 
@@ -414,7 +414,7 @@ class AuditEventInspectView(views.InspectView):
         return audit_changes_describe(self.object) or "—"
 
 
-class AuditEventViewSet(ScopedModelViewSet):
+class AuditEventViewSet(ReadOnlyScopedModelViewSet):
     """Read-only: the index and one event's details. Nothing here edits or deletes an audit row."""
 
     model = AuditEvent
@@ -422,8 +422,6 @@ class AuditEventViewSet(ScopedModelViewSet):
     url_prefix = "loyalty/audit"
     icon = "history"
     menu_label = _("Audit log")
-    add_to_reference_index = False
-    inspect_view_enabled = True
     list_select_related = ("program", "actor", "api_key", "member")
     list_display = [
         Column("action", label=_("What happened"), accessor=audit_action_label),
@@ -450,26 +448,11 @@ class AuditEventViewSet(ScopedModelViewSet):
         "actor_kind",
     ]
 
-    def get_common_view_kwargs(self, **kwargs):
-        closed = dict.fromkeys(["add_url_name", "edit_url_name", "delete_url_name", "history_url_name"])
-        return super().get_common_view_kwargs(**{**closed, "usage_url_name": None, **kwargs})
-
     def get_inspect_view_kwargs(self, **kwargs):
         return super().get_inspect_view_kwargs(
             fields=[*self.inspect_view_fields, "changes", "reason"],
             **kwargs,
         )
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-        ]
-
-    def register_admin_url_finder(self):
-        # No edit view to point to: audit rows are never edited.
-        pass
 
 
 class BusinessViewSet(ScopedModelViewSet):

@@ -10,7 +10,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 
 from programs.admin.viewsets import LOYALTY_MENU_HOOK, program_filterset
-from tenancy.admin.viewsets import ScopedModelViewSet
+from tenancy.admin.viewsets import ReadOnlyScopedModelViewSet, ScopedModelViewSet
 from webhooks.admin import views
 from webhooks.admin.forms import WebhookEndpointForm
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -65,7 +65,7 @@ class WebhookEndpointViewSet(ScopedModelViewSet):
         ]
 
 
-class WebhookDeliveryViewSet(ScopedModelViewSet):
+class WebhookDeliveryViewSet(ReadOnlyScopedModelViewSet):
     """Read-only log plus re-send; deliveries are never edited or deleted here (the purge job forgets old ones)."""
 
     model = WebhookDelivery
@@ -75,9 +75,7 @@ class WebhookDeliveryViewSet(ScopedModelViewSet):
     menu_label = _("Webhook deliveries")
     menu_hook = LOYALTY_MENU_HOOK
     menu_order = MENU_ORDER
-    add_to_reference_index = False
     index_view_class = views.DeliveryIndexView
-    inspect_view_enabled = True
     inspect_view_class = views.DeliveryDetailView
     list_select_related = ("endpoint", "endpoint__program")
     list_display = [
@@ -108,18 +106,5 @@ class WebhookDeliveryViewSet(ScopedModelViewSet):
         "resent_from",
     ]
 
-    def get_common_view_kwargs(self, **kwargs):
-        closed = dict.fromkeys(["add_url_name", "edit_url_name", "delete_url_name", "history_url_name"])
-        return super().get_common_view_kwargs(**{**closed, "usage_url_name": None, **kwargs})
-
     def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-            path("resend/<int:pk>/", views.DeliveryResendView.as_view(), name="resend"),
-        ]
-
-    def register_admin_url_finder(self):
-        # No edit view to point to: deliveries are never edited.
-        pass
+        return [*super().get_urlpatterns(), path("resend/<int:pk>/", views.DeliveryResendView.as_view(), name="resend")]
