@@ -5,36 +5,11 @@ Which programs they reach is decided by ``programs.access`` (their businesses' o
 the permission away from the group again.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUP = "Business owners"
+from tenancy.migration_ops import owners_permissions_grant
+
 CODENAMES = ("manage_wallet",)
-
-
-def grant(apps, schema_editor):
-    # Permissions are normally created after migrate; make sure the model's exist on a fresh database.
-    app_config = apps.get_app_config("wallet")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    permissions = list(Permission.objects.filter(content_type__app_label="wallet", codename__in=CODENAMES))
-    missing = set(CODENAMES) - {permission.codename for permission in permissions}
-    if missing:
-        raise RuntimeError(f"Missing permissions: {sorted(missing)}")
-    group.permissions.add(*permissions)
-
-
-def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group = Group.objects.filter(name=GROUP).first()
-    if group is not None:
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="wallet", codename__in=CODENAMES))
 
 
 class Migration(migrations.Migration):
@@ -45,4 +20,4 @@ class Migration(migrations.Migration):
         ("wallet", "0002_walletconfig_field_names"),
     ]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [owners_permissions_grant("wallet", CODENAMES)]
