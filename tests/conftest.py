@@ -78,6 +78,17 @@ def q_sync():
     Conf.SYNC = previous
 
 
+@pytest.fixture(autouse=True)
+def process_memories_forgotten():
+    """Each test starts with the per-process memories that are keyed by row ids empty: on SQLite a rolled-back
+    test's ids are given out again, and a program of the next test must not inherit what was known of its
+    namesake (a wallet pass, a Google class already written)."""
+    from wallet import google, services
+
+    services.programs_with_passes_forget()
+    google.class_cache_clear()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's Chromium, installed by scripts/setup.sh; Playwright downloads no browser of its own."""

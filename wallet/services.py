@@ -49,6 +49,12 @@ def program_has_passes(program_id: int) -> bool:
     return found
 
 
+def programs_with_passes_forget() -> None:
+    """Forget which programs this process knows to have passes (tests: a rolled-back test's row ids are used
+    again by the next one on SQLite, and must not inherit its answer)."""
+    _PROGRAMS_WITH_PASSES.clear()
+
+
 def _wallet_pass_get(card: Card) -> WalletPass | None:
     return WalletPass.objects.select_related("card__member__tier", "card__program__business").filter(card=card).first()
 

@@ -6,7 +6,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from bs4 import BeautifulSoup
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.test.utils.form_data import querydict_from_html
 
@@ -85,6 +87,16 @@ def build_tenant(slug: str, *, phone: str, first_name: str) -> Tenant:
 
 def admin_url(name: str, *args) -> str:
     return reverse(name, args=args)
+
+
+def warm_get(client, url: str):
+    """``url``'s response to a second request, and the SQL that one ran: the first warmed what a process keeps
+    (content types, permissions, Wagtail's site root paths, which any save of a site or an earlier test may have
+    emptied), so a query count compares the pages themselves."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    return response, [query["sql"] for query in context.captured_queries]
 
 
 def soup(response) -> BeautifulSoup:

@@ -5,8 +5,6 @@ and the audit log. Query counts are pinned so the pages stay flat as data grows.
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.users.models import UserProfile
 
@@ -21,7 +19,7 @@ from programs.services.members import member_create
 from programs.services.purchases import purchase_record, purchase_refund
 from tenancy.actors import SYSTEM, Actor
 from tenancy.services import business_staff_add
-from tests.programs.admin_support import D, admin_url, field_errors, form_errors, page_text, soup
+from tests.programs.admin_support import D, admin_url, field_errors, form_errors, page_text, soup, warm_get
 from tests.programs.invariants import assert_ledger_consistent
 from tests.test_translations import compiled_catalogs  # noqa: F401 - a fixture
 
@@ -532,13 +530,10 @@ def test_audit_log_is_read_only(owner_client, card):
 
 
 def count_queries(client, url):
-    """The queries a warm request to ``url`` makes. Warm: a cold cache (Wagtail's site root paths, emptied by an
-    earlier test in this process) costs a couple of queries once, whatever the page shows."""
-    client.get(url)
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
+    """The queries a warm request to ``url`` makes (``warm_get``)."""
+    response, queries = warm_get(client, url)
     assert response.status_code == 200
-    return len(context.captured_queries)
+    return len(queries)
 
 
 def test_member_list_queries_do_not_grow_with_members(
