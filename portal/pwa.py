@@ -136,11 +136,16 @@ def _icon_from_image(*, image_id: int, size: int) -> PILImage.Image | None:
     if image is None:
         return None
     try:
+        # The original is verified first: once anything in the process has set Pillow's global
+        # LOAD_TRUNCATED_IMAGES (WeasyPrint does on import, for the analytics reports), a rendition of a file cut
+        # short would be drawn from its readable part; verify() never accepts one.
+        with image.open_file() as original:
+            PILImage.open(original).verify()
         rendition = image.get_rendition(f"fill-{size}x{size}|format-png")
         with rendition.file.open("rb") as file:
             icon = PILImage.open(BytesIO(file.read()))
             icon.load()
-    except OSError:  # Wagtail's SourceImageIOError (a missing file) and Pillow's decoding errors are OSErrors
+    except (OSError, SyntaxError):  # a missing file (Wagtail's SourceImageIOError), Pillow's decoding errors
         logger.warning("theme icon image %s could not be read; drawing the icon instead", image_id, exc_info=True)
         return None
     if icon.size != (size, size):

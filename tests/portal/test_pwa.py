@@ -8,6 +8,8 @@ from io import BytesIO
 
 import pytest
 from PIL import Image
+from PIL import ImageFile as PILImageFile
+from wagtail.images import get_image_model
 
 from portal.pwa import ICON_SIZES, SERVICE_WORKER_FILE, icon_png, manifest_data, short_name
 from programs.factories import ProgramFactory
@@ -202,3 +204,25 @@ def test_a_palette_png_icon_comes_out_in_full_colour(client, shop, themed, owner
 
     assert icon.size == (192, 192) and icon.mode in ("RGB", "RGBA")
     assert hex_of(icon.convert("RGB").getpixel((96, 96))) == "#123456"
+
+
+@pytest.mark.parametrize("truncated_allowed", [False, True], ids=["pillow-default", "after-weasyprint"])
+def test_a_truncated_icon_image_gives_the_drawn_icon_not_a_part_of_the_image(
+    client, shop, themed, owner, business, monkeypatch, truncated_allowed
+):
+    buffer = BytesIO()
+    Image.radial_gradient("L").convert("RGB").save(buffer, format="PNG")
+    whole = buffer.getvalue()
+    with_icon(themed, owner, business, content=whole)
+    image = theme_tokens(shop).icon_image_id and get_image_model().objects.get(pk=theme_tokens(shop).icon_image_id)
+    with image.file.storage.open(image.file.name, "wb") as file:  # cut short on the disk after the upload
+        file.write(whole[: len(whole) // 2])
+    # WeasyPrint (the analytics PDF) sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when imported; a partly
+    # decoded file must not become the app's icon then either.
+    monkeypatch.setattr(PILImageFile, "LOAD_TRUNCATED_IMAGES", truncated_allowed)
+
+    icon = png(client.get("/kvitka-club/account/icon-192.png").content)
+
+    # The drawn icon: the initial in white on the accent colour (their blends at the letter's edges), no grey.
+    assert hex_of(icon.getpixel((0, 0))) == KVITKA["accent_colour"]
+    assert all(red > green for _, (red, green, blue) in icon.getcolors() if (red, green, blue) != (255, 255, 255))
