@@ -107,7 +107,7 @@ MIDDLEWARE = [
     "programs.admin.timezones.ProgramTimeZoneMiddleware",  # admin times in the owner's programs' zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.csp.ContentSecurityPolicyMiddleware",  # the admin and the API docs: this origin only
+    "config.csp.ContentSecurityPolicyMiddleware",  # this origin only; no inline script on customers' pages
     "programs.api.middleware.RedirectMiddleware",  # Wagtail's, leaving /api/ answers alone
 ]
 

@@ -62,3 +62,14 @@ def wait_until(page, expression: str, arg=None, *, timeout: float = 15000) -> No
         if time.monotonic() > deadline:
             raise TimeoutError(f"Still false after {timeout:.0f} ms: {expression}")
         page.wait_for_timeout(100)
+
+
+def policy_watch(page, *origins: str) -> tuple[list[str], list[str]]:
+    """What the page's Content-Security-Policy blocks (the console's reports) and every request answered by
+    anything but ``origins`` (a blocked request fails instead; ``blob:`` and ``data:`` URLs are the page's own).
+    Both lists fill while the test walks; a page that works under its policy leaves them empty."""
+    blocked, elsewhere = [], []
+    page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
+    local = tuple(origins) + tuple(f"blob:{origin}" for origin in origins) + ("data:",)
+    page.on("requestfinished", lambda request: request.url.startswith(local) or elsewhere.append(request.url))
+    return blocked, elsewhere

@@ -1,10 +1,15 @@
 """The admin and the API's documentation pages carry a Content-Security-Policy that allows this origin only, and
-they work under it: a real browser walks them and no load is blocked."""
+they work under it: a real browser walks them and no load is blocked. Customers' pages (the cabinet, promo pages)
+carry a stricter one without inline scripts; the cabinet's browser walk (tests/portal/test_cabinet_browser.py) and
+the promo pages' (tests/pages/test_portal_browser.py) watch it the same way."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from tests.browser import admin_login, screenshots
+from pages.services import portal_site_create
+from tenancy.actors import Actor
+from tests.browser import admin_login, policy_watch, screenshots
 from tests.programs.admin_support import build_tenant
 
 CSP_PAGES = ["/admin/login/", "/api/v1/docs/", "/api/v1/redoc/"]
@@ -23,8 +28,29 @@ def test_the_policy_allows_this_origin_only(client, path):
     assert "http" not in policy and "*" not in policy
 
 
+def directives_of(response) -> dict[str, str]:
+    return dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+
+
 @pytest.mark.django_db
-def test_the_portal_and_the_api_answers_are_left_alone(client):
+def test_customers_pages_allow_no_inline_script_and_no_other_origin(client):
+    tenant = build_tenant("kvitka", phone="+380501112233", first_name="Olena")
+    home = portal_site_create(program=tenant.program, hostname="kvitka.localhost", actor=Actor.system("test")).root_page
+    portal = Client(HTTP_HOST="kvitka.localhost")
+
+    for path in ["/", "/account/sign-in/", "/no-such-page/"]:
+        response = portal.get(path)
+        assert response.status_code == (404 if path == "/no-such-page/" else 200), path
+        directives = directives_of(response)
+        assert directives["script-src"] == "'self'", path
+        assert directives["default-src"] == "'self'" and directives["object-src"] == "'none'"
+        assert directives["frame-src"] == "'none'" and directives["form-action"] == "'self'"
+        assert "http" not in response["Content-Security-Policy"] and "*" not in response["Content-Security-Policy"]
+    assert home.live
+
+
+@pytest.mark.django_db
+def test_answers_that_are_not_documents_carry_no_policy(client):
     assert "Content-Security-Policy" not in client.get("/api/v1/lookup/")
 
 
@@ -33,20 +59,10 @@ def test_the_portal_and_the_api_answers_are_left_alone(client):
 REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 
 
-def watch(page, live_server) -> tuple[list[str], list[str]]:
-    """What the page's policy blocks (console reports) and every request answered by anything but this server (a
-    blocked request fails instead; ``blob:`` URLs of this origin are the page's own data)."""
-    blocked, elsewhere = [], []
-    page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
-    local = (live_server.url, f"blob:{live_server.url}", "data:")
-    page.on("requestfinished", lambda request: request.url.startswith(local) or elsewhere.append(request.url))
-    return blocked, elsewhere
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_admin_and_api_docs_work_under_the_policy(page, live_server):
     tenant = build_tenant("kvitka", phone="+380501112233", first_name="Olena")
-    blocked, elsewhere = watch(page, live_server)
+    blocked, elsewhere = policy_watch(page, live_server.url)
     admin_login(page, live_server, tenant.owner)
     for path in [
         "/admin/",

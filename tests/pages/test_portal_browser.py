@@ -10,7 +10,7 @@ from pages.demo import demo_promo_kvitka
 from pages.models import PromoPage
 from programs.choices import StampBasis
 from programs.factories import StoreFactory, TierFactory
-from tests.browser import admin_login, screenshots
+from tests.browser import admin_login, policy_watch, screenshots
 from tests.conftest import D
 from tests.pages.conftest import portal_for
 from tests.programs.admin_support import build_tenant
@@ -32,6 +32,7 @@ def test_owner_publishes_a_promo_and_customers_see_the_portal(page, live_server)
     site = portal_for(tenant, hostname="kvitka.localhost", port=port)
     home = site.root_page.specific
     portal = f"http://kvitka.localhost:{port}"
+    blocked, elsewhere = policy_watch(page, live_server.url, portal)  # config.csp's policies block nothing
 
     # The owner adds a promo page under their portal home and publishes it.
     admin_login(page, live_server, tenant.owner)
@@ -88,3 +89,4 @@ def test_owner_publishes_a_promo_and_customers_see_the_portal(page, live_server)
     assert page.evaluate("document.documentElement.scrollWidth") <= 1440
     page.evaluate("window.scrollTo(0, 0)")  # the sticky header where a reader first sees it
     screenshots(page, "promo-page")
+    assert blocked == [] and elsewhere == []

@@ -16,7 +16,7 @@ from programs.models import Member
 from programs.services.cards import card_adjust
 from programs.services.purchases import purchase_record
 from tenancy.actors import Actor
-from tests.browser import PHONE, screenshots
+from tests.browser import PHONE, policy_watch, screenshots
 from tests.conftest import D
 from tests.programs.admin_support import build_tenant
 
@@ -43,6 +43,7 @@ def test_sign_up_by_phone_then_balance_card_history_and_profile(page, live_serve
     portal_site_create(program=tenant.program, hostname="kvitka.localhost", port=port, actor=Actor.system("test"))
     portal = f"http://kvitka.localhost:{port}"
     page.set_viewport_size(PHONE)
+    blocked, elsewhere = policy_watch(page, portal)  # the customers' policy (config.csp) must block nothing
 
     page.goto(f"{portal}/account/")
     assert page.url == f"{portal}/account/sign-in/"
@@ -110,3 +111,4 @@ def test_sign_up_by_phone_then_balance_card_history_and_profile(page, live_serve
     screenshots(page, f"cabinet-profile-{language}")
     member.refresh_from_db()
     assert member.last_name == "Koval"
+    assert blocked == [] and elsewhere == []
