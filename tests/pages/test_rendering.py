@@ -94,10 +94,12 @@ def test_portal_speaks_the_program_language_and_writes_its_currency(
     assert '<html lang="uk">' in response.content.decode()
     assert "Як це працює" in text
     assert "від 30 000 ₴" in text
+    assert "бали ×1,5" in text  # a multiplier reads "points ×1.5": no plural of a fraction to get wrong
     home.language = "ru"
     with django_capture_on_commit_callbacks(execute=True):
         home.save_revision().publish()
-    assert "Как это работает" in text_of(client.get("/", HTTP_HOST=HOST))
+    text = text_of(client.get("/", HTTP_HOST=HOST))
+    assert "Как это работает" in text and "баллы ×1,5" in text
 
 
 def test_every_block_renders(client, alpha_site):
