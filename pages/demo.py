@@ -25,13 +25,16 @@ from tenancy.actors import Actor
 
 ACTOR = Actor.system("seed_demo")
 
+# Each portal in its customers' language: Kvitka's in Ukrainian, Zerno's in English.
 HOMES = {
     "kvitka": {
-        "tagline": "Points back on every purchase, gifts on your birthday",
-        "intro": "<p>Kvitka Club is free: every purchase in our stores brings points back, and regular customers "
-        "move up to Silver and Gold.</p>",
+        "language": "uk",
+        "tagline": "Бали з кожної покупки, подарунки на день народження",
+        "intro": "<p>Kvitka Club безкоштовний: кожна покупка в наших магазинах повертає бали, а постійні покупці "
+        "переходять на Срібний і Золотий рівні.</p>",
     },
     "zerno": {
+        "language": "en",
         "tagline": "Your tenth coffee is on us",
         "intro": "<p>Zerno Friends is our thank-you to the regulars: a stamp for every coffee, and a discount for "
         "the neighbours from the offices around.</p>",
@@ -43,30 +46,30 @@ def demo_promo_kvitka(program) -> PromoPage:
     tz = ZoneInfo(program.timezone)
     last_day = (clock.now().astimezone(tz) + timedelta(days=30)).date()
     ends_at = datetime.combine(last_day, time(23, 59), tzinfo=tz)
-    with translation.override("en"):
-        day = formats.date_format(last_day, "j F")
+    with translation.override("uk"):
+        day = formats.date_format(last_day, "j E")  # E: the month as a date says it ("5 січня")
     return PromoPage(
-        title=f"Double points on accessories until {day}",
+        title=f"Подвійні бали за аксесуари до {day}",
         slug="double-points-accessories",
-        search_description="Scarves, belts, bags and jewellery earn twice the points.",
+        search_description="Шарфи, ремені, сумки й прикраси приносять удвічі більше балів.",
         body=[
             (
                 "hero",
                 {
-                    "title": "Double points on accessories",
-                    "text": f"Scarves, belts, bags and jewellery earn twice the points until {day}.",
-                    "button_text": "Join Kvitka Club",
+                    "title": "Подвійні бали за аксесуари",
+                    "text": f"Шарфи, ремені, сумки й прикраси приносять удвічі більше балів до {day}.",
+                    "button_text": "Вступити до Kvitka Club",
                 },
             ),
-            ("countdown", {"heading": "The offer ends in", "ends_at": ends_at, "ended_text": ""}),
+            ("countdown", {"heading": "До кінця акції", "ends_at": ends_at, "ended_text": ""}),
             (
                 "offers",
                 {
-                    "heading": "Twice the points on",
+                    "heading": "Подвійні бали за",
                     "offers": [
-                        {"title": "Scarves", "text": "Silk and wool, all colours", "badge": "×2"},
-                        {"title": "Belts", "text": "Leather belts for him and her", "badge": "×2"},
-                        {"title": "Bags", "text": "Totes, clutches and backpacks", "badge": "×2"},
+                        {"title": "Шарфи", "text": "Шовк і вовна, усі кольори", "badge": "×2"},
+                        {"title": "Ремені", "text": "Шкіряні ремені для нього й для неї", "badge": "×2"},
+                        {"title": "Сумки", "text": "Шопери, клатчі й рюкзаки", "badge": "×2"},
                     ],
                 },
             ),
@@ -75,15 +78,15 @@ def demo_promo_kvitka(program) -> PromoPage:
             (
                 "faq",
                 {
-                    "heading": "Questions",
+                    "heading": "Запитання",
                     "questions": [
                         {
-                            "question": "Do the double points add to my tier bonus?",
-                            "answer": "<p>Yes: Silver and Gold multipliers apply on top.</p>",
+                            "question": "Чи додаються подвійні бали до бонусу мого рівня?",
+                            "answer": "<p>Так: множники Срібного й Золотого рівнів діють поверх них.</p>",
                         },
                         {
-                            "question": "Which products count as accessories?",
-                            "answer": "<p>Everything on the accessories shelves and tagged as such on the receipt.</p>",
+                            "question": "Які товари вважаються аксесуарами?",
+                            "answer": "<p>Усе з полиць аксесуарів, позначене так у чеку.</p>",
                         },
                     ],
                 },
@@ -133,7 +136,9 @@ def _portal_ensure(key: str, program, port: int) -> str:
     hostname = f"{key}.localhost"
     home = portal_home_for(program)
     if home is None:
-        site = portal_site_create(program=program, hostname=hostname, port=port, actor=ACTOR, language="en")
+        site = portal_site_create(
+            program=program, hostname=hostname, port=port, actor=ACTOR, language=HOMES[key]["language"]
+        )
         home = PortalHomePage.objects.get(pk=site.root_page_id)
         home.tagline = HOMES[key]["tagline"]
         home.intro = HOMES[key]["intro"]

@@ -159,10 +159,10 @@ ZERNO_HOURS = {7: 6, 8: 12, 9: 10, 10: 6, 11: 5, 12: 6, 13: 8, 14: 7, 15: 5, 16:
 KVITKA_MONTHS = {1: 1.3, 2: 0.8, 3: 0.9, 4: 1.0, 5: 1.0, 6: 0.9, 7: 1.2, 8: 1.0, 9: 1.1, 10: 1.0, 11: 1.4, 12: 1.7}
 SALE_MONTHS = (1, 7)
 
-ADJUSTMENT_REASONS = [
-    "Goodwill: an online order arrived late",
-    "Goodwill: a fitting-room mix-up",
-    "Compensation: a faulty zip replaced",
+ADJUSTMENT_REASONS = [  # Kvitka's, in its owner's Ukrainian
+    "Компенсація: онлайн-замовлення прийшло із запізненням",
+    "Вибачення: плутанина в примірочній",
+    "Компенсація: замінили несправну блискавку",
 ]
 STAMP_ADJUSTMENT_REASONS = [
     "Apology: the order took too long",

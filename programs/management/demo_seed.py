@@ -211,8 +211,9 @@ def _kvitka_build(*, launch: datetime, owner) -> Shop:
         business=business,
         name="Kvitka Club",
         slug="kvitka-club",
-        description="Cashback club of the Kvitka clothing stores: points back on every purchase, birthday gifts, "
-        "Silver and Gold tiers for regular customers.",
+        # A Ukrainian business: what its owner and customers read is in Ukrainian (Zerno's is in English).
+        description="Клуб покупців магазинів одягу Kvitka: бали з кожної покупки, подарунки до дня народження, "
+        "Срібний і Золотий рівні для постійних клієнтів.",
         currency="UAH",
         timezone="Europe/Kyiv",
         tier_basis=TierBasis.SPEND,
@@ -224,9 +225,9 @@ def _kvitka_build(*, launch: datetime, owner) -> Shop:
     card = CardTypeFactory(
         program=program,
         kind=CardKind.CASHBACK,
-        name="Kvitka Club card",
-        description="3 % back in points on every purchase (5 % Silver, 7 % Gold). 1 point = 1 ₴; points pay up to "
-        "30 % of a check from 200 ₴ and keep for 12 months.",
+        name="Картка Kvitka Club",
+        description="3 % балами з кожної покупки (5 % на Срібному рівні, 7 % на Золотому). 1 бал = 1 ₴; балами можна "
+        "оплатити до 30 % чека від 200 ₴, вони діють 12 місяців.",
         cashback_percent=Decimal("3"),
         rounding=Rounding.DOWN,
         points_expiry_days=365,
@@ -234,9 +235,9 @@ def _kvitka_build(*, launch: datetime, owner) -> Shop:
     )
     RedemptionRuleFactory(card_type=card, point_value=ONE, max_share_percent=Decimal("30"), min_check=Decimal("200"))
     tiers = [
-        ("Standard", "0", "3", "1", "#9e9e9e", "circle", "3 % back on every purchase."),
-        ("Silver", "10000", "5", "1.1", "#b0b7c3", "star", "5 % back, ×1.1 points, early access to sales."),
-        ("Gold", "30000", "7", "1.2", "#c9a227", "crown", "7 % back, ×1.2 points, free alterations."),
+        ("Базовий", "0", "3", "1", "#9e9e9e", "circle", "3 % балами з кожної покупки."),
+        ("Срібний", "10000", "5", "1.1", "#b0b7c3", "star", "5 % балами, ×1,1 бала, ранній доступ до розпродажів."),
+        ("Золотий", "30000", "7", "1.2", "#c9a227", "crown", "7 % балами, ×1,2 бала, безкоштовна підгонка одягу."),
     ]
     for name, threshold, cashback, multiplier, color, icon, text in tiers:
         TierFactory(
@@ -251,34 +252,34 @@ def _kvitka_build(*, launch: datetime, owner) -> Shop:
         )
     rules = [
         {
-            "name": "Welcome bonus",
+            "name": "Вітальний бонус",
             "kind": RuleKind.REGISTRATION,
             "bonus_points": Decimal("100"),
             "bucket": Bucket.PROMO,
             "expiry_days": 30,
         },
         {
-            "name": "Birthday gift",
+            "name": "Подарунок до дня народження",
             "kind": RuleKind.BIRTHDAY,
             "bonus_points": Decimal("200"),
             "bucket": Bucket.PROMO,
             "expiry_days": 14,
         },
         {
-            "name": "Completed profile",
+            "name": "Заповнений профіль",
             "kind": RuleKind.PROFILE_COMPLETED,
             "bonus_points": Decimal("50"),
             "expiry_days": 365,
         },
         {
-            "name": "Double points on accessories",
+            "name": "Подвійні бали за аксесуари",
             "kind": RuleKind.MULTIPLIER,
             "multiplier": Decimal("2"),
             "categories": "accessories",
             "expiry_days": 365,
         },
         {
-            "name": "Happy hours ×1.5 (weekdays 10:00–12:00)",
+            "name": "Щасливі години ×1,5 (будні, 10:00–12:00)",
             "kind": RuleKind.MULTIPLIER,
             "multiplier": Decimal("1.5"),
             "weekdays": [0, 1, 2, 3, 4],
@@ -751,7 +752,7 @@ class Simulation:
         card_adjust(
             card=customer.cards[CardKind.CASHBACK],
             amount=Decimal("-50"),
-            reason="Correction: a bonus was credited twice",
+            reason="Виправлення: бонус нараховано двічі",
             actor=Actor.staff(shop.owner),
         )
         self.stats.adjustments += 1

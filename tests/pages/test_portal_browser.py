@@ -84,7 +84,7 @@ def test_owner_publishes_a_promo_and_customers_see_the_portal(page, live_server)
     clock = page.locator(".k-countdown__clock")
     clock.wait_for(state="visible")  # the script took over from the server-rendered date
     assert int(clock.locator("[data-unit=days]").inner_text()) in (29, 30)
-    page.locator("summary", has_text="Which products count as accessories?").click()
+    page.locator("summary", has_text="Які товари вважаються аксесуарами?").click()
     assert page.locator("details[open]").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 1440
     page.evaluate("window.scrollTo(0, 0)")  # the sticky header where a reader first sees it

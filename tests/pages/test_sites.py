@@ -149,7 +149,10 @@ def test_demo_portals_are_made_once_on_the_demo_port(monkeypatch):
     assert pages_demo_ensure() == lines
     assert (Site.objects.count(), Page.objects.count(), GroupPagePermission.objects.count()) == counts
     titles = sorted(PromoPage.objects.live().values_list("title", flat=True))
-    assert titles[0].startswith("Double points on accessories until ") and titles[1] == "Every 10th coffee free"
+    assert titles[0] == "Every 10th coffee free" and titles[1].startswith("Подвійні бали за аксесуари до ")
+    # Each portal speaks its customers' language: Kvitka's Ukrainian, Zerno's English.
+    languages = {home.program.slug: home.language for home in PortalHomePage.objects.select_related("program")}
+    assert languages == {"kvitka-club": "uk", "zerno-friends": "en"}
     # Served on another port next time: the sites follow.
     monkeypatch.setenv("PORT", "9000")
     assert pages_demo_ensure()[0] == f"Portal: http://kvitka.localhost:9000/  ({kvitka.name})"

@@ -79,9 +79,9 @@ def test_seed_builds_both_businesses_with_their_rules(seeded):
 
     tiers = list(Tier.objects.filter(program=kvitka).order_by("threshold"))
     assert [(tier.name, tier.threshold, tier.cashback_percent) for tier in tiers] == [
-        ("Standard", Decimal("0"), Decimal("3")),
-        ("Silver", Decimal("10000"), Decimal("5")),
-        ("Gold", Decimal("30000"), Decimal("7")),
+        ("Базовий", Decimal("0"), Decimal("3")),
+        ("Срібний", Decimal("10000"), Decimal("5")),
+        ("Золотий", Decimal("30000"), Decimal("7")),
     ]
     assert (kvitka.tier_window_days, kvitka.downgrade_policy, kvitka.downgrade_grace_days) == (365, "grace", 30)
 
@@ -91,6 +91,8 @@ def test_seed_builds_both_businesses_with_their_rules(seeded):
     assert (redemption.point_value, redemption.max_share_percent, redemption.min_check) == (1, 30, 200)
     welcome = EarningRule.objects.get(program=kvitka, kind=RuleKind.REGISTRATION)
     assert (welcome.bucket, welcome.expiry_days) == (Bucket.PROMO, 30)
+    # A Ukrainian business names its card and rules in Ukrainian (Zerno's owner writes English).
+    assert (cashback.name, welcome.name) == ("Картка Kvitka Club", "Вітальний бонус")
     assert EarningRule.objects.filter(program=kvitka, kind=RuleKind.BIRTHDAY).exists()
     assert EarningRule.objects.filter(program=kvitka, kind=RuleKind.MULTIPLIER, categories="accessories").exists()
     happy = EarningRule.objects.get(program=kvitka, kind=RuleKind.MULTIPLIER, time_from__isnull=False)
@@ -154,7 +156,7 @@ def test_seed_history_has_purchases_refunds_expiries_rewards_and_tier_moves(seed
     assert StampReward.objects.filter(status=RewardStatus.REDEEMED).exists()
     assert LedgerEntry.objects.filter(kind=EntryKind.REWARD_ISSUE, unit=Unit.STAMPS).exists()
     # Regular customers climbed tiers.
-    assert Member.objects.filter(program=kvitka).exclude(tier__name="Standard").exists()
+    assert Member.objects.filter(program=kvitka).exclude(tier__name="Базовий").exists()
     assert TierChange.objects.filter(program=kvitka, reason="upgrade").exists()
 
 
