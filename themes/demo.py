@@ -70,7 +70,12 @@ def monogram_png(*, letter: str, name: str, background: str, foreground: str, si
         (4 + diameter / 2, 4 + diameter / 2), letter, font=_font(int(diameter * 0.6)), fill=letter_colour, anchor="mm"
     )
     if width > height * 1.5:
-        draw.text((diameter + 24, height / 2), name, font=_font(int(height * 0.42)), fill=background, anchor="lm")
+        # The name at 42 % of the height, smaller if that would run off the image ("Kvitka Fashion" does).
+        left, room = diameter + 24, width - diameter - 24 - 8
+        font_size = int(height * 0.42)
+        while font_size > 8 and draw.textlength(name, font=_font(font_size)) > room:
+            font_size -= 2
+        draw.text((left, height / 2), name, font=_font(font_size), fill=background, anchor="lm")
     buffer = BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

@@ -1,14 +1,17 @@
 """The demo's themes: Kvitka and Zerno get a published theme with Pillow-drawn logos in their own collections,
 worn by their programs; running the extension again changes nothing."""
 
+from io import BytesIO
+
 import pytest
+from PIL import Image as PILImage
 from wagtail.images import get_image_model
 
 from programs.demo import DEMO_EXTENSIONS
 from programs.factories import BusinessFactory, ProgramFactory
 from tenancy.actors import Actor
 from tenancy.models import AuditEvent
-from themes.demo import themes_demo_ensure
+from themes.demo import monogram_png, themes_demo_ensure
 from themes.models import Theme
 from themes.services import theme_create, theme_program_assign
 from themes.tokens import theme_tokens
@@ -66,3 +69,14 @@ def test_a_second_run_costs_one_query(demo_programs_seeded, django_assert_num_qu
     themes_demo_ensure()
     with django_assert_num_queries(1):
         assert themes_demo_ensure() == []
+
+
+@pytest.mark.parametrize("name", ["Kvitka Fashion", "Zerno Coffee", "Квітка — мода для всієї родини"])
+def test_the_drawn_logo_keeps_the_whole_name_inside_the_image(name):
+    logo = PILImage.open(
+        BytesIO(monogram_png(letter=name[0], name=name, background="#b03a5b", foreground="#fff", size=(480, 150)))
+    )
+
+    alpha = logo.getchannel("A")
+    assert alpha.crop((470, 0, 480, 150)).getextrema() == (0, 0)  # nothing drawn in the right margin
+    assert alpha.crop((160, 0, 470, 150)).getextrema()[1] > 0  # the name is drawn
