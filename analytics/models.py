@@ -119,6 +119,19 @@ class LiabilitySnapshot(models.Model):
         return f"{self.program_id} {self.bucket} {self.outstanding}"
 
 
+class RollupVersion(models.Model):
+    """Moves (a new random token) whenever any of a program's rollups is written: the dashboard keeps what it built
+    for a version and builds again once the version has moved. A token, not a counter, so that a version is never
+    seen twice, even for a program id used again."""
+
+    program = models.OneToOneField(Program, primary_key=True, related_name="+", on_delete=models.CASCADE)
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.program_id} {self.token}"
+
+
 class RecomputeRun(models.Model):
     """A rebuild of one program's rollups over a range of days, done a chunk of days at a time: a run that stops
     (crash, deploy) is resumed from ``next_day`` by the next call for the same range."""

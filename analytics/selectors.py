@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 
@@ -177,26 +177,90 @@ class Activity:
         return Decimal(self.repeat_buyers) / Decimal(self.buyers) if self.buyers else None
 
 
-def activity_get(*, program: Program, filters: Filters) -> Activity:
-    """Members by how recently they bought, as of the program's today (one query)."""
+# Recency groups of the member mix: never bought, then the last purchase within 30, 60, 90 days, or longer ago.
+NEVER, WITHIN_30, WITHIN_60, WITHIN_90, LONGER = range(5)
+# Frequency groups: at most one purchase, 2–4, 5 or more.
+ONCE, FEW, MANY = range(3)
+
+
+@dataclass(frozen=True)
+class MixCell:
+    tier_id: int | None
+    recency: int
+    frequency: int
+    joined: bool  # joined within the filters' days
+    members: int
+    spend: Decimal
+    spend_before_joining: Decimal
+    spend_after_joining: Decimal
+
+
+def member_mix_get(*, program: Program, filters: Filters) -> list[MixCell]:
+    """The member facts within ``filters`` counted by tier × recency × frequency × joined in the period, with their
+    spend: what activity, RFM, tier mix and joining are all read from, in one pass over the member facts (at most
+    a few dozen rows come back). Recency is as of the program's today."""
     today = local_day(program, clock.now())
-    row = members_for(program, filters).aggregate(
-        members=Count("pk"),
-        buyers=Count("pk", filter=Q(last_purchase_on__isnull=False)),
-        active_30=Count("pk", filter=Q(last_purchase_on__gt=today - timedelta(days=ACTIVE_DAYS))),
-        active_90=Count("pk", filter=Q(last_purchase_on__gt=today - timedelta(days=90))),
-        active_60=Count("pk", filter=Q(last_purchase_on__gt=today - timedelta(days=INACTIVE_DAYS))),
-        repeat=Count("pk", filter=Q(purchases__gte=2)),
+    recency = Case(
+        When(last_purchase_on__isnull=True, then=Value(NEVER)),
+        When(last_purchase_on__gt=today - timedelta(days=ACTIVE_DAYS), then=Value(WITHIN_30)),
+        When(last_purchase_on__gt=today - timedelta(days=INACTIVE_DAYS), then=Value(WITHIN_60)),
+        When(last_purchase_on__gt=today - timedelta(days=90), then=Value(WITHIN_90)),
+        default=Value(LONGER),
+        output_field=IntegerField(),
     )
+    frequency = Case(
+        When(purchases__lte=1, then=Value(ONCE)),
+        When(purchases__lte=4, then=Value(FEW)),
+        default=Value(MANY),
+        output_field=IntegerField(),
+    )
+    joined = Case(
+        When(joined_on__gte=filters.first, joined_on__lte=filters.last, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    rows = (
+        members_for(program, filters)
+        .values("tier_id", r=recency, f=frequency, j=joined)
+        .annotate(n=Count("pk"), m=Sum("monetary"), b=Sum("spend_before_joining"), a=Sum("spend_after_joining"))
+        .order_by()
+    )
+    return [
+        MixCell(
+            tier_id=row["tier_id"],
+            recency=row["r"],
+            frequency=row["f"],
+            joined=bool(row["j"]),
+            members=row["n"],
+            spend=row["m"] or ZERO,
+            spend_before_joining=row["b"] or ZERO,
+            spend_after_joining=row["a"] or ZERO,
+        )
+        for row in rows
+    ]
+
+
+def activity_get(*, program: Program, filters: Filters, mix: list[MixCell] | None = None) -> Activity:
+    """Members by how recently they bought, as of the program's today (from ``member_mix_get``, read here when not
+    given)."""
+    mix = mix if mix is not None else member_mix_get(program=program, filters=filters)
+
+    def members(*recencies) -> int:
+        return sum(cell.members for cell in mix if cell.recency in recencies)
+
+    total = sum(cell.members for cell in mix)
+    buyers = total - members(NEVER)
+    active_30 = members(WITHIN_30)
+    active_60 = members(WITHIN_30, WITHIN_60)
     return Activity(
-        members=row["members"],
-        buyers=row["buyers"],
-        active_30=row["active_30"],
-        active_90=row["active_90"],
-        inactive=row["active_60"] - row["active_30"],
-        dormant=row["buyers"] - row["active_60"],
-        never=row["members"] - row["buyers"],
-        repeat_buyers=row["repeat"],
+        members=total,
+        buyers=buyers,
+        active_30=active_30,
+        active_90=members(WITHIN_30, WITHIN_60, WITHIN_90),
+        inactive=active_60 - active_30,
+        dormant=buyers - active_60,
+        never=members(NEVER),
+        repeat_buyers=sum(cell.members for cell in mix if cell.frequency != ONCE),
     )
 
 
@@ -361,7 +425,7 @@ def stores_table(program: Program, filters: Filters, limit: int = 10) -> Table:
     return table
 
 
-def tiers_table(program: Program, filters: Filters) -> Table:
+def tiers_table(program: Program, filters: Filters, mix: list[MixCell] | None = None) -> Table:
     """Members per tier today, with the period's upgrades and downgrades into each tier."""
     table = Table(
         "tiers",
@@ -372,7 +436,10 @@ def tiers_table(program: Program, filters: Filters) -> Table:
     tiers = list(Tier.objects.filter(program=program).order_by("pk").values_list("pk", "name"))
     if not tiers:
         return table
-    counts = dict(members_for(program, filters).values("tier_id").annotate(n=Count("pk")).values_list("tier_id", "n"))
+    mix = mix if mix is not None else member_mix_get(program=program, filters=filters)
+    counts: dict[int | None, int] = {}
+    for cell in mix:
+        counts[cell.tier_id] = counts.get(cell.tier_id, 0) + cell.members
     moves = {
         row["tier_id"]: row
         for row in facts_for(program, filters, stores=False)
@@ -440,40 +507,27 @@ RECENCY = ((30, "≤ 30"), (90, "31–90"), (None, "> 90"))
 FREQUENCY = ((1, "1"), (4, "2–4"), (None, "5+"))
 
 
-def rfm_table(program: Program, filters: Filters) -> Table:
+def rfm_table(program: Program, filters: Filters, mix: list[MixCell] | None = None) -> Table:
     """The RFM grid: buying members by recency (days since the last purchase) × frequency (purchases), with their
-    spend. Nine cells, one query."""
-    today = local_day(program, clock.now())
+    spend. Nine cells, from ``member_mix_get``."""
     table = Table(
         "rfm",
         _("RFM: recency × frequency"),
         [_("Days since last purchase"), _("Purchases"), _("Members"), _("Spend"), _("Average spend")],
         kind="grid",
     )
-    recency = Case(
-        When(last_purchase_on__gt=today - timedelta(days=30), then=Value(0)),
-        When(last_purchase_on__gt=today - timedelta(days=90), then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    frequency = Case(
-        When(purchases__lte=1, then=Value(0)),
-        When(purchases__lte=4, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    cells = {
-        (row["r"], row["f"]): row
-        for row in members_for(program, filters)
-        .filter(last_purchase_on__isnull=False)
-        .values(r=recency, f=frequency)
-        .annotate(n=Count("pk"), m=Sum("monetary"))
-        .order_by()
-    }
+    mix = mix if mix is not None else member_mix_get(program=program, filters=filters)
+    rfm_recency = {WITHIN_30: 0, WITHIN_60: 1, WITHIN_90: 1, LONGER: 2}
+    cells: dict[tuple[int, int], list] = {}
+    for cell in mix:
+        if cell.recency == NEVER:
+            continue
+        totals = cells.setdefault((rfm_recency[cell.recency], cell.frequency), [0, ZERO])
+        totals[0] += cell.members
+        totals[1] += cell.spend
     for r, (_days, r_label) in enumerate(RECENCY):
         for f, (_count, f_label) in enumerate(FREQUENCY):
-            row = cells.get((r, f), {})
-            count, spend = row.get("n") or 0, row.get("m") or ZERO
+            count, spend = cells.get((r, f), (0, ZERO))
             table.rows.append([r_label, f_label, count, spend, (spend / count).quantize(CENT) if count else ZERO])
     return table
 
@@ -503,20 +557,19 @@ def stamps_table(program: Program, filters: Filters) -> Table:
     return table
 
 
-def joining_table(program: Program, filters: Filters) -> Table:
+def joining_table(program: Program, filters: Filters, mix: list[MixCell] | None = None) -> Table:
     """What members who joined in the period spent in the 90 days before joining and the 90 days after."""
     table = Table(
         "joining",
         _("Average spend 90 days before and after joining"),
         [_("When"), _("Average spend"), _("Members")],
     )
-    row = (
-        members_for(program, filters)
-        .filter(joined_on__gte=filters.first, joined_on__lte=filters.last)
-        .aggregate(n=Count("pk"), before=Sum("spend_before_joining"), after=Sum("spend_after_joining"))
-    )
-    count = row["n"] or 0
-    for label, total in ((_("Before joining"), row["before"]), (_("After joining"), row["after"])):
+    mix = mix if mix is not None else member_mix_get(program=program, filters=filters)
+    joined = [cell for cell in mix if cell.joined]
+    count = sum(cell.members for cell in joined)
+    before = sum((cell.spend_before_joining for cell in joined), ZERO)
+    after = sum((cell.spend_after_joining for cell in joined), ZERO)
+    for label, total in ((_("Before joining"), before), (_("After joining"), after)):
         table.rows.append([label, ((total or ZERO) / count).quantize(CENT) if count else ZERO, count])
     return table
 
@@ -567,7 +620,8 @@ def dashboard_get(*, program: Program, filters: Filters, only: str | None = None
     ``only`` (a key of ``TABLE_KEYS``) builds just that table (for a download)."""
     values = point_values(program)
     wanted = set(TABLE_KEYS) if only is None else {only}
-    activity = activity_get(program=program, filters=filters)
+    mix = member_mix_get(program=program, filters=filters)
+    activity = activity_get(program=program, filters=filters, mix=mix)
     liability = liability_get(program=program, filters=filters, values=values)
     builders = {
         "sales": lambda: sales_table(program, filters),
@@ -577,11 +631,11 @@ def dashboard_get(*, program: Program, filters: Filters, only: str | None = None
         "activity": lambda: activity_table(activity),
         "card_types": lambda: card_types_table(program, filters),
         "stores": lambda: stores_table(program, filters),
-        "tiers": lambda: tiers_table(program, filters),
+        "tiers": lambda: tiers_table(program, filters, mix),
         "cohorts": lambda: cohorts_table(program, filters),
-        "rfm": lambda: rfm_table(program, filters),
+        "rfm": lambda: rfm_table(program, filters, mix),
         "stamps": lambda: stamps_table(program, filters),
-        "joining": lambda: joining_table(program, filters),
+        "joining": lambda: joining_table(program, filters, mix),
     }
     tables = {key: _rounded(builders[key]()) for key in TABLE_KEYS if key in wanted}
     if only is not None:
