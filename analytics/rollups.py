@@ -110,6 +110,17 @@ def _postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _memory_for_big_reads() -> None:
+    """On PostgreSQL, inside a transaction: memory to hash-join and aggregate millions of rows instead of sorting
+    them on disk or walking an index row by row, and no JIT (it compiles for seconds and saves nothing here), until
+    the transaction ends."""
+    if not _postgresql():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL jit = off")
+
+
 def _tier_at(member: str, moment: str, has_changes: bool):
     """The member's tier at ``moment`` (both are lookup paths from the row being grouped): the tier the last change
     at or before it moved to, else the tier the first later change moved from, else the member's tier today.
@@ -534,6 +545,11 @@ def _members_rebuild_postgresql(program: Program, member_ids: list[int] | None) 
     net = "p.total - p.refunded_amount"
     local = "(p.purchased_at AT TIME ZONE %(tz)s)"
     with connection.cursor() as cursor:
+        if member_ids is None:
+            # A whole program: with the default 4 MB the planner walks every member's purchases by index (random
+            # reads of the whole table, minutes at 10M purchases); with memory for a hash join and hash aggregate it
+            # reads the purchases once.
+            _memory_for_big_reads()
         # Only our own table names and fixed fragments are formatted in; every value is a parameter.
         cursor.execute(f"DELETE FROM {facts} WHERE program_id = %(p)s{only_facts}", params)  # noqa: S608
         cursor.execute(f"DELETE FROM {months} WHERE program_id = %(p)s{only_facts}", params)  # noqa: S608
@@ -680,6 +696,7 @@ def rollups_recompute(
         chunk_last = min(last, run.next_day + timedelta(days=chunk_days - 1))
         with transaction.atomic():
             cursor_held()
+            _memory_for_big_reads()
             days_rebuild(program=program, first=run.next_day, last=chunk_last)
             days_done += (chunk_last - run.next_day).days + 1
             run.next_day = chunk_last + timedelta(days=1)
