@@ -294,7 +294,7 @@ def main() -> None:
     from django.utils import timezone
 
     from analytics import rollups, selectors
-    from analytics.models import DailyFact, MemberFact, MemberMonth
+    from analytics.models import DailyFact, MemberFact, MemberMonth, RecomputeRun
     from programs.models import Card, Program, Store
     from programs.services.purchases import purchase_record
 
@@ -312,7 +312,8 @@ def main() -> None:
         if args.seed_only:
             return
     if not args.keep or args.recompute:
-        # 1. Full recompute.
+        # 1. Full recompute, from the first day: a run an earlier benchmark left unfinished is not resumed.
+        RecomputeRun.objects.filter(program=program, finished_at=None).delete()
         bounds = rollups.history_bounds(program)
         began = time.perf_counter()
         last_mark = [began]
