@@ -358,8 +358,11 @@ def _cells_add_postgresql(program: Program, rows: dict[tuple, dict]) -> int:
     for key, values in rows.items():
         params.extend(key)
         params.extend(values.get(name, 0) for name in names)
-    same = " AND ".join(f"d.{column} IS NOT DISTINCT FROM v.{column}" for column in CELL_KEYS)
-    found = " AND ".join(f"u.{column} IS NOT DISTINCT FROM v.{column}" for column in CELL_KEYS)
+    # The day is never empty: an equality the (program, day) index serves; the other keys may be.
+    same = " AND ".join(["d.day = v.day", *(f"d.{column} IS NOT DISTINCT FROM v.{column}" for column in CELL_KEYS[1:])])
+    found = " AND ".join(
+        ["u.day = v.day", *(f"u.{column} IS NOT DISTINCT FROM v.{column}" for column in CELL_KEYS[1:])]
+    )
     columns = ", ".join((*CELL_KEYS, *names))
     # Only our own table and column names are formatted in; every value is a parameter.
     sql = (
@@ -533,14 +536,16 @@ def _members_rebuild_postgresql(program: Program, member_ids: list[int] | None) 
     """``members_rebuild`` set-based: the rows of ``member_ids`` (all the program's when ``None``) deleted, then
     computed from the purchases and inserted by the database, with the very rules of the Python path: days and
     months in the program's time zone, spend net of refunds, the cohort the month of the first purchase, the card
-    type the member's first card's."""
+    type the member's first card's. Rows go in in the order of their unique key: the index grows at its end
+    instead of being written all over."""
     facts, months = MemberFact._meta.db_table, MemberMonth._meta.db_table
     purchase, member, card = Purchase._meta.db_table, Member._meta.db_table, Card._meta.db_table
-    only_facts = only_members = only_purchases = ""
+    only_facts = only_members = only_purchases = only_joined = ""
     if member_ids is not None:
         only_facts = " AND member_id = ANY(%(ids)s)"
         only_members = " AND m.id = ANY(%(ids)s)"
         only_purchases = " AND p.member_id = ANY(%(ids)s)"
+        only_joined = " AND j.id = ANY(%(ids)s)"  # else the planner hashes every member of the program
     params = {"p": program.pk, "tz": program.timezone, "ids": member_ids, "window": JOINING_WINDOW}
     net = "p.total - p.refunded_amount"
     local = "(p.purchased_at AT TIME ZONE %(tz)s)"
@@ -570,21 +575,24 @@ def _members_rebuild_postgresql(program: Program, member_ids: list[int] | None) 
                         WHERE p.purchased_at >= j.joined_at AND p.purchased_at < j.joined_at + %(window)s
                     ) AS after
                 FROM {purchase} p JOIN {member} j ON j.id = p.member_id
-                WHERE p.program_id = %(p)s{only_purchases}
+                WHERE p.program_id = %(p)s{only_purchases}{only_joined}
                 GROUP BY p.member_id
             ) b ON b.member_id = m.id
-            WHERE m.program_id = %(p)s{only_members}""",  # noqa: S608
+            WHERE m.program_id = %(p)s{only_members}
+            ORDER BY m.id""",  # noqa: S608
             params,
         )
         written = cursor.rowcount
         cursor.execute(
             f"""INSERT INTO {months} (program_id, member_id, month, cohort, purchases, spend)
-            SELECT %(p)s, s.member_id, s.month, min(s.month) OVER (PARTITION BY s.member_id), s.n, s.spend
+            SELECT %(p)s, s.member_id, s.month, min(s.month) OVER (PARTITION BY s.member_id ORDER BY s.month), s.n,
+                s.spend
             FROM (
                 SELECT p.member_id, date_trunc('month', {local})::date AS month, count(*) AS n, sum({net}) AS spend
                 FROM {purchase} p WHERE p.program_id = %(p)s{only_purchases}
                 GROUP BY 1, 2
-            ) s""",  # noqa: S608
+            ) s
+            ORDER BY s.member_id, s.month""",  # noqa: S608
             params,
         )
     return written
