@@ -19,7 +19,16 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 
-from analytics.models import DailyFact, LiabilitySnapshot, MemberFact, MemberMonth, RecomputeRun, RollupVersion
+from analytics.models import (
+    DailyFact,
+    LiabilitySnapshot,
+    MemberFact,
+    MemberJoining,
+    MemberMonth,
+    MemberRecency,
+    RecomputeRun,
+    RollupVersion,
+)
 from programs import clock
 from programs.choices import Bucket, EntryKind, RewardStatus, TierChangeReason, Unit
 from programs.models import (
@@ -344,32 +353,51 @@ def facts_add(*, program: Program, sources: Sources) -> int:
     return len(changed) + len(created)
 
 
-CELL_KEYS = ("day", "card_type_id", "store_id", "tier_id")
+CELL_KEYS = (("day", "date"), ("card_type_id", "bigint"), ("store_id", "bigint"), ("tier_id", "bigint"))
 
 
 def _cells_add_postgresql(program: Program, rows: dict[tuple, dict]) -> int:
-    """``facts_add``'s writing in one statement: the batch's cells as a VALUES list, added to the cells that exist
-    (a cell is its day, card type, store and tier; empty ones match empty ones) and inserted where none does."""
-    names = (*SUM_FIELDS, *COUNT_FIELDS)
-    table = DailyFact._meta.db_table
-    types = ("date", "bigint", "bigint", "bigint", *("numeric" for _ in SUM_FIELDS), *("integer" for _ in COUNT_FIELDS))
-    row_sql = "(" + ", ".join(f"%s::{kind}" for kind in types) + ")"
+    """``facts_add``'s writing in one statement (``_increments_add_postgresql``)."""
+    values = (*((name, "numeric") for name in SUM_FIELDS), *((name, "integer") for name in COUNT_FIELDS))
+    return _increments_add_postgresql(DailyFact, program, CELL_KEYS, values, rows)
+
+
+def _increments_add_postgresql(model, program: Program, keys: tuple, values: tuple, rows: dict[tuple, dict]) -> int:
+    """Add ``rows`` (key tuple -> {value column: increment}) to ``model``'s rows of ``program`` in one statement: the
+    rows as a VALUES list, added to the rows with the same key (empty keys match empty ones) and inserted where none
+    has it. ``keys`` and ``values`` are (column, SQL type) pairs; the first key is never empty. Exact because the
+    outbox consumer and the rebuilds never run at once (``cursor_held``)."""
+    if not rows:
+        return 0
+    key_names = [name for name, _kind in keys]
+    names = [name for name, _kind in values]
+    table = model._meta.db_table
+    row_sql = "(" + ", ".join(f"%s::{kind}" for _name, kind in (*keys, *values)) + ")"
     params: list = []
-    for key, values in rows.items():
+    for key, increments in rows.items():
         params.extend(key)
-        params.extend(values.get(name, 0) for name in names)
-    # The day is never empty: an equality the (program, day) index serves; the other keys may be.
-    same = " AND ".join(["d.day = v.day", *(f"d.{column} IS NOT DISTINCT FROM v.{column}" for column in CELL_KEYS[1:])])
-    found = " AND ".join(
-        ["u.day = v.day", *(f"u.{column} IS NOT DISTINCT FROM v.{column}" for column in CELL_KEYS[1:])]
-    )
-    columns = ", ".join((*CELL_KEYS, *names))
+        params.extend(increments.get(name, 0) for name in names)
+    (first, _kind), *nullable = keys
+    # Empty keys compared through a stand-in no real key takes, so that every condition is an equality the
+    # database can hash or look up by index (IS NOT DISTINCT FROM makes it compare every pair of rows).
+    empty = {"bigint": "-1", "smallint": "-1", "date": "DATE '0001-01-01'"}
+
+    def equal(a: str, b: str) -> str:
+        return " AND ".join(
+            [
+                f"{a}.{first} = {b}.{first}",
+                *(f"COALESCE({a}.{c}, {empty[k]}) = COALESCE({b}.{c}, {empty[k]})" for c, k in nullable),
+            ]
+        )
+
+    same, found = equal("d", "v"), equal("u", "v")
+    columns = ", ".join((*key_names, *names))
     # Only our own table and column names are formatted in; every value is a parameter.
     sql = (
         f"WITH v ({columns}) AS (VALUES {', '.join([row_sql] * len(rows))}), "  # noqa: S608
         f"updated AS (UPDATE {table} d SET {', '.join(f'{name} = d.{name} + v.{name}' for name in names)} FROM v "
-        f"WHERE d.program_id = %s AND {same} RETURNING {', '.join(f'v.{column}' for column in CELL_KEYS)}) "
-        f"INSERT INTO {table} (program_id, {columns}) SELECT %s, {', '.join(f'v.{c}' for c in (*CELL_KEYS, *names))} "
+        f"WHERE d.program_id = %s AND {same} RETURNING {', '.join(f'v.{column}' for column in key_names)}) "
+        f"INSERT INTO {table} (program_id, {columns}) SELECT %s, {', '.join(f'v.{c}' for c in (*key_names, *names))} "
         f"FROM v WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE {found})"
     )
     with connection.cursor() as cursor:
@@ -438,15 +466,27 @@ def members_rebuild(*, program: Program, member_ids: Iterable[int] | None = None
     days. Idempotent; returns the number of members written. On PostgreSQL, two ``INSERT … SELECT … GROUP BY``
     (``_members_rebuild_postgresql``); elsewhere the same figures through Python.
     """
-    if _postgresql():
-        with transaction.atomic():
-            version_bump(program=program)
-            return _members_rebuild_postgresql(program, None if member_ids is None else sorted(set(member_ids)))
+    ids = None if member_ids is None else sorted(set(member_ids))
+    if ids == []:
+        return 0
+    with transaction.atomic():
+        before = None if ids is None else _summaries_of(program, ids)
+        rebuild = _members_rebuild_postgresql if _postgresql() else _members_rebuild_python
+        written = rebuild(program, ids)
+        if ids is None:
+            _summaries_rebuild(program)
+        else:
+            _summaries_add(program, _summaries_of(program, ids), before)
+        version_bump(program=program)
+    return written
+
+
+def _members_rebuild_python(program: Program, member_ids: list[int] | None) -> int:
+    """``members_rebuild`` through Python objects (SQLite)."""
     zone = program_zone(program)
     members = Member.objects.filter(program=program)
     purchases = Purchase.objects.filter(program=program)
     if member_ids is not None:
-        member_ids = sorted(set(member_ids))
         members = members.filter(pk__in=member_ids)
         purchases = purchases.filter(member_id__in=member_ids)
     net = F("total") - F("refunded_amount")
@@ -528,7 +568,6 @@ def members_rebuild(*, program: Program, member_ids: Iterable[int] | None = None
         old_months.delete()
         MemberFact.objects.bulk_create(facts, batch_size=2000)
         MemberMonth.objects.bulk_create(member_months, batch_size=2000)
-        version_bump(program=program)
     return len(facts)
 
 
@@ -596,6 +635,109 @@ def _members_rebuild_postgresql(program: Program, member_ids: list[int] | None) 
             params,
         )
     return written
+
+
+# --- Member summaries ------------------------------------------------------------------------------------------
+
+FREQUENCY_SQL = "CASE WHEN purchases <= 1 THEN 0 WHEN purchases <= 4 THEN 1 ELSE 2 END"
+RECENCY_KEYS = (
+    ("frequency", "smallint"),
+    ("card_type_id", "bigint"),
+    ("tier_id", "bigint"),
+    ("last_purchase_on", "date"),
+)
+RECENCY_VALUES = (("members", "integer"), ("monetary", "numeric"))
+JOINING_KEYS = (("joined_on", "date"), ("card_type_id", "bigint"), ("tier_id", "bigint"))
+JOINING_VALUES = (("members", "integer"), ("spend_before_joining", "numeric"), ("spend_after_joining", "numeric"))
+
+
+def _summary_selects() -> tuple[str, str]:
+    """The member facts grouped as ``MemberRecency`` and ``MemberJoining`` hold them (keys, then values, in the
+    order of ``RECENCY_KEYS``/``RECENCY_VALUES`` and ``JOINING_KEYS``/``JOINING_VALUES``), for a WHERE to follow."""
+    facts = MemberFact._meta.db_table
+    recency = (
+        f"SELECT {FREQUENCY_SQL}, card_type_id, tier_id, last_purchase_on, count(*), sum(monetary) "  # noqa: S608
+        f"FROM {facts} WHERE program_id = %s{{where}} GROUP BY {FREQUENCY_SQL}, card_type_id, tier_id, last_purchase_on"
+    )
+    joining = (
+        "SELECT joined_on, card_type_id, tier_id, count(*), sum(spend_before_joining), "  # noqa: S608
+        f"sum(spend_after_joining) FROM {facts} WHERE program_id = %s{{where}} "
+        "GROUP BY joined_on, card_type_id, tier_id"
+    )
+    return recency, joining
+
+
+def _as_key(value):
+    """Dates come back from SQLite's grouped raw rows as text."""
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def _summaries_of(program: Program, member_ids: list[int]) -> tuple[dict, dict]:
+    """What ``member_ids``' member facts add to the two summaries now: (recency rows, joining rows), each
+    key -> {column: value}."""
+    where = f" AND member_id IN ({', '.join(['%s'] * len(member_ids))})"
+    result = []
+    with connection.cursor() as cursor:
+        for select, keys, values in zip(
+            _summary_selects(), (RECENCY_KEYS, JOINING_KEYS), (RECENCY_VALUES, JOINING_VALUES), strict=True
+        ):
+            cursor.execute(select.format(where=where), [program.pk, *member_ids])
+            rows = {}
+            for row in cursor.fetchall():
+                key = tuple(_as_key(value) for value in row[: len(keys)])
+                rows[key] = {
+                    name: Decimal(str(value or 0)).quantize(Decimal("0.01")) if kind == "numeric" else value
+                    for (name, kind), value in zip(values, row[len(keys) :], strict=True)
+                }
+            result.append(rows)
+    return result[0], result[1]
+
+
+def _summaries_add(program: Program, after: tuple[dict, dict], before: tuple[dict, dict]) -> None:
+    """Add to the summaries what some members' facts add now (``after``) less what they added before (``before``)."""
+    for model, keys, values, new, old in (
+        (MemberRecency, RECENCY_KEYS, RECENCY_VALUES, after[0], before[0]),
+        (MemberJoining, JOINING_KEYS, JOINING_VALUES, after[1], before[1]),
+    ):
+        names = [name for name, _kind in values]
+        changes = {}
+        for key in new.keys() | old.keys():
+            change = {name: new.get(key, {}).get(name, 0) - old.get(key, {}).get(name, 0) for name in names}
+            if any(change.values()):
+                changes[key] = change
+        if not changes:
+            continue
+        if _postgresql():
+            _increments_add_postgresql(model, program, keys, values, changes)
+        else:
+            key_names = [name for name, _kind in keys]
+            for key, change in changes.items():
+                where = dict(zip(key_names, key, strict=True))
+                updated = model.objects.filter(program=program, **where).update(
+                    **{name: F(name) + value for name, value in change.items()}
+                )
+                if not updated:
+                    model.objects.create(program=program, **where, **change)
+        model.objects.filter(program=program, members=0).delete()
+
+
+def _summaries_rebuild(program: Program) -> None:
+    """Replace ``program``'s summaries with its member facts grouped (two ``INSERT … SELECT … GROUP BY``)."""
+    recency, joining = _summary_selects()
+    with connection.cursor() as cursor:
+        for model, keys, values, select in (
+            (MemberRecency, RECENCY_KEYS, RECENCY_VALUES, recency),
+            (MemberJoining, JOINING_KEYS, JOINING_VALUES, joining),
+        ):
+            model.objects.filter(program=program).delete()
+            columns = ", ".join(name for name, _kind in (*keys, *values))
+            cursor.execute(
+                f"INSERT INTO {model._meta.db_table} (program_id, {columns}) "  # noqa: S608
+                f"SELECT CAST(%s AS bigint), g.* FROM ({select.format(where='')}) g",
+                [program.pk, program.pk],
+            )
 
 
 # --- Liability -----------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.db.models import Case, Count, F, IntegerField, QuerySet, Sum, Value,
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 
-from analytics.models import DailyFact, LiabilitySnapshot, MemberFact, MemberMonth
+from analytics.models import DailyFact, LiabilitySnapshot, MemberFact, MemberJoining, MemberMonth, MemberRecency
 from analytics.rollups import COUNT_FIELDS, SUM_FIELDS, local_day
 from programs import clock
 from programs.choices import Bucket
@@ -188,17 +188,23 @@ class MixCell:
     tier_id: int | None
     recency: int
     frequency: int
-    joined: bool  # joined within the filters' days
     members: int
     spend: Decimal
-    spend_before_joining: Decimal
-    spend_after_joining: Decimal
 
 
-def member_mix_get(*, program: Program, filters: Filters) -> list[MixCell]:
-    """The member facts within ``filters`` counted by tier × recency × frequency × joined in the period, with their
-    spend: what activity, RFM, tier mix and joining are all read from, in one pass over the member facts (at most
-    a few dozen rows come back). Recency is as of the program's today."""
+@dataclass
+class MemberMix:
+    cells: list[MixCell]
+    joined: int = 0  # members who joined within the filters' days
+    spend_before_joining: Decimal = ZERO
+    spend_after_joining: Decimal = ZERO
+
+
+def member_mix_get(*, program: Program, filters: Filters) -> MemberMix:
+    """The members within ``filters`` counted by tier × recency × frequency with their spend, and those who joined in
+    the period with their spend before and after: what activity, RFM, tier mix and joining are read from. Two
+    queries over the member summaries the rollups keep (``MemberRecency``, ``MemberJoining``), a few dozen rows back.
+    Recency is as of the program's today."""
     today = local_day(program, clock.now())
     recency = Case(
         When(last_purchase_on__isnull=True, then=Value(NEVER)),
@@ -208,47 +214,48 @@ def member_mix_get(*, program: Program, filters: Filters) -> list[MixCell]:
         default=Value(LONGER),
         output_field=IntegerField(),
     )
-    frequency = Case(
-        When(purchases__lte=1, then=Value(ONCE)),
-        When(purchases__lte=4, then=Value(FEW)),
-        default=Value(MANY),
-        output_field=IntegerField(),
-    )
-    joined = Case(
-        When(joined_on__gte=filters.first, joined_on__lte=filters.last, then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    rows = (
-        members_for(program, filters)
-        .values("tier_id", r=recency, f=frequency, j=joined)
-        .annotate(n=Count("pk"), m=Sum("monetary"), b=Sum("spend_before_joining"), a=Sum("spend_after_joining"))
-        .order_by()
-    )
-    return [
+    cells = [
         MixCell(
             tier_id=row["tier_id"],
             recency=row["r"],
-            frequency=row["f"],
-            joined=bool(row["j"]),
-            members=row["n"],
+            frequency=row["frequency"],
+            members=row["n"] or 0,
             spend=row["m"] or ZERO,
-            spend_before_joining=row["b"] or ZERO,
-            spend_after_joining=row["a"] or ZERO,
         )
-        for row in rows
+        for row in _summary_for(MemberRecency.objects.filter(program=program), filters)
+        .values("tier_id", "frequency", r=recency)
+        .annotate(n=Sum("members"), m=Sum("monetary"))
+        .order_by()
     ]
+    joined = _summary_for(
+        MemberJoining.objects.filter(program=program, joined_on__gte=filters.first, joined_on__lte=filters.last),
+        filters,
+    ).aggregate(n=Sum("members"), b=Sum("spend_before_joining"), a=Sum("spend_after_joining"))
+    return MemberMix(
+        cells=cells,
+        joined=joined["n"] or 0,
+        spend_before_joining=joined["b"] or ZERO,
+        spend_after_joining=joined["a"] or ZERO,
+    )
 
 
-def activity_get(*, program: Program, filters: Filters, mix: list[MixCell] | None = None) -> Activity:
+def _summary_for(queryset: QuerySet, filters: Filters) -> QuerySet:
+    if filters.card_type_id:
+        queryset = queryset.filter(card_type_id=filters.card_type_id)
+    if filters.tier_id:
+        queryset = queryset.filter(tier_id=filters.tier_id)
+    return queryset
+
+
+def activity_get(*, program: Program, filters: Filters, mix: MemberMix | None = None) -> Activity:
     """Members by how recently they bought, as of the program's today (from ``member_mix_get``, read here when not
     given)."""
-    mix = mix if mix is not None else member_mix_get(program=program, filters=filters)
+    cells = (mix if mix is not None else member_mix_get(program=program, filters=filters)).cells
 
     def members(*recencies) -> int:
-        return sum(cell.members for cell in mix if cell.recency in recencies)
+        return sum(cell.members for cell in cells if cell.recency in recencies)
 
-    total = sum(cell.members for cell in mix)
+    total = sum(cell.members for cell in cells)
     buyers = total - members(NEVER)
     active_30 = members(WITHIN_30)
     active_60 = members(WITHIN_30, WITHIN_60)
@@ -260,7 +267,7 @@ def activity_get(*, program: Program, filters: Filters, mix: list[MixCell] | Non
         inactive=active_60 - active_30,
         dormant=buyers - active_60,
         never=members(NEVER),
-        repeat_buyers=sum(cell.members for cell in mix if cell.frequency != ONCE),
+        repeat_buyers=sum(cell.members for cell in cells if cell.frequency != ONCE),
     )
 
 
@@ -425,7 +432,7 @@ def stores_table(program: Program, filters: Filters, limit: int = 10) -> Table:
     return table
 
 
-def tiers_table(program: Program, filters: Filters, mix: list[MixCell] | None = None) -> Table:
+def tiers_table(program: Program, filters: Filters, mix: MemberMix | None = None) -> Table:
     """Members per tier today, with the period's upgrades and downgrades into each tier."""
     table = Table(
         "tiers",
@@ -438,7 +445,7 @@ def tiers_table(program: Program, filters: Filters, mix: list[MixCell] | None = 
         return table
     mix = mix if mix is not None else member_mix_get(program=program, filters=filters)
     counts: dict[int | None, int] = {}
-    for cell in mix:
+    for cell in mix.cells:
         counts[cell.tier_id] = counts.get(cell.tier_id, 0) + cell.members
     moves = {
         row["tier_id"]: row
@@ -507,7 +514,7 @@ RECENCY = ((30, "≤ 30"), (90, "31–90"), (None, "> 90"))
 FREQUENCY = ((1, "1"), (4, "2–4"), (None, "5+"))
 
 
-def rfm_table(program: Program, filters: Filters, mix: list[MixCell] | None = None) -> Table:
+def rfm_table(program: Program, filters: Filters, mix: MemberMix | None = None) -> Table:
     """The RFM grid: buying members by recency (days since the last purchase) × frequency (purchases), with their
     spend. Nine cells, from ``member_mix_get``."""
     table = Table(
@@ -519,7 +526,7 @@ def rfm_table(program: Program, filters: Filters, mix: list[MixCell] | None = No
     mix = mix if mix is not None else member_mix_get(program=program, filters=filters)
     rfm_recency = {WITHIN_30: 0, WITHIN_60: 1, WITHIN_90: 1, LONGER: 2}
     cells: dict[tuple[int, int], list] = {}
-    for cell in mix:
+    for cell in mix.cells:
         if cell.recency == NEVER:
             continue
         totals = cells.setdefault((rfm_recency[cell.recency], cell.frequency), [0, ZERO])
@@ -557,7 +564,7 @@ def stamps_table(program: Program, filters: Filters) -> Table:
     return table
 
 
-def joining_table(program: Program, filters: Filters, mix: list[MixCell] | None = None) -> Table:
+def joining_table(program: Program, filters: Filters, mix: MemberMix | None = None) -> Table:
     """What members who joined in the period spent in the 90 days before joining and the 90 days after."""
     table = Table(
         "joining",
@@ -565,10 +572,7 @@ def joining_table(program: Program, filters: Filters, mix: list[MixCell] | None 
         [_("When"), _("Average spend"), _("Members")],
     )
     mix = mix if mix is not None else member_mix_get(program=program, filters=filters)
-    joined = [cell for cell in mix if cell.joined]
-    count = sum(cell.members for cell in joined)
-    before = sum((cell.spend_before_joining for cell in joined), ZERO)
-    after = sum((cell.spend_after_joining for cell in joined), ZERO)
+    count, before, after = mix.joined, mix.spend_before_joining, mix.spend_after_joining
     for label, total in ((_("Before joining"), before), (_("After joining"), after)):
         table.rows.append([label, ((total or ZERO) / count).quantize(CENT) if count else ZERO, count])
     return table

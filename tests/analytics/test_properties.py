@@ -22,7 +22,13 @@ from programs.services.expiry import lots_expire
 from programs.services.members import member_create
 from programs.services.purchases import purchase_record, purchase_refund
 from tenancy.actors import SYSTEM
-from tests.analytics.support import analytics_dispatch, facts_direct, facts_rolled_up
+from tests.analytics.support import (
+    analytics_dispatch,
+    facts_direct,
+    facts_rolled_up,
+    summaries_direct,
+    summaries_rolled_up,
+)
 
 START = datetime(2026, 1, 5, 21, 30, tzinfo=ZoneInfo("Europe/Kyiv"))  # late evening: days split differently in UTC
 amounts = st.integers(min_value=1, max_value=300_000).map(lambda n: Decimal(n) / 100)
@@ -116,6 +122,8 @@ def test_rollups_equal_the_engine_rows(db, ops, gaps):
         analytics_dispatch()
         expected = facts_direct(world.program)
         assert facts_rolled_up(world.program) == expected
+        # The member summaries the consumer kept by increments equal the member facts grouped.
+        assert summaries_rolled_up(world.program) == summaries_direct(world.program)
 
         # A full recompute from scratch writes the same facts, and the member facts agree with the purchases.
         DailyFact.objects.filter(program=world.program).delete()
@@ -123,6 +131,7 @@ def test_rollups_equal_the_engine_rows(db, ops, gaps):
         with clock.travel(moment):
             rollups.rollups_recompute(program=world.program, first=bounds[0], last=bounds[1] + timedelta(days=3))
         assert facts_rolled_up(world.program) == expected
+        assert summaries_rolled_up(world.program) == summaries_direct(world.program)
         zone = ZoneInfo(world.program.timezone)
         for fact in MemberFact.objects.filter(program=world.program):
             purchases = Purchase.objects.filter(member_id=fact.member_id)
