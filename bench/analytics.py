@@ -294,7 +294,7 @@ def main() -> None:
     from django.utils import timezone
 
     from analytics import rollups, selectors
-    from analytics.models import DailyFact, MemberFact, MemberMonth, RecomputeRun
+    from analytics.models import DailyFact, MemberFact, MemberJoining, MemberMonth, MemberRecency, RecomputeRun
     from programs.models import Card, Program, Store
     from programs.services.purchases import purchase_record
 
@@ -320,7 +320,7 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "TRUNCATE analytics_dailyfact, analytics_memberfact, analytics_membermonth, "
-                    "analytics_liabilitysnapshot"
+                    "analytics_memberrecency, analytics_memberjoining, analytics_liabilitysnapshot"
                 )
                 cursor.execute("VACUUM ANALYZE")
         bounds = rollups.history_bounds(program)
@@ -340,6 +340,7 @@ def main() -> None:
         "daily facts": DailyFact.objects.count(),
         "member facts": MemberFact.objects.count(),
         "member months": MemberMonth.objects.count(),
+        "member summaries": MemberRecency.objects.count() + MemberJoining.objects.count(),
     }
     print(f"recompute {recompute:.1f} s ({phases}); rows {sizes}", flush=True)
 
