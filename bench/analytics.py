@@ -14,13 +14,19 @@ set-based (``INSERT … SELECT generate_series``, not the services):
   expiry 365 days later for every third purchase older than a year, and a partial refund 20 days later on every
   hundredth (the refund row and its reversal entry).
 
+The indexes and constraints of those engine tables (but primary keys) are dropped for the inserts and recreated,
+identical, before anything is measured. ``--seed-only`` stops there; ``--keep`` reuses the database (with
+``--recompute``, the rollups are emptied untimed and the recompute timed again).
+
 Then, timed:
 
 1. **full recompute**: ``analytics.rollups.rollups_recompute`` over the whole period (daily facts chunk by chunk,
    then the member facts and the liability snapshot);
 2. **dashboard**: ``GET`` of the program's dashboard for the last 365 days through Django's test client in this
-   process (the whole middleware stack, the page rendered; a superuser), ``--requests`` times: p50/p95 wall time,
-   the database's time included;
+   process (the whole middleware stack, the page rendered; a superuser), ``--requests`` times cold (the rollups'
+   version moved before each request, as a consumer batch moves it: nothing built earlier is reused) and
+   ``--requests`` times warm (unchanged rollups): p50/p95 wall time, the database's time included; then the first
+   request for each of ten stores;
 3. **reference**: the same headline figures computed from the raw tables for the same year (purchases, revenue,
    refunds, points earned/redeemed/expired, active members 30/90, stores, monthly series, cohorts), 3 times;
 4. **upkeep**: 1 000 purchases through ``purchase_record`` (today), then the analytics consumer handing their
