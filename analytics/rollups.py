@@ -369,14 +369,22 @@ def _increments_add_postgresql(model, program: Program, keys: tuple, values: tup
     outbox consumer and the rebuilds never run at once (``cursor_held``)."""
     if not rows:
         return 0
-    key_names = [name for name, _kind in keys]
     names = [name for name, _kind in values]
-    table = model._meta.db_table
     row_sql = "(" + ", ".join(f"%s::{kind}" for _name, kind in (*keys, *values)) + ")"
     params: list = []
     for key, increments in rows.items():
         params.extend(key)
         params.extend(increments.get(name, 0) for name in names)
+    _increments_add_select(model, program, keys, values, f"VALUES {', '.join([row_sql] * len(rows))}", params)
+    return len(rows)
+
+
+def _increments_add_select(model, program: Program, keys: tuple, values: tuple, source: str, params: list) -> None:
+    """``_increments_add_postgresql`` with the increments read by ``source`` (a query with ``params`` giving the
+    key columns, then the value columns, in the order of ``keys`` and ``values``)."""
+    key_names = [name for name, _kind in keys]
+    names = [name for name, _kind in values]
+    table = model._meta.db_table
     (first, _kind), *nullable = keys
     # Empty keys compared through a stand-in no real key takes, so that every condition is an equality the
     # database can hash or look up by index (IS NOT DISTINCT FROM makes it compare every pair of rows).
@@ -394,7 +402,7 @@ def _increments_add_postgresql(model, program: Program, keys: tuple, values: tup
     columns = ", ".join((*key_names, *names))
     # Only our own table and column names are formatted in; every value is a parameter.
     sql = (
-        f"WITH v ({columns}) AS (VALUES {', '.join([row_sql] * len(rows))}), "  # noqa: S608
+        f"WITH v ({columns}) AS ({source}), "  # noqa: S608
         f"updated AS (UPDATE {table} d SET {', '.join(f'{name} = d.{name} + v.{name}' for name in names)} FROM v "
         f"WHERE d.program_id = %s AND {same} RETURNING {', '.join(f'v.{column}' for column in key_names)}) "
         f"INSERT INTO {table} (program_id, {columns}) SELECT %s, {', '.join(f'v.{c}' for c in (*key_names, *names))} "
@@ -402,7 +410,6 @@ def _increments_add_postgresql(model, program: Program, keys: tuple, values: tup
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, program.pk, program.pk])
-    return len(rows)
 
 
 def _member_tier_at_join(has_changes: bool):
@@ -470,12 +477,20 @@ def members_rebuild(*, program: Program, member_ids: Iterable[int] | None = None
     if ids == []:
         return 0
     with transaction.atomic():
-        before = None if ids is None else _summaries_of(program, ids)
-        rebuild = _members_rebuild_postgresql if _postgresql() else _members_rebuild_python
-        written = rebuild(program, ids)
         if ids is None:
+            rebuild = _members_rebuild_postgresql if _postgresql() else _members_rebuild_python
+            written = rebuild(program, None)
             _summaries_rebuild(program)
+        elif _postgresql():
+            # The summaries lose what these members' old facts counted and gain what the new ones count, each in
+            # one statement the database runs (no rows through Python: this is the consumer's every batch).
+            _summaries_shift_postgresql(program, ids, -1)
+            written = _members_rebuild_postgresql(program, ids)
+            _summaries_shift_postgresql(program, ids, 1)
+            _summaries_tidy(program)
         else:
+            before = _summaries_of(program, ids)
+            written = _members_rebuild_python(program, ids)
             _summaries_add(program, _summaries_of(program, ids), before)
         version_bump(program=program)
     return written
@@ -656,12 +671,14 @@ def _summary_selects() -> tuple[str, str]:
     order of ``RECENCY_KEYS``/``RECENCY_VALUES`` and ``JOINING_KEYS``/``JOINING_VALUES``), for a WHERE to follow."""
     facts = MemberFact._meta.db_table
     recency = (
-        f"SELECT {FREQUENCY_SQL}, card_type_id, tier_id, last_purchase_on, count(*), sum(monetary) "  # noqa: S608
+        f"SELECT {FREQUENCY_SQL} AS frequency, card_type_id, tier_id, last_purchase_on, count(*) AS members, "  # noqa: S608
+        "sum(monetary) AS monetary "
         f"FROM {facts} WHERE program_id = %s{{where}} GROUP BY {FREQUENCY_SQL}, card_type_id, tier_id, last_purchase_on"
     )
     joining = (
-        "SELECT joined_on, card_type_id, tier_id, count(*), sum(spend_before_joining), "  # noqa: S608
-        f"sum(spend_after_joining) FROM {facts} WHERE program_id = %s{{where}} "
+        "SELECT joined_on, card_type_id, tier_id, count(*) AS members, "  # noqa: S608
+        "sum(spend_before_joining) AS spend_before_joining, sum(spend_after_joining) AS spend_after_joining "
+        f"FROM {facts} WHERE program_id = %s{{where}} "
         "GROUP BY joined_on, card_type_id, tier_id"
     )
     return recency, joining
@@ -696,7 +713,8 @@ def _summaries_of(program: Program, member_ids: list[int]) -> tuple[dict, dict]:
 
 
 def _summaries_add(program: Program, after: tuple[dict, dict], before: tuple[dict, dict]) -> None:
-    """Add to the summaries what some members' facts add now (``after``) less what they added before (``before``)."""
+    """Add to the summaries what some members' facts add now (``after``) less what they added before (``before``),
+    row by row (SQLite; PostgreSQL does it in two statements, ``_summaries_shift_postgresql``)."""
     for model, keys, values, new, old in (
         (MemberRecency, RECENCY_KEYS, RECENCY_VALUES, after[0], before[0]),
         (MemberJoining, JOINING_KEYS, JOINING_VALUES, after[1], before[1]),
@@ -709,18 +727,35 @@ def _summaries_add(program: Program, after: tuple[dict, dict], before: tuple[dic
                 changes[key] = change
         if not changes:
             continue
-        if _postgresql():
-            _increments_add_postgresql(model, program, keys, values, changes)
-        else:
-            key_names = [name for name, _kind in keys]
-            for key, change in changes.items():
-                where = dict(zip(key_names, key, strict=True))
-                updated = model.objects.filter(program=program, **where).update(
-                    **{name: F(name) + value for name, value in change.items()}
-                )
-                if not updated:
-                    model.objects.create(program=program, **where, **change)
-        model.objects.filter(program=program, members=0).delete()
+        key_names = [name for name, _kind in keys]
+        for key, change in changes.items():
+            where = dict(zip(key_names, key, strict=True))
+            updated = model.objects.filter(program=program, **where).update(
+                **{name: F(name) + value for name, value in change.items()}
+            )
+            if not updated:
+                model.objects.create(program=program, **where, **change)
+    _summaries_tidy(program)
+
+
+def _summaries_tidy(program: Program) -> None:
+    """Rows that count nobody any more are dropped."""
+    MemberRecency.objects.filter(program=program, members=0).delete()
+    MemberJoining.objects.filter(program=program, members=0).delete()
+
+
+def _summaries_shift_postgresql(program: Program, member_ids: list[int], sign: int) -> None:
+    """Add (``sign`` 1) or take off (-1) what ``member_ids``' member facts count now to/from the summaries."""
+    for model, keys, values, select in zip(
+        (MemberRecency, MemberJoining),
+        (RECENCY_KEYS, JOINING_KEYS),
+        (RECENCY_VALUES, JOINING_VALUES),
+        _summary_selects(),
+        strict=True,
+    ):
+        columns = [f"g.{name}" for name, _kind in keys] + [f"{sign:d} * g.{name}" for name, _kind in values]
+        source = f"SELECT {', '.join(columns)} FROM ({select.format(where=' AND member_id = ANY(%s)')}) g"  # noqa: S608
+        _increments_add_select(model, program, keys, values, source, [program.pk, member_ids])
 
 
 def _summaries_rebuild(program: Program) -> None:
