@@ -102,6 +102,46 @@ class MemberMonth(models.Model):
         return f"{self.member_id} {self.month:%Y-%m}"
 
 
+class MemberRecency(models.Model):
+    """The member facts counted by card type × tier × day of the last purchase × frequency group, with their spend:
+    what activity, RFM and the tier mix read (a few thousand rows a program instead of one per member). Kept with
+    the member facts: each rebuild of some members takes their old rows' counts off and adds the new ones."""
+
+    program = models.ForeignKey(Program, related_name="+", on_delete=models.CASCADE, db_index=False)
+    card_type = models.ForeignKey(CardType, null=True, related_name="+", on_delete=models.SET_NULL, db_index=False)
+    tier = models.ForeignKey(Tier, null=True, related_name="+", on_delete=models.SET_NULL, db_index=False)
+    last_purchase_on = models.DateField(null=True)
+    # 0: at most one purchase, 1: two to four, 2: five or more.
+    frequency = models.PositiveSmallIntegerField()
+    members = models.IntegerField(default=0)
+    monetary = money_field(_("spend"))
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "last_purchase_on"], name="memberrecency_program_idx")]
+
+    def __str__(self):
+        return f"{self.program_id} {self.last_purchase_on} {self.members}"
+
+
+class MemberJoining(models.Model):
+    """The member facts counted by card type × tier × day of joining, with the spend before and after joining:
+    what the joining chart reads for any range of days. Kept like ``MemberRecency``."""
+
+    program = models.ForeignKey(Program, related_name="+", on_delete=models.CASCADE, db_index=False)
+    card_type = models.ForeignKey(CardType, null=True, related_name="+", on_delete=models.SET_NULL, db_index=False)
+    tier = models.ForeignKey(Tier, null=True, related_name="+", on_delete=models.SET_NULL, db_index=False)
+    joined_on = models.DateField()
+    members = models.IntegerField(default=0)
+    spend_before_joining = money_field(_("spend before joining"))
+    spend_after_joining = money_field(_("spend after joining"))
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "joined_on"], name="memberjoining_program_idx")]
+
+    def __str__(self):
+        return f"{self.program_id} {self.joined_on} {self.members}"
+
+
 class LiabilitySnapshot(models.Model):
     """Points outstanding now per card type and bucket, with what expires in the next 30 days."""
 
@@ -117,6 +157,19 @@ class LiabilitySnapshot(models.Model):
 
     def __str__(self):
         return f"{self.program_id} {self.bucket} {self.outstanding}"
+
+
+class RollupVersion(models.Model):
+    """Moves (a new random token) whenever any of a program's rollups is written: the dashboard keeps what it built
+    for a version and builds again once the version has moved. A token, not a counter, so that a version is never
+    seen twice, even for a program id used again."""
+
+    program = models.OneToOneField(Program, primary_key=True, related_name="+", on_delete=models.CASCADE)
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.program_id} {self.token}"
 
 
 class RecomputeRun(models.Model):

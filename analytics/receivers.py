@@ -72,10 +72,17 @@ class _Batch:
         self.tier_changes: set[tuple[int, datetime]] = set()
         self.members: set[int] = set()
 
-    def sources(self) -> rollups.Sources:
+    def sources(self, program: Program) -> rollups.Sources:
         rewards = StampReward.objects.all()
+        # A program that never issued a stamp reward (no stamp card) has none to count: two reward reads fewer in
+        # every batch of the consumer.
+        stamped = StampReward.objects.filter(program=program).exists()
         # Rewards issued outside a purchase (stamps added by staff): at their card's entries' moment.
-        loose = _ids_at(rewards.filter(issued_by_purchase__isnull=True), "card_id", "issued_at", self.entries)
+        loose = (
+            _ids_at(rewards.filter(issued_by_purchase__isnull=True), "card_id", "issued_at", self.entries)
+            if stamped
+            else []
+        )
         issued = Q(issued_by_purchase__in=self.purchases) | Q(pk__in=loose)
         return rollups.Sources(
             purchases=Purchase.objects.filter(pk__in=self.purchases) if self.purchases else None,
@@ -85,9 +92,9 @@ class _Batch:
             )
             if self.entries
             else None,
-            rewards_issued=rewards.filter(issued) if self.purchases or self.entries else None,
+            rewards_issued=rewards.filter(issued) if stamped and (self.purchases or self.entries) else None,
             rewards_redeemed=rewards.filter(status=RewardStatus.REDEEMED, redeemed_by_purchase__in=self.purchases)
-            if self.purchases
+            if stamped and self.purchases
             else None,
             # A reward handed back by a refund was counted with its purchase, unless that purchase is in this very
             # batch (its reward was already back when the batch was read).
@@ -132,7 +139,7 @@ def rollups_from_events(events: list[Event]) -> None:
         program = programs.get(program_id)
         if program is None:
             continue
-        rollups.facts_add(program=program, sources=batch.sources())
+        rollups.facts_add(program=program, sources=batch.sources(program))
         if batch.members:
             rollups.members_rebuild(program=program, member_ids=batch.members)
         rollups.liability_refresh(program=program, force=False)

@@ -7,6 +7,7 @@ coordinating. Days are the program's days (``Program.timezone``); a fact's day i
 """
 
 import logging
+import uuid
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
@@ -14,11 +15,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 
-from analytics.models import DailyFact, LiabilitySnapshot, MemberFact, MemberMonth, RecomputeRun
+from analytics.models import (
+    DailyFact,
+    LiabilitySnapshot,
+    MemberFact,
+    MemberJoining,
+    MemberMonth,
+    MemberRecency,
+    RecomputeRun,
+    RollupVersion,
+)
 from programs import clock
 from programs.choices import Bucket, EntryKind, RewardStatus, TierChangeReason, Unit
 from programs.models import (
@@ -84,6 +94,40 @@ def day_bounds(program: Program, first: date, last: date) -> tuple[datetime, dat
 
 def local_day(program: Program, moment: datetime) -> date:
     return moment.astimezone(program_zone(program)).date()
+
+
+def version_bump(*, program: Program) -> str:
+    """Move ``program``'s rollup version (one upsert): whatever was built from its rollups before is stale.
+    Called by every function here that writes a rollup, in the writer's transaction."""
+    token = uuid.uuid4().hex
+    RollupVersion.objects.bulk_create(
+        [RollupVersion(program=program, token=token, changed_at=clock.now())],
+        update_conflicts=True,
+        unique_fields=["program"],
+        update_fields=["token", "changed_at"],
+    )
+    return token
+
+
+def version_get(*, program: Program) -> str:
+    """``program``'s current rollup version (a program never rolled up gets its first one here)."""
+    token = RollupVersion.objects.filter(program=program).values_list("token", flat=True).first()
+    return token if token is not None else version_bump(program=program)
+
+
+def _postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _memory_for_big_reads() -> None:
+    """On PostgreSQL, inside a transaction: memory to hash-join and aggregate millions of rows instead of sorting
+    them on disk or walking an index row by row, and no JIT (it compiles for seconds and saves nothing here), until
+    the transaction ends."""
+    if not _postgresql():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL jit = off")
 
 
 def _tier_at(member: str, moment: str, has_changes: bool):
@@ -283,6 +327,9 @@ def facts_add(*, program: Program, sources: Sources) -> int:
     rows = _facts(program, sources)
     if not rows:
         return 0
+    version_bump(program=program)
+    if _postgresql():
+        return _cells_add_postgresql(program, rows)
     days = {key[0] for key in rows}
     existing: dict[tuple, int] = {}
     for pk, day, card_type, store, tier in DailyFact.objects.filter(program=program, day__in=days).values_list(
@@ -304,6 +351,65 @@ def facts_add(*, program: Program, sources: Sources) -> int:
     if created:
         DailyFact.objects.bulk_create(created, batch_size=500)
     return len(changed) + len(created)
+
+
+CELL_KEYS = (("day", "date"), ("card_type_id", "bigint"), ("store_id", "bigint"), ("tier_id", "bigint"))
+
+
+def _cells_add_postgresql(program: Program, rows: dict[tuple, dict]) -> int:
+    """``facts_add``'s writing in one statement (``_increments_add_postgresql``)."""
+    values = (*((name, "numeric") for name in SUM_FIELDS), *((name, "integer") for name in COUNT_FIELDS))
+    return _increments_add_postgresql(DailyFact, program, CELL_KEYS, values, rows)
+
+
+def _increments_add_postgresql(model, program: Program, keys: tuple, values: tuple, rows: dict[tuple, dict]) -> int:
+    """Add ``rows`` (key tuple -> {value column: increment}) to ``model``'s rows of ``program`` in one statement: the
+    rows as a VALUES list, added to the rows with the same key (empty keys match empty ones) and inserted where none
+    has it. ``keys`` and ``values`` are (column, SQL type) pairs; the first key is never empty. Exact because the
+    outbox consumer and the rebuilds never run at once (``cursor_held``)."""
+    if not rows:
+        return 0
+    names = [name for name, _kind in values]
+    row_sql = "(" + ", ".join(f"%s::{kind}" for _name, kind in (*keys, *values)) + ")"
+    params: list = []
+    for key, increments in rows.items():
+        params.extend(key)
+        params.extend(increments.get(name, 0) for name in names)
+    _increments_add_select(model, program, keys, values, f"VALUES {', '.join([row_sql] * len(rows))}", params)
+    return len(rows)
+
+
+def _increments_add_select(model, program: Program, keys: tuple, values: tuple, source: str, params: list) -> None:
+    """``_increments_add_postgresql`` with the increments read by ``source`` (a query with ``params`` giving the
+    key columns, then the value columns, in the order of ``keys`` and ``values``)."""
+    key_names = [name for name, _kind in keys]
+    names = [name for name, _kind in values]
+    table = model._meta.db_table
+    (first, _kind), *nullable = keys
+    # Empty keys compared through a stand-in no real key takes, so that every condition is an equality the
+    # database can hash or look up by index (IS NOT DISTINCT FROM makes it compare every pair of rows).
+    empty = {"bigint": "-1", "smallint": "-1", "date": "DATE '0001-01-01'"}
+
+    def equal(a: str, b: str) -> str:
+        return " AND ".join(
+            [
+                f"{a}.{first} = {b}.{first}",
+                *(f"COALESCE({a}.{c}, {empty[k]}) = COALESCE({b}.{c}, {empty[k]})" for c, k in nullable),
+            ]
+        )
+
+    same, found = equal("d", "v"), equal("u", "v")
+    columns = ", ".join((*key_names, *names))
+    # Only our own table and column names are formatted in; every value is a parameter.
+    sql = (
+        f"WITH v ({columns}) AS ({source}), "  # noqa: S608
+        f"updated AS (UPDATE {table} d SET {', '.join(f'{name} = d.{name} + v.{name}' for name in names)} FROM v "
+        f"WHERE d.program_id = %s AND {same} RETURNING {', '.join(f'v.{column}' for column in key_names)}) "
+        f"INSERT INTO {table} (program_id, {columns}) SELECT %s, {', '.join(f'v.{c}' for c in (*key_names, *names))} "
+        f"FROM v WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE {found})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, program.pk, program.pk])
 
 
 def _member_tier_at_join(has_changes: bool):
@@ -340,6 +446,7 @@ def days_rebuild(*, program: Program, first: date, last: date) -> int:
     with transaction.atomic():
         DailyFact.objects.filter(program=program, day__gte=first, day__lte=last).delete()
         DailyFact.objects.bulk_create(facts, batch_size=2000)
+        version_bump(program=program)
     return len(facts)
 
 
@@ -363,13 +470,38 @@ def members_rebuild(*, program: Program, member_ids: Iterable[int] | None = None
     """Replace the member facts and member months of ``member_ids`` (every member of the program when ``None``).
 
     Frequency counts purchases, monetary is what they paid net of refunds; first/last purchase are the program's
-    days. Idempotent; returns the number of members written.
+    days. Idempotent; returns the number of members written. On PostgreSQL, two ``INSERT … SELECT … GROUP BY``
+    (``_members_rebuild_postgresql``); elsewhere the same figures through Python.
     """
+    ids = None if member_ids is None else sorted(set(member_ids))
+    if ids == []:
+        return 0
+    with transaction.atomic():
+        if ids is None:
+            rebuild = _members_rebuild_postgresql if _postgresql() else _members_rebuild_python
+            written = rebuild(program, None)
+            _summaries_rebuild(program)
+        elif _postgresql():
+            # The summaries lose what these members' old facts counted and gain what the new ones count, each in
+            # one statement the database runs (no rows through Python: this is the consumer's every batch).
+            _summaries_shift_postgresql(program, ids, -1)
+            written = _members_rebuild_postgresql(program, ids)
+            _summaries_shift_postgresql(program, ids, 1)
+            _summaries_tidy(program)
+        else:
+            before = _summaries_of(program, ids)
+            written = _members_rebuild_python(program, ids)
+            _summaries_add(program, _summaries_of(program, ids), before)
+        version_bump(program=program)
+    return written
+
+
+def _members_rebuild_python(program: Program, member_ids: list[int] | None) -> int:
+    """``members_rebuild`` through Python objects (SQLite)."""
     zone = program_zone(program)
     members = Member.objects.filter(program=program)
     purchases = Purchase.objects.filter(program=program)
     if member_ids is not None:
-        member_ids = sorted(set(member_ids))
         members = members.filter(pk__in=member_ids)
         purchases = purchases.filter(member_id__in=member_ids)
     net = F("total") - F("refunded_amount")
@@ -454,6 +586,195 @@ def members_rebuild(*, program: Program, member_ids: Iterable[int] | None = None
     return len(facts)
 
 
+def _members_rebuild_postgresql(program: Program, member_ids: list[int] | None) -> int:
+    """``members_rebuild`` set-based: the rows of ``member_ids`` (all the program's when ``None``) deleted, then
+    computed from the purchases and inserted by the database, with the very rules of the Python path: days and
+    months in the program's time zone, spend net of refunds, the cohort the month of the first purchase, the card
+    type the member's first card's. Rows go in in the order of their unique key: the index grows at its end
+    instead of being written all over."""
+    facts, months = MemberFact._meta.db_table, MemberMonth._meta.db_table
+    purchase, member, card = Purchase._meta.db_table, Member._meta.db_table, Card._meta.db_table
+    only_facts = only_members = only_purchases = only_joined = ""
+    if member_ids is not None:
+        only_facts = " AND member_id = ANY(%(ids)s)"
+        only_members = " AND m.id = ANY(%(ids)s)"
+        only_purchases = " AND p.member_id = ANY(%(ids)s)"
+        only_joined = " AND j.id = ANY(%(ids)s)"  # else the planner hashes every member of the program
+    params = {"p": program.pk, "tz": program.timezone, "ids": member_ids, "window": JOINING_WINDOW}
+    net = "p.total - p.refunded_amount"
+    local = "(p.purchased_at AT TIME ZONE %(tz)s)"
+    with connection.cursor() as cursor:
+        if member_ids is None:
+            # A whole program: with the default 4 MB the planner walks every member's purchases by index (random
+            # reads of the whole table, minutes at 10M purchases); with memory for a hash join and hash aggregate it
+            # reads the purchases once.
+            _memory_for_big_reads()
+        # Only our own table names and fixed fragments are formatted in; every value is a parameter.
+        cursor.execute(f"DELETE FROM {facts} WHERE program_id = %(p)s{only_facts}", params)  # noqa: S608
+        cursor.execute(f"DELETE FROM {months} WHERE program_id = %(p)s{only_facts}", params)  # noqa: S608
+        cursor.execute(
+            f"""INSERT INTO {facts} (program_id, member_id, card_type_id, tier_id, joined_on, first_purchase_on,
+                    last_purchase_on, purchases, monetary, spend_before_joining, spend_after_joining)
+            SELECT m.program_id, m.id,
+                (SELECT c.card_type_id FROM {card} c WHERE c.member_id = m.id ORDER BY c.issued_at, c.id LIMIT 1),
+                m.tier_id, (m.joined_at AT TIME ZONE %(tz)s)::date, b.first, b.last, COALESCE(b.n, 0),
+                COALESCE(b.monetary, 0), COALESCE(b.before, 0), COALESCE(b.after, 0)
+            FROM {member} m LEFT JOIN (
+                SELECT p.member_id, min({local}::date) AS first, max({local}::date) AS last, count(*) AS n,
+                    sum({net}) AS monetary,
+                    sum({net}) FILTER (
+                        WHERE p.purchased_at < j.joined_at AND p.purchased_at >= j.joined_at - %(window)s
+                    ) AS before,
+                    sum({net}) FILTER (
+                        WHERE p.purchased_at >= j.joined_at AND p.purchased_at < j.joined_at + %(window)s
+                    ) AS after
+                FROM {purchase} p JOIN {member} j ON j.id = p.member_id
+                WHERE p.program_id = %(p)s{only_purchases}{only_joined}
+                GROUP BY p.member_id
+            ) b ON b.member_id = m.id
+            WHERE m.program_id = %(p)s{only_members}
+            ORDER BY m.id""",  # noqa: S608
+            params,
+        )
+        written = cursor.rowcount
+        cursor.execute(
+            f"""INSERT INTO {months} (program_id, member_id, month, cohort, purchases, spend)
+            SELECT %(p)s, s.member_id, s.month, min(s.month) OVER (PARTITION BY s.member_id ORDER BY s.month), s.n,
+                s.spend
+            FROM (
+                SELECT p.member_id, date_trunc('month', {local})::date AS month, count(*) AS n, sum({net}) AS spend
+                FROM {purchase} p WHERE p.program_id = %(p)s{only_purchases}
+                GROUP BY 1, 2
+            ) s
+            ORDER BY s.member_id, s.month""",  # noqa: S608
+            params,
+        )
+    return written
+
+
+# --- Member summaries ------------------------------------------------------------------------------------------
+
+FREQUENCY_SQL = "CASE WHEN purchases <= 1 THEN 0 WHEN purchases <= 4 THEN 1 ELSE 2 END"
+RECENCY_KEYS = (
+    ("frequency", "smallint"),
+    ("card_type_id", "bigint"),
+    ("tier_id", "bigint"),
+    ("last_purchase_on", "date"),
+)
+RECENCY_VALUES = (("members", "integer"), ("monetary", "numeric"))
+JOINING_KEYS = (("joined_on", "date"), ("card_type_id", "bigint"), ("tier_id", "bigint"))
+JOINING_VALUES = (("members", "integer"), ("spend_before_joining", "numeric"), ("spend_after_joining", "numeric"))
+
+
+def _summary_selects() -> tuple[str, str]:
+    """The member facts grouped as ``MemberRecency`` and ``MemberJoining`` hold them (keys, then values, in the
+    order of ``RECENCY_KEYS``/``RECENCY_VALUES`` and ``JOINING_KEYS``/``JOINING_VALUES``), for a WHERE to follow."""
+    facts = MemberFact._meta.db_table
+    recency = (
+        f"SELECT {FREQUENCY_SQL} AS frequency, card_type_id, tier_id, last_purchase_on, count(*) AS members, "  # noqa: S608
+        "sum(monetary) AS monetary "
+        f"FROM {facts} WHERE program_id = %s{{where}} GROUP BY {FREQUENCY_SQL}, card_type_id, tier_id, last_purchase_on"
+    )
+    joining = (
+        "SELECT joined_on, card_type_id, tier_id, count(*) AS members, "  # noqa: S608
+        "sum(spend_before_joining) AS spend_before_joining, sum(spend_after_joining) AS spend_after_joining "
+        f"FROM {facts} WHERE program_id = %s{{where}} "
+        "GROUP BY joined_on, card_type_id, tier_id"
+    )
+    return recency, joining
+
+
+def _as_key(value):
+    """Dates come back from SQLite's grouped raw rows as text."""
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def _summaries_of(program: Program, member_ids: list[int]) -> tuple[dict, dict]:
+    """What ``member_ids``' member facts add to the two summaries now: (recency rows, joining rows), each
+    key -> {column: value}."""
+    where = f" AND member_id IN ({', '.join(['%s'] * len(member_ids))})"
+    result = []
+    with connection.cursor() as cursor:
+        for select, keys, values in zip(
+            _summary_selects(), (RECENCY_KEYS, JOINING_KEYS), (RECENCY_VALUES, JOINING_VALUES), strict=True
+        ):
+            cursor.execute(select.format(where=where), [program.pk, *member_ids])
+            rows = {}
+            for row in cursor.fetchall():
+                key = tuple(_as_key(value) for value in row[: len(keys)])
+                rows[key] = {
+                    name: Decimal(str(value or 0)).quantize(Decimal("0.01")) if kind == "numeric" else value
+                    for (name, kind), value in zip(values, row[len(keys) :], strict=True)
+                }
+            result.append(rows)
+    return result[0], result[1]
+
+
+def _summaries_add(program: Program, after: tuple[dict, dict], before: tuple[dict, dict]) -> None:
+    """Add to the summaries what some members' facts add now (``after``) less what they added before (``before``),
+    row by row (SQLite; PostgreSQL does it in two statements, ``_summaries_shift_postgresql``)."""
+    for model, keys, values, new, old in (
+        (MemberRecency, RECENCY_KEYS, RECENCY_VALUES, after[0], before[0]),
+        (MemberJoining, JOINING_KEYS, JOINING_VALUES, after[1], before[1]),
+    ):
+        names = [name for name, _kind in values]
+        changes = {}
+        for key in new.keys() | old.keys():
+            change = {name: new.get(key, {}).get(name, 0) - old.get(key, {}).get(name, 0) for name in names}
+            if any(change.values()):
+                changes[key] = change
+        if not changes:
+            continue
+        key_names = [name for name, _kind in keys]
+        for key, change in changes.items():
+            where = dict(zip(key_names, key, strict=True))
+            updated = model.objects.filter(program=program, **where).update(
+                **{name: F(name) + value for name, value in change.items()}
+            )
+            if not updated:
+                model.objects.create(program=program, **where, **change)
+    _summaries_tidy(program)
+
+
+def _summaries_tidy(program: Program) -> None:
+    """Rows that count nobody any more are dropped."""
+    MemberRecency.objects.filter(program=program, members=0).delete()
+    MemberJoining.objects.filter(program=program, members=0).delete()
+
+
+def _summaries_shift_postgresql(program: Program, member_ids: list[int], sign: int) -> None:
+    """Add (``sign`` 1) or take off (-1) what ``member_ids``' member facts count now to/from the summaries."""
+    for model, keys, values, select in zip(
+        (MemberRecency, MemberJoining),
+        (RECENCY_KEYS, JOINING_KEYS),
+        (RECENCY_VALUES, JOINING_VALUES),
+        _summary_selects(),
+        strict=True,
+    ):
+        columns = [f"g.{name}" for name, _kind in keys] + [f"{sign:d} * g.{name}" for name, _kind in values]
+        source = f"SELECT {', '.join(columns)} FROM ({select.format(where=' AND member_id = ANY(%s)')}) g"  # noqa: S608
+        _increments_add_select(model, program, keys, values, source, [program.pk, member_ids])
+
+
+def _summaries_rebuild(program: Program) -> None:
+    """Replace ``program``'s summaries with its member facts grouped (two ``INSERT … SELECT … GROUP BY``)."""
+    recency, joining = _summary_selects()
+    with connection.cursor() as cursor:
+        for model, keys, values, select in (
+            (MemberRecency, RECENCY_KEYS, RECENCY_VALUES, recency),
+            (MemberJoining, JOINING_KEYS, JOINING_VALUES, joining),
+        ):
+            model.objects.filter(program=program).delete()
+            columns = ", ".join(name for name, _kind in (*keys, *values))
+            cursor.execute(
+                f"INSERT INTO {model._meta.db_table} (program_id, {columns}) "  # noqa: S608
+                f"SELECT CAST(%s AS bigint), g.* FROM ({select.format(where='')}) g",
+                [program.pk, program.pk],
+            )
+
+
 # --- Liability -----------------------------------------------------------------------------------------------
 
 
@@ -496,6 +817,7 @@ def liability_refresh(*, program: Program, force: bool = True) -> bool:
     with transaction.atomic():
         LiabilitySnapshot.objects.filter(program=program).delete()
         LiabilitySnapshot.objects.bulk_create(snapshots)
+        version_bump(program=program)
     return True
 
 
@@ -559,6 +881,7 @@ def rollups_recompute(
         chunk_last = min(last, run.next_day + timedelta(days=chunk_days - 1))
         with transaction.atomic():
             cursor_held()
+            _memory_for_big_reads()
             days_rebuild(program=program, first=run.next_day, last=chunk_last)
             days_done += (chunk_last - run.next_day).days + 1
             run.next_day = chunk_last + timedelta(days=1)

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 
-from analytics.models import DailyFact, LiabilitySnapshot, MemberFact, MemberMonth
+from analytics.models import DailyFact, LiabilitySnapshot, MemberFact, MemberJoining, MemberMonth, MemberRecency
 from analytics.rollups import COUNT_FIELDS, SUM_FIELDS, local_day
 from programs import clock
 from programs.choices import Bucket
@@ -177,26 +177,97 @@ class Activity:
         return Decimal(self.repeat_buyers) / Decimal(self.buyers) if self.buyers else None
 
 
-def activity_get(*, program: Program, filters: Filters) -> Activity:
-    """Members by how recently they bought, as of the program's today (one query)."""
+# Recency groups of the member mix: never bought, then the last purchase within 30, 60, 90 days, or longer ago.
+NEVER, WITHIN_30, WITHIN_60, WITHIN_90, LONGER = range(5)
+# Frequency groups: at most one purchase, 2–4, 5 or more.
+ONCE, FEW, MANY = range(3)
+
+
+@dataclass(frozen=True)
+class MixCell:
+    tier_id: int | None
+    recency: int
+    frequency: int
+    members: int
+    spend: Decimal
+
+
+@dataclass
+class MemberMix:
+    cells: list[MixCell]
+    joined: int = 0  # members who joined within the filters' days
+    spend_before_joining: Decimal = ZERO
+    spend_after_joining: Decimal = ZERO
+
+
+def member_mix_get(*, program: Program, filters: Filters) -> MemberMix:
+    """The members within ``filters`` counted by tier × recency × frequency with their spend, and those who joined in
+    the period with their spend before and after: what activity, RFM, tier mix and joining are read from. Two
+    queries over the member summaries the rollups keep (``MemberRecency``, ``MemberJoining``), a few dozen rows back.
+    Recency is as of the program's today."""
     today = local_day(program, clock.now())
-    row = members_for(program, filters).aggregate(
-        members=Count("pk"),
-        buyers=Count("pk", filter=Q(last_purchase_on__isnull=False)),
-        active_30=Count("pk", filter=Q(last_purchase_on__gt=today - timedelta(days=ACTIVE_DAYS))),
-        active_90=Count("pk", filter=Q(last_purchase_on__gt=today - timedelta(days=90))),
-        active_60=Count("pk", filter=Q(last_purchase_on__gt=today - timedelta(days=INACTIVE_DAYS))),
-        repeat=Count("pk", filter=Q(purchases__gte=2)),
+    recency = Case(
+        When(last_purchase_on__isnull=True, then=Value(NEVER)),
+        When(last_purchase_on__gt=today - timedelta(days=ACTIVE_DAYS), then=Value(WITHIN_30)),
+        When(last_purchase_on__gt=today - timedelta(days=INACTIVE_DAYS), then=Value(WITHIN_60)),
+        When(last_purchase_on__gt=today - timedelta(days=90), then=Value(WITHIN_90)),
+        default=Value(LONGER),
+        output_field=IntegerField(),
     )
+    cells = [
+        MixCell(
+            tier_id=row["tier_id"],
+            recency=row["r"],
+            frequency=row["frequency"],
+            members=row["n"] or 0,
+            spend=row["m"] or ZERO,
+        )
+        for row in _summary_for(MemberRecency.objects.filter(program=program), filters)
+        .values("tier_id", "frequency", r=recency)
+        .annotate(n=Sum("members"), m=Sum("monetary"))
+        .order_by()
+    ]
+    joined = _summary_for(
+        MemberJoining.objects.filter(program=program, joined_on__gte=filters.first, joined_on__lte=filters.last),
+        filters,
+    ).aggregate(n=Sum("members"), b=Sum("spend_before_joining"), a=Sum("spend_after_joining"))
+    return MemberMix(
+        cells=cells,
+        joined=joined["n"] or 0,
+        spend_before_joining=joined["b"] or ZERO,
+        spend_after_joining=joined["a"] or ZERO,
+    )
+
+
+def _summary_for(queryset: QuerySet, filters: Filters) -> QuerySet:
+    if filters.card_type_id:
+        queryset = queryset.filter(card_type_id=filters.card_type_id)
+    if filters.tier_id:
+        queryset = queryset.filter(tier_id=filters.tier_id)
+    return queryset
+
+
+def activity_get(*, program: Program, filters: Filters, mix: MemberMix | None = None) -> Activity:
+    """Members by how recently they bought, as of the program's today (from ``member_mix_get``, read here when not
+    given)."""
+    cells = (mix if mix is not None else member_mix_get(program=program, filters=filters)).cells
+
+    def members(*recencies) -> int:
+        return sum(cell.members for cell in cells if cell.recency in recencies)
+
+    total = sum(cell.members for cell in cells)
+    buyers = total - members(NEVER)
+    active_30 = members(WITHIN_30)
+    active_60 = members(WITHIN_30, WITHIN_60)
     return Activity(
-        members=row["members"],
-        buyers=row["buyers"],
-        active_30=row["active_30"],
-        active_90=row["active_90"],
-        inactive=row["active_60"] - row["active_30"],
-        dormant=row["buyers"] - row["active_60"],
-        never=row["members"] - row["buyers"],
-        repeat_buyers=row["repeat"],
+        members=total,
+        buyers=buyers,
+        active_30=active_30,
+        active_90=members(WITHIN_30, WITHIN_60, WITHIN_90),
+        inactive=active_60 - active_30,
+        dormant=buyers - active_60,
+        never=members(NEVER),
+        repeat_buyers=sum(cell.members for cell in cells if cell.frequency != ONCE),
     )
 
 
@@ -361,7 +432,7 @@ def stores_table(program: Program, filters: Filters, limit: int = 10) -> Table:
     return table
 
 
-def tiers_table(program: Program, filters: Filters) -> Table:
+def tiers_table(program: Program, filters: Filters, mix: MemberMix | None = None) -> Table:
     """Members per tier today, with the period's upgrades and downgrades into each tier."""
     table = Table(
         "tiers",
@@ -372,7 +443,10 @@ def tiers_table(program: Program, filters: Filters) -> Table:
     tiers = list(Tier.objects.filter(program=program).order_by("pk").values_list("pk", "name"))
     if not tiers:
         return table
-    counts = dict(members_for(program, filters).values("tier_id").annotate(n=Count("pk")).values_list("tier_id", "n"))
+    mix = mix if mix is not None else member_mix_get(program=program, filters=filters)
+    counts: dict[int | None, int] = {}
+    for cell in mix.cells:
+        counts[cell.tier_id] = counts.get(cell.tier_id, 0) + cell.members
     moves = {
         row["tier_id"]: row
         for row in facts_for(program, filters, stores=False)
@@ -440,40 +514,27 @@ RECENCY = ((30, "≤ 30"), (90, "31–90"), (None, "> 90"))
 FREQUENCY = ((1, "1"), (4, "2–4"), (None, "5+"))
 
 
-def rfm_table(program: Program, filters: Filters) -> Table:
+def rfm_table(program: Program, filters: Filters, mix: MemberMix | None = None) -> Table:
     """The RFM grid: buying members by recency (days since the last purchase) × frequency (purchases), with their
-    spend. Nine cells, one query."""
-    today = local_day(program, clock.now())
+    spend. Nine cells, from ``member_mix_get``."""
     table = Table(
         "rfm",
         _("RFM: recency × frequency"),
         [_("Days since last purchase"), _("Purchases"), _("Members"), _("Spend"), _("Average spend")],
         kind="grid",
     )
-    recency = Case(
-        When(last_purchase_on__gt=today - timedelta(days=30), then=Value(0)),
-        When(last_purchase_on__gt=today - timedelta(days=90), then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    frequency = Case(
-        When(purchases__lte=1, then=Value(0)),
-        When(purchases__lte=4, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    cells = {
-        (row["r"], row["f"]): row
-        for row in members_for(program, filters)
-        .filter(last_purchase_on__isnull=False)
-        .values(r=recency, f=frequency)
-        .annotate(n=Count("pk"), m=Sum("monetary"))
-        .order_by()
-    }
+    mix = mix if mix is not None else member_mix_get(program=program, filters=filters)
+    rfm_recency = {WITHIN_30: 0, WITHIN_60: 1, WITHIN_90: 1, LONGER: 2}
+    cells: dict[tuple[int, int], list] = {}
+    for cell in mix.cells:
+        if cell.recency == NEVER:
+            continue
+        totals = cells.setdefault((rfm_recency[cell.recency], cell.frequency), [0, ZERO])
+        totals[0] += cell.members
+        totals[1] += cell.spend
     for r, (_days, r_label) in enumerate(RECENCY):
         for f, (_count, f_label) in enumerate(FREQUENCY):
-            row = cells.get((r, f), {})
-            count, spend = row.get("n") or 0, row.get("m") or ZERO
+            count, spend = cells.get((r, f), (0, ZERO))
             table.rows.append([r_label, f_label, count, spend, (spend / count).quantize(CENT) if count else ZERO])
     return table
 
@@ -503,20 +564,16 @@ def stamps_table(program: Program, filters: Filters) -> Table:
     return table
 
 
-def joining_table(program: Program, filters: Filters) -> Table:
+def joining_table(program: Program, filters: Filters, mix: MemberMix | None = None) -> Table:
     """What members who joined in the period spent in the 90 days before joining and the 90 days after."""
     table = Table(
         "joining",
         _("Average spend 90 days before and after joining"),
         [_("When"), _("Average spend"), _("Members")],
     )
-    row = (
-        members_for(program, filters)
-        .filter(joined_on__gte=filters.first, joined_on__lte=filters.last)
-        .aggregate(n=Count("pk"), before=Sum("spend_before_joining"), after=Sum("spend_after_joining"))
-    )
-    count = row["n"] or 0
-    for label, total in ((_("Before joining"), row["before"]), (_("After joining"), row["after"])):
+    mix = mix if mix is not None else member_mix_get(program=program, filters=filters)
+    count, before, after = mix.joined, mix.spend_before_joining, mix.spend_after_joining
+    for label, total in ((_("Before joining"), before), (_("After joining"), after)):
         table.rows.append([label, ((total or ZERO) / count).quantize(CENT) if count else ZERO, count])
     return table
 
@@ -567,7 +624,8 @@ def dashboard_get(*, program: Program, filters: Filters, only: str | None = None
     ``only`` (a key of ``TABLE_KEYS``) builds just that table (for a download)."""
     values = point_values(program)
     wanted = set(TABLE_KEYS) if only is None else {only}
-    activity = activity_get(program=program, filters=filters)
+    mix = member_mix_get(program=program, filters=filters)
+    activity = activity_get(program=program, filters=filters, mix=mix)
     liability = liability_get(program=program, filters=filters, values=values)
     builders = {
         "sales": lambda: sales_table(program, filters),
@@ -577,11 +635,11 @@ def dashboard_get(*, program: Program, filters: Filters, only: str | None = None
         "activity": lambda: activity_table(activity),
         "card_types": lambda: card_types_table(program, filters),
         "stores": lambda: stores_table(program, filters),
-        "tiers": lambda: tiers_table(program, filters),
+        "tiers": lambda: tiers_table(program, filters, mix),
         "cohorts": lambda: cohorts_table(program, filters),
-        "rfm": lambda: rfm_table(program, filters),
+        "rfm": lambda: rfm_table(program, filters, mix),
         "stamps": lambda: stamps_table(program, filters),
-        "joining": lambda: joining_table(program, filters),
+        "joining": lambda: joining_table(program, filters, mix),
     }
     tables = {key: _rounded(builders[key]()) for key in TABLE_KEYS if key in wanted}
     if only is not None:

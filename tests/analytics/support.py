@@ -4,7 +4,7 @@ engine's rows in Python (the reference the rollups must equal)."""
 from collections import defaultdict
 from decimal import Decimal
 
-from analytics.models import DailyFact
+from analytics.models import DailyFact, MemberFact, MemberJoining, MemberRecency
 from analytics.rollups import COUNT_FIELDS, SUM_FIELDS
 from programs import outbox
 from programs.choices import Bucket, EntryKind, RewardStatus, TierChangeReason, Unit
@@ -135,3 +135,34 @@ def _clean(facts) -> dict[tuple, dict]:
         if values:
             clean[key] = values
     return clean
+
+
+def summaries_direct(program) -> tuple[dict, dict]:
+    """The member summaries computed in Python from the member facts: (recency, joining), zero rows left out."""
+    recency: dict[tuple, list] = defaultdict(lambda: [0, ZERO])
+    joining: dict[tuple, list] = defaultdict(lambda: [0, ZERO, ZERO])
+    for fact in MemberFact.objects.filter(program=program):
+        frequency = 0 if fact.purchases <= 1 else (1 if fact.purchases <= 4 else 2)
+        cells = recency[(frequency, fact.card_type_id, fact.tier_id, fact.last_purchase_on)]
+        cells[0] += 1
+        cells[1] += fact.monetary
+        cells = joining[(fact.joined_on, fact.card_type_id, fact.tier_id)]
+        cells[0] += 1
+        cells[1] += fact.spend_before_joining
+        cells[2] += fact.spend_after_joining
+    return dict(recency), dict(joining)
+
+
+def summaries_rolled_up(program) -> tuple[dict, dict]:
+    recency, joining = {}, {}
+    for row in MemberRecency.objects.filter(program=program):
+        key = (row.frequency, row.card_type_id, row.tier_id, row.last_purchase_on)
+        assert key not in recency, f"two summary rows for {key}"
+        if row.members:
+            recency[key] = [row.members, row.monetary]
+    for row in MemberJoining.objects.filter(program=program):
+        key = (row.joined_on, row.card_type_id, row.tier_id)
+        assert key not in joining, f"two summary rows for {key}"
+        if row.members:
+            joining[key] = [row.members, row.spend_before_joining, row.spend_after_joining]
+    return recency, joining

@@ -6,6 +6,7 @@ import csv
 import io
 import subprocess
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -17,6 +18,8 @@ from analytics.rollups import local_day
 from analytics.selectors import TABLE_KEYS
 from programs import clock
 from programs.factories import UserFactory
+from programs.services.purchases import purchase_record
+from tests.analytics.support import analytics_dispatch
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +160,20 @@ def test_a_month_in_the_future_is_refused(client, alpha):
     later = (clock.now() + timedelta(days=70)).date()
     response = client.get(reverse("analytics_dashboards:report", args=[alpha.program.pk]) + f"?month={later:%Y-%m}")
     assert response.status_code == 302
+
+
+def test_a_built_dashboard_is_reused_until_the_rollups_move(client, alpha):
+    client.force_login(alpha.owner)
+    url = dashboard_url(alpha)
+    first = client.get(url).context["dashboard"]
+    assert first.kpis.purchases == 1
+    # The same rollups: the very figures built for the first request.
+    again = client.get(url).context["dashboard"]
+    assert again.kpis == first.kpis and again.tables["sales"].rows == first.tables["sales"].rows
+    purchase_record(card=alpha.card, store=alpha.store, receipt_id="later", total=Decimal("10.00"))
+    analytics_dispatch()
+    # The consumer moved the rollups' version: the new purchase is on the page at once.
+    now = client.get(url).context["dashboard"]
+    assert now.kpis.purchases == 2
+    assert now.kpis.revenue == first.kpis.revenue + Decimal("10.00")
+    assert now.activity.active_30 == 1 and now.tables["rfm"].rows != first.tables["rfm"].rows

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from analytics import rollups
-from analytics.models import DailyFact, MemberFact
+from analytics.models import DailyFact, MemberFact, MemberMonth
 from programs import clock
 from programs.choices import Bucket
 from programs.errors import LoyaltyError
@@ -22,7 +22,13 @@ from programs.services.expiry import lots_expire
 from programs.services.members import member_create
 from programs.services.purchases import purchase_record, purchase_refund
 from tenancy.actors import SYSTEM
-from tests.analytics.support import analytics_dispatch, facts_direct, facts_rolled_up
+from tests.analytics.support import (
+    analytics_dispatch,
+    facts_direct,
+    facts_rolled_up,
+    summaries_direct,
+    summaries_rolled_up,
+)
 
 START = datetime(2026, 1, 5, 21, 30, tzinfo=ZoneInfo("Europe/Kyiv"))  # late evening: days split differently in UTC
 amounts = st.integers(min_value=1, max_value=300_000).map(lambda n: Decimal(n) / 100)
@@ -116,6 +122,8 @@ def test_rollups_equal_the_engine_rows(db, ops, gaps):
         analytics_dispatch()
         expected = facts_direct(world.program)
         assert facts_rolled_up(world.program) == expected
+        # The member summaries the consumer kept by increments equal the member facts grouped.
+        assert summaries_rolled_up(world.program) == summaries_direct(world.program)
 
         # A full recompute from scratch writes the same facts, and the member facts agree with the purchases.
         DailyFact.objects.filter(program=world.program).delete()
@@ -123,8 +131,20 @@ def test_rollups_equal_the_engine_rows(db, ops, gaps):
         with clock.travel(moment):
             rollups.rollups_recompute(program=world.program, first=bounds[0], last=bounds[1] + timedelta(days=3))
         assert facts_rolled_up(world.program) == expected
+        assert summaries_rolled_up(world.program) == summaries_direct(world.program)
+        zone = ZoneInfo(world.program.timezone)
         for fact in MemberFact.objects.filter(program=world.program):
             purchases = Purchase.objects.filter(member_id=fact.member_id)
             assert fact.purchases == purchases.count()
             assert fact.monetary == sum((p.total - p.refunded_amount for p in purchases), Decimal("0"))
+            days = sorted(p.purchased_at.astimezone(zone).date() for p in purchases)
+            assert (fact.first_purchase_on, fact.last_purchase_on) == ((days[0], days[-1]) if days else (None, None))
+            # Member months: one per month bought in, each in the cohort of the first purchase's month.
+            months = {}
+            for p in purchases:
+                month = p.purchased_at.astimezone(zone).date().replace(day=1)
+                months[month] = months.get(month, 0) + 1
+            rows = MemberMonth.objects.filter(member_id=fact.member_id)
+            assert {row.month: row.purchases for row in rows} == months
+            assert {row.cohort for row in rows} <= {days[0].replace(day=1)} if days else not rows
         transaction.savepoint_rollback(sid)

@@ -5,8 +5,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db.models import Sum
+
 from analytics.models import DailyFact, LiabilitySnapshot, MemberFact, MemberMonth
 from programs import clock
+from programs.choices import StampBasis
+from programs.factories import CardTypeFactory
 from programs.services.expiry import lots_expire
 from programs.services.purchases import purchase_record, purchase_refund
 from tests.analytics.support import analytics_dispatch, facts_direct, facts_rolled_up
@@ -64,4 +68,20 @@ def test_expiry_lands_on_the_day_the_points_expired(program, store, cashback_typ
     assert expired.day == later.astimezone(ZoneInfo(program.timezone)).date()
     assert expired.points_expired_cashback == Decimal("20.00")
     assert expired.store_id is None
+    assert facts_rolled_up(program) == facts_direct(program)
+
+
+def test_stamp_rewards_issued_and_redeemed_are_counted_by_the_consumer(program, store, make_card, db):
+    stamp_type = CardTypeFactory(program=program, stamps=True, stamp_goal=2, stamp_basis=StampBasis.PURCHASE)
+    card = make_card(stamp_type)
+    analytics_dispatch()
+    for n in range(2):
+        purchase_record(card=card, store=store, receipt_id=f"s{n}", total=Decimal("4.50"))
+    analytics_dispatch()
+    assert DailyFact.objects.aggregate(n=Sum("rewards_issued"))["n"] == 1
+    card.refresh_from_db()
+    purchase_record(card=card, store=store, receipt_id="free", total=Decimal("4.50"), redeem_reward=True)
+    analytics_dispatch()
+    totals = DailyFact.objects.aggregate(issued=Sum("rewards_issued"), redeemed=Sum("rewards_redeemed"))
+    assert totals == {"issued": 1, "redeemed": 1}
     assert facts_rolled_up(program) == facts_direct(program)
