@@ -460,3 +460,28 @@ def test_two_jobs_of_a_program_never_run_at_once(alpha, rows):
     job.refresh_from_db()
     assert job.status == JobStatus.CHECKED
     assert not Member.objects.filter(external_id="CRM-1").exists()
+
+
+def test_the_events_of_an_import_say_what_the_engine_would_say(alpha, rows):
+    alpha.stamp_type.is_active = True
+    alpha.stamp_type.save(update_fields=["is_active"])
+    rows[2]["stamps"] = "4"
+    import_run(alpha.program, alpha.owner, rows)
+
+    from programs import payloads
+
+    members = Member.objects.filter(program=alpha.program, phone__startswith="+38067111")
+    assert members.count() == 3
+    for member in members:
+        cards = list(member.cards.order_by("pk"))
+        assert len(cards) == 2
+        events = Event.objects.filter(member_id=member.pk).order_by("pk")
+        # Payloads built from the rows' values: the same JSON as the engine's builders make of the rows written.
+        expected = [(EventType.MEMBER_CREATED, payloads.member_created(member, cards))]
+        expected += [(EventType.CARD_ISSUED, payloads.card_issued(card)) for card in cards]
+        expected += [
+            (EventType.CARD_BALANCES_CHANGED, payloads.card_balances_changed(card, cause=BalanceCause.IMPORT))
+            for card in cards
+            if card.entries.exists()
+        ]
+        assert [(event.type, event.payload) for event in events] == expected
