@@ -18,12 +18,14 @@ granted: these are existing customers, their balances come from the old system.
 """
 
 import json
+import pickle
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from itertools import islice
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -45,7 +47,13 @@ from programs.services.cards import luhn_digit
 
 ZERO = Decimal("0")
 NO_DEBT = money(ZERO)
-CHUNK = 2000
+# The choices' values as plain strings, read once: an enum member's attribute costs microseconds per row.
+POINTS, STAMPS = Unit.POINTS.value, Unit.STAMPS.value
+CASHBACK, PROMO = Bucket.CASHBACK.value, Bucket.PROMO.value
+OPENING, ACTIVE, CAUSE_IMPORT = EntryKind.OPENING.value, CardStatus.ACTIVE.value, BalanceCause.IMPORT.value
+MEMBER_CREATED, CARD_ISSUED = EventType.MEMBER_CREATED.value, EventType.CARD_ISSUED.value
+CARD_BALANCES_CHANGED = EventType.CARD_BALANCES_CHANGED.value
+CHUNK = 5000
 REPORT_LIMIT = 500
 PROFILE = ("first_name", "last_name", "email", "birth_date", "gender")
 CONSENTS = ("consent_email", "consent_sms", "consent_push", "consent_telegram")
@@ -289,7 +297,7 @@ def _numbers_generate(program_id: int, count: int, taken: set[str]) -> list[str]
         wanted = count - len(numbers)
         batch = set()
         while len(batch) < wanted:
-            body = "2" + "".join(str(secrets.randbelow(10)) for _ in range(11))
+            body = f"2{secrets.randbelow(10**11):011d}"
             number = body + luhn_digit(body)
             if number not in taken:
                 batch.add(number)
@@ -348,14 +356,14 @@ def rows_write(rows: list[Row], ctx: ProgramContext, *, user) -> None:
             for card in mine:
                 running = ZERO
                 for unit, bucket, value, expires in (
-                    (Unit.POINTS, Bucket.CASHBACK, row.cashback, None),
-                    (Unit.POINTS, Bucket.PROMO, row.promo, row.promo_expires),
-                    (Unit.STAMPS, Bucket.CASHBACK, row.stamps, None),
+                    (POINTS, CASHBACK, row.cashback, None),
+                    (POINTS, PROMO, row.promo, row.promo_expires),
+                    (STAMPS, CASHBACK, row.stamps, None),
                 ):
-                    holder = ctx.points_type if unit == Unit.POINTS else ctx.stamps_type
+                    holder = ctx.points_type if unit == POINTS else ctx.stamps_type
                     if value <= 0 or card.card_type is not holder:
                         continue
-                    running = value if unit == Unit.STAMPS else running + value
+                    running = value if unit == STAMPS else running + value
                     openings.append((card, unit, bucket, value, running, expires))
         _openings_write(openings, program_id=program.pk, actor_id=user.pk if user is not None else None, now=now)
         with_entries = {card.pk for card, *_ in openings}
@@ -454,7 +462,7 @@ def _created_events(member_id, values: dict, cards: list[NewCard], ctx, *, with_
     }
     events = [
         (
-            EventType.MEMBER_CREATED,
+            MEMBER_CREATED,
             None,
             member_id,
             {
@@ -466,14 +474,14 @@ def _created_events(member_id, values: dict, cards: list[NewCard], ctx, *, with_
     for card in cards:
         events.append(
             (
-                EventType.CARD_ISSUED,
+                CARD_ISSUED,
                 card.pk,
                 member_id,
                 {
                     "card": {
                         "number": card.number,
                         "card_type": types[card.card_type.pk],
-                        "status": CardStatus.ACTIVE.value,
+                        "status": ACTIVE,
                         "issued_at": joined,
                         "balances": _balances(card),
                     },
@@ -485,14 +493,14 @@ def _created_events(member_id, values: dict, cards: list[NewCard], ctx, *, with_
         if card.pk in with_entries:
             events.append(
                 (
-                    EventType.CARD_BALANCES_CHANGED,
+                    CARD_BALANCES_CHANGED,
                     card.pk,
                     member_id,
                     {
                         "card": {"id": card.pk, "number": card.number, "balances": _balances(card)},
                         "debts": {"points": NO_DEBT, "stamps": NO_DEBT},
                         "member": {"id": member_id},
-                        "cause": BalanceCause.IMPORT.value,
+                        "cause": CAUSE_IMPORT,
                     },
                 )
             )
@@ -531,7 +539,7 @@ def _openings_write(openings: list[tuple], *, program_id: int, actor_id, now) ->
                     pk,
                     program_id,
                     card.pk,
-                    EntryKind.OPENING.value,
+                    OPENING,
                     str(unit),
                     str(bucket),
                     amount,
@@ -669,6 +677,121 @@ def _values_in(model, column: str, key: str, *, program_id: int, values) -> list
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if "," in column else [value for (value,) in cursor.fetchall()]
+
+
+# --- The dry run's rows, kept for the commit ------------------------------------------------------------------
+
+# Bump when ``Row`` or ``row_parse`` changes what a kept row means: older kept files are then parsed again.
+KEPT_FORMAT = 1
+
+
+def rows_state(ctx: ProgramContext, *, path: Path, language: str) -> dict:
+    """What a row's parse depends on besides its own values: the upload itself, the program's country, zone and
+    day, its tiers' names, which card types it issues, and the language of the reasons. A commit reuses the dry
+    run's rows only if this is unchanged; the keys the rows name (phones, card numbers, external ids) are checked
+    against the database again in any case (``rows_resolve``)."""
+    stat = path.stat()
+    return {
+        "format": KEPT_FORMAT,
+        "upload": [path.name, stat.st_size, stat.st_mtime_ns],
+        "region": program_region(ctx.program),
+        "zone": ctx.program.timezone,
+        "today": ctx.today.isoformat(),
+        "tiers": sorted([tier.pk, tier.name] for tier in ctx.tiers),
+        "card_types": [[ct.pk, ct.earns_points, ct.earns_stamps] for ct in ctx.card_types],
+        "language": language,
+    }
+
+
+def _row_pack(row: Row) -> tuple:
+    return (
+        row.number,
+        row.reasons,
+        row.phone_key,
+        row.card_number,
+        row.external_id,
+        row.profile,
+        row.tier.pk if row.tier else None,
+        row.lifetime_spend,
+        row.cashback,
+        row.promo,
+        row.promo_expires,
+        row.stamps,
+    )
+
+
+def _row_unpack(packed: tuple, ctx: ProgramContext) -> Row:
+    number, reasons, phone_key, card_number, external_id, profile, tier_pk, spend, cashback, promo, expires, stamps = (
+        packed
+    )
+    return Row(
+        number=number,
+        reasons=reasons,
+        phone_key=phone_key,
+        card_number=card_number,
+        external_id=external_id,
+        profile=profile,
+        tier=ctx.tiers_by_pk[tier_pk] if tier_pk is not None else None,
+        lifetime_spend=spend,
+        cashback=cashback,
+        promo=promo,
+        promo_expires=expires,
+        stamps=stamps,
+    )
+
+
+class KeptRows:
+    """Writes the dry run's parsed rows, chunk by chunk, beside the upload (``<stored name>.rows``).
+
+    The file is ours alone (the jobs' directory, a random name), written whole under a temporary name and renamed
+    at the end of a dry run that finished, so a commit never reads half a file. Pickled: every value is a str,
+    ``Decimal``, date or bool.
+    """
+
+    def __init__(self, path: Path, state: dict):
+        self.path = path
+        self.partial = path.with_name(path.name + ".partial")
+        self.file = open(self.partial, "wb")  # noqa: SIM115 (closed by done() or drop())
+        pickle.dump(state, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def add(self, rows: list[Row]) -> None:
+        pickle.dump([_row_pack(row) for row in rows], self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def done(self) -> None:
+        self.file.close()
+        self.partial.replace(self.path)
+
+    def drop(self) -> None:
+        self.file.close()
+        self.partial.unlink(missing_ok=True)
+
+
+def rows_kept(path: Path, state: dict, ctx: ProgramContext) -> Iterator[list[Row]] | None:
+    """The dry run's rows in its chunks, or ``None`` when there are none kept or they were parsed under another
+    state (the program changed, the day turned, another upload): then the commit parses the file again."""
+    try:
+        file = open(path, "rb")  # noqa: SIM115 (closed by the generator)
+    except FileNotFoundError:
+        return None
+    try:
+        kept_state = pickle.load(file)  # noqa: S301 (a file this server wrote, see KeptRows)
+    except Exception:
+        file.close()
+        return None
+    if kept_state != state:
+        file.close()
+        return None
+
+    def chunks_read():
+        with file:
+            while True:
+                try:
+                    packed = pickle.load(file)  # noqa: S301 (as above)
+                except EOFError:
+                    return
+                yield [_row_unpack(row, ctx) for row in packed]
+
+    return chunks_read()
 
 
 # --- The walk ------------------------------------------------------------------------------------------------
