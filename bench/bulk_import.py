@@ -275,8 +275,8 @@ def ledger_fill(program_id: int, total: int) -> int:
             cursor.execute(
                 """
                 INSERT INTO programs_ledgerentry
-                    (program_id, card_id, kind, unit, bucket, amount, balance_after, reason, created_at)
-                SELECT %s, c.id, 'adjustment', 'points', 'cashback', 1, 1, 'bench filler', now()
+                    (program_id, card_id, kind, unit, bucket, amount, debt_change, balance_after, reason, created_at)
+                SELECT %s, c.id, 'adjustment', 'points', 'cashback', 1, 0, 1, 'bench filler', now()
                 FROM generate_series(1, %s) g
                 JOIN programs_card c ON c.id = (SELECT min(id) FROM programs_card WHERE program_id = %s) + g %% 1000
                 """,
