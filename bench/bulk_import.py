@@ -1,7 +1,7 @@
 """Benchmark: importing a customer base from CSV (dry run, then commit) beside PostgreSQL's own COPY of the same
 file, and exporting a million ledger rows, on PostgreSQL.
 
-    python bench/bulk_import.py [--rows 100000] [--ledger-rows 1000000] [--skip-export]
+    python bench/bulk_import.py [--rows 100000] [--ledger-rows 1000000] [--skip-export] [--skip-again]
 
 Creates its own database (``DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/kartka_bench_bulk``;
 dropped and re-created) and a program (UA phones, a cashback card type, three tiers), writes a CSV of ``--rows``
@@ -13,8 +13,8 @@ total spend, cashback, promo with an expiry for every other row, external id), t
 2. the subject, in a child process of its own so its peak memory is its own: ``bulk.services.job_check`` (the dry
    run) and ``job_run`` (the commit), timed separately, with the child's peak RSS;
 3. checks: one member, card and lot set per row, every card's cached balance = the sum of its entries = its open
-   lots, one ``member.created``/``card.issued`` event per member/card; a second run of the same file creates
-   nothing (timed too);
+   lots, one ``member.created``/``card.issued`` event per member/card; unless ``--skip-again``, a second run of the
+   same file creates nothing (timed too);
 4. unless ``--skip-export``: ``--ledger-rows`` ledger entries in total (the import's plus set-based filler), the CSV
    ledger export streamed to /dev/null in a child process, timed, with its peak RSS, and the same export of a tenth
    of the rows, to show memory does not grow with rows.
@@ -275,8 +275,8 @@ def ledger_fill(program_id: int, total: int) -> int:
             cursor.execute(
                 """
                 INSERT INTO programs_ledgerentry
-                    (program_id, card_id, kind, unit, bucket, amount, balance_after, reason, created_at)
-                SELECT %s, c.id, 'adjustment', 'points', 'cashback', 1, 1, 'bench filler', now()
+                    (program_id, card_id, kind, unit, bucket, amount, debt_change, balance_after, reason, created_at)
+                SELECT %s, c.id, 'adjustment', 'points', 'cashback', 1, 0, 1, 'bench filler', now()
                 FROM generate_series(1, %s) g
                 JOIN programs_card c ON c.id = (SELECT min(id) FROM programs_card WHERE program_id = %s) + g %% 1000
                 """,
@@ -291,6 +291,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--ledger-rows", type=int, default=1_000_000)
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--skip-again", action="store_true", help="no second run of the same file")
     parser.add_argument("--phase", choices=["import", "export"])
     parser.add_argument("--payload")
     options = parser.parse_args()
@@ -315,9 +316,13 @@ def main() -> None:
         first = child("import", url, **payload)
         print(f"  import: dry run {first['check']:.1f} s, commit {first['run']:.1f} s, peak {first['peak_mb']:.0f} MB")
         checks = verify(ids["program"], options.rows)
-        again = child("import", url, **payload)
-        print(f"  same file again: dry run {again['check']:.1f} s, commit {again['run']:.1f} s ({again['committed']})")
-        after = verify(ids["program"], options.rows)
+        again = after = None
+        if not options.skip_again:
+            again = child("import", url, **payload)
+            print(
+                f"  same file again: dry run {again['check']:.1f} s, commit {again['run']:.1f} s ({again['committed']})"
+            )
+            after = verify(ids["program"], options.rows)
     total = first["check"] + first["run"]
     rows = [
         (
@@ -338,24 +343,38 @@ def main() -> None:
             f"app CPU {first['run_cpu']:.1f} s",
             f"{options.rows / first['run']:,.0f}",
         ),
-        ("dry run + commit", f"{total:.1f} s", f"{first['peak_mb']:.0f} MB", f"{options.rows / total:,.0f}"),
         (
-            "same file again (dry run + commit)",
-            f"{again['check'] + again['run']:.1f} s",
-            f"{again['peak_mb']:.0f} MB",
-            "",
+            "dry run + commit",
+            f"{total:.1f} s",
+            f"app CPU {first['check_cpu'] + first['run_cpu']:.1f} s · peak {first['peak_mb']:.0f} MB",
+            f"{options.rows / total:,.0f}",
         ),
     ]
+    if again is not None:
+        rows.append(
+            (
+                "same file again (dry run + commit)",
+                f"{again['check'] + again['run']:.1f} s",
+                f"peak {again['peak_mb']:.0f} MB",
+                "",
+            )
+        )
     print()
     print(f"{machine_line(info)}; {options.rows:,} rows")
-    print(table(rows, ("import", "wall", "peak RSS", "rows/s")))
+    print(table(rows, ("import", "wall", "CPU / memory", "rows/s")))
     print(f"\nstatus {first['status']} {first['committed']} {first['error']}")
+    # Issue 14: 100 000 rows in 15 s and 500 MB; 1 000 000 rows in 3 minutes. Both readings of "import" are judged:
+    # the commit after a dry run (what the owner waits for after pressing "import") and dry run + commit.
+    limit = 15 * options.rows / 100_000 if options.rows <= 100_000 else 180 * options.rows / 1_000_000
     print(
-        f"import ≤ 15 s: {'met' if total <= 15 else 'MISSED'} ({total:.1f} s, {total / copy_seconds:.0f}× COPY); "
+        f"target for {options.rows:,} rows ≤ {limit:.0f} s — commit after the dry run: "
+        f"{'met' if first['run'] <= limit else 'MISSED'} ({first['run']:.1f} s); dry run + commit: "
+        f"{'met' if total <= limit else 'MISSED'} ({total:.1f} s, {total / copy_seconds:.0f}× COPY); "
         f"peak ≤ 500 MB: {'met' if first['peak_mb'] <= 500 else 'MISSED'} ({first['peak_mb']:.0f} MB)"
     )
     print(f"checks after import: {'OK' if checks['ok'] else 'FAILED'} {checks}")
-    print(f"checks after the second run: {'OK' if after == checks else 'CHANGED'}")
+    if after is not None:
+        print(f"checks after the second run: {'OK' if after == checks else 'CHANGED'}")
     if not options.skip_export:
         total_rows = ledger_fill(ids["program"], options.ledger_rows)
         small = child("export", url, program=ids["program"], limit=total_rows // 10)

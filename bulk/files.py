@@ -73,9 +73,16 @@ def stored_path(name: str) -> Path:
     return bulk_dir() / name
 
 
+def kept_path(name: str) -> Path:
+    """Where the dry run keeps its parsed rows for the commit (``bulk.importing.KeptRows``)."""
+    return bulk_dir() / f"{name}.rows"
+
+
 def stored_delete(name: str) -> None:
     if name:
         stored_path(name).unlink(missing_ok=True)
+        kept_path(name).unlink(missing_ok=True)
+        kept_path(name).with_name(f"{name}.rows.partial").unlink(missing_ok=True)
 
 
 def _encoding(head: bytes) -> str | None:

@@ -18,32 +18,42 @@ granted: these are existing customers, their balances come from the old system.
 """
 
 import json
+import pickle
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from itertools import islice
-from operator import attrgetter
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from phonenumber_field.modelfields import PhoneNumberField
 
 from bulk import parsing
 from bulk.choices import RowOutcome
 from bulk.columns import IMPORT_COLUMNS, strip_hint
 from bulk.parsing import CellError
 from programs import clock, outbox, payloads
-from programs.choices import BalanceCause, Bucket, EntryKind, EventType, TierBasis, Unit
+from programs.choices import BalanceCause, Bucket, CardStatus, EntryKind, EventType, TierBasis, Unit
+from programs.formats import moment, money, tier_data
 from programs.models import Card, CardType, Event, LedgerEntry, Lot, Member, Program, Tier
 from programs.phones import phone_parse, program_region
 from programs.services.cards import luhn_digit
 
 ZERO = Decimal("0")
-CHUNK = 2000
+NO_DEBT = money(ZERO)
+# The choices' values as plain strings, read once: an enum member's attribute costs microseconds per row.
+POINTS, STAMPS = Unit.POINTS.value, Unit.STAMPS.value
+CASHBACK, PROMO = Bucket.CASHBACK.value, Bucket.PROMO.value
+OPENING, ACTIVE, CAUSE_IMPORT = EntryKind.OPENING.value, CardStatus.ACTIVE.value, BalanceCause.IMPORT.value
+MEMBER_CREATED, CARD_ISSUED = EventType.MEMBER_CREATED.value, EventType.CARD_ISSUED.value
+CARD_BALANCES_CHANGED = EventType.CARD_BALANCES_CHANGED.value
+CHUNK = 5000
 REPORT_LIMIT = 500
 PROFILE = ("first_name", "last_name", "email", "birth_date", "gender")
 CONSENTS = ("consent_email", "consent_sms", "consent_push", "consent_telegram")
@@ -81,10 +91,13 @@ class ProgramContext:
         self.today = self.now.astimezone(self.zone).date()
         self.tiers = list(Tier.objects.filter(program=program).order_by("threshold", "pk"))
         self.tiers_by_name = {tier.name.strip().lower(): tier for tier in self.tiers}
+        self.tiers_by_pk = {tier.pk: tier for tier in self.tiers}
         types = list(CardType.objects.filter(program=program, is_active=True).order_by("pk"))
         self.card_types = [ct for ct in types if ct.is_valid_on(self.today)]
         for card_type in self.card_types:
             card_type.program = program
+        # How events name a card type (``programs.payloads``), said once per job.
+        self.card_type_data = {ct.pk: {"id": ct.pk, "name": ct.name, "kind": ct.kind} for ct in self.card_types}
         self.points_type = next((ct for ct in self.card_types if ct.earns_points), None)
         self.stamps_type = next((ct for ct in self.card_types if ct.earns_stamps), None)
         self.number_type = self.points_type or (self.card_types[0] if self.card_types else None)
@@ -208,36 +221,30 @@ class Seen:
 
 def rows_resolve(rows: list[Row], ctx: ProgramContext, seen: Seen) -> None:
     """Check a chunk of parsed rows against the file so far and the program: match each to a member or plan it
-    as new (``outcome``), or reject it with its reasons. Four queries per chunk, whatever its size."""
+    as new (``outcome``), or reject it with its reasons. A query per kind of key (and per sister program),
+    whatever the chunk's size."""
     program = ctx.program
     phones = {row.phone_key for row in rows if row.phone_key}
     numbers = {row.card_number for row in rows if row.card_number}
     external = {row.external_id for row in rows if row.external_id}
-    members = {}
-    by_phone, by_external = {}, {}
+    by_phone = dict(_values_in(Member, "phone, id", "phone", program_id=program.pk, values=phones)) if phones else {}
+    by_external = (
+        dict(_values_in(Member, "external_id, id", "external_id", program_id=program.pk, values=external))
+        if external
+        else {}
+    )
+    cards = (
+        dict(_values_in(Card, "number, member_id", "number", program_id=program.pk, values=numbers)) if numbers else {}
+    )
+    wanted = {*by_phone.values(), *by_external.values(), *cards.values()}
     fields = ("pk", "phone", "external_id", *PROFILE, *CONSENTS)
-    if phones:
-        # By the stored E.164 text: a ``phone__in`` lookup would parse every phone of the chunk again.
-        for pk, phone in _members_by_phone(program.pk, phones):
-            by_phone[phone] = pk
-    if external:
-        for member in Member.objects.filter(program=program, external_id__in=external).only(*fields):
-            members[member.pk] = member
-            by_external[member.external_id] = member.pk
-    cards = {}
-    if numbers:
-        cards = dict(Card.objects.filter(program=program, number__in=numbers).values_list("number", "member_id"))
-    missing = {pk for pk in (*cards.values(), *by_phone.values()) if pk not in members}
-    if missing:
-        for member in Member.objects.filter(pk__in=missing).only(*fields):
-            members[member.pk] = member
-    elsewhere = set()
-    if numbers and ctx.other_program_ids:
-        elsewhere = set(
-            Card.objects.filter(program_id__in=ctx.other_program_ids, number__in=numbers - set(cards)).values_list(
-                "number", flat=True
-            )
-        )
+    members = (
+        {member.pk: member for member in Member.objects.filter(_pk_in(Member, wanted)).only(*fields)} if wanted else {}
+    )
+    elsewhere, unknown = set(), numbers - set(cards)
+    if unknown:
+        for other in ctx.other_program_ids:
+            elsewhere.update(_values_in(Card, "number", "number", program_id=other, values=unknown))
     for row in rows:
         if row.reasons:
             row.outcome = RowOutcome.REJECT
@@ -270,16 +277,6 @@ def rows_resolve(rows: list[Row], ctx: ProgramContext, seen: Seen) -> None:
             seen.add(row)
 
 
-def _members_by_phone(program_id: int, phones: set[str]) -> list[tuple[int, str]]:
-    table, placeholders = Member._meta.db_table, ", ".join(["%s"] * len(phones))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, phone FROM {table} WHERE program_id = %s AND phone IN ({placeholders})",  # noqa: S608
-            [program_id, *phones],
-        )
-        return cursor.fetchall()
-
-
 def _profile_changes(member: Member, row: Row) -> dict:
     changes = {}
     for key, value in row.profile.items():
@@ -300,24 +297,36 @@ def _numbers_generate(program_id: int, count: int, taken: set[str]) -> list[str]
         wanted = count - len(numbers)
         batch = set()
         while len(batch) < wanted:
-            body = "2" + "".join(str(secrets.randbelow(10)) for _ in range(11))
+            body = f"2{secrets.randbelow(10**11):011d}"
             number = body + luhn_digit(body)
             if number not in taken:
                 batch.add(number)
-        used = set(Card.objects.filter(program_id=program_id, number__in=batch).values_list("number", flat=True))
+        used = set(_values_in(Card, "number", "number", program_id=program_id, values=batch))
         fresh = batch - used
         numbers.extend(fresh)
         taken |= fresh
     return numbers
 
 
+@dataclass
+class NewCard:
+    """A card the chunk creates: its values, as written and as announced."""
+
+    card_type: CardType
+    number: str
+    points: Decimal = ZERO
+    stamps: Decimal = ZERO
+    pk: int | None = None
+
+
 def rows_write(rows: list[Row], ctx: ProgramContext, *, user) -> None:
     """Write one checked chunk: new members with their cards, opening balances and events; profile updates.
     Runs in the caller's transaction.
 
-    On PostgreSQL the new rows go in with ``COPY`` (ids drawn from the tables' sequences first), the way the file
-    itself would: a multi-row ``INSERT`` built by the ORM spends most of an import preparing values. SQLite gets
-    the ORM's ``bulk_create`` of the same rows.
+    New members and cards are written from the rows' values, never through model instances: on PostgreSQL with
+    ``COPY`` (ids drawn from the tables' sequences first), the way the file itself would go in, and the events'
+    payloads built from the same values (``_created_events``; a test holds them equal to ``programs.payloads``).
+    SQLite gets the ORM's ``bulk_create`` of the same values.
     """
     program, now = ctx.program, clock.now()
     new = [row for row in rows if row.outcome == RowOutcome.CREATE]
@@ -325,69 +334,43 @@ def rows_write(rows: list[Row], ctx: ProgramContext, *, user) -> None:
     fast = connection.vendor == "postgresql"
     events: list[tuple] = []  # (type, card_id, member_id, payload)
     if new:
-        members = [_member_new(row, ctx, now) for row in new]
+        members = [_member_values(row, ctx, now) for row in new]
         taken = {row.card_number for row in new if row.card_number}
         generated = iter(_numbers_generate(program.pk, len(new) * len(ctx.card_types), taken))
-        cards, cards_of = [], []
-        for row, member in zip(new, members, strict=True):
+        cards_of = []
+        for row in new:
             mine = []
             for card_type in ctx.card_types:
                 number = row.card_number if (card_type is ctx.number_type and row.card_number) else next(generated)
-                card = Card(
-                    program=program, member=member, card_type=card_type, number=number, issued_at=now, updated_at=now
-                )
+                card = NewCard(card_type=card_type, number=number)
                 if card_type is ctx.points_type:
-                    card.points_balance = row.cashback + row.promo
+                    card.points = row.cashback + row.promo
                 if card_type is ctx.stamps_type:
-                    card.stamps_balance = row.stamps
+                    card.stamps = row.stamps
                 mine.append(card)
-            cards.extend(mine)
             cards_of.append(mine)
-        if fast:
-            for obj, pk in zip(members, _ids(Member, len(members)), strict=True):
-                obj.pk = pk
-            _copy_models(Member, members)
-            for obj, pk in zip(cards, _ids(Card, len(cards)), strict=True):
-                obj.pk = pk
-                obj.member_id = obj.member.pk
-            _copy_models(Card, cards)
-        else:
-            Member.objects.bulk_create(members)
-            for card in cards:
-                card.member_id = card.member.pk
-            Card.objects.bulk_create(cards)
+        member_ids = _members_insert(members, cards_of, ctx, now=now, fast=fast)
         # (card, unit, bucket, amount, balance after, expires): the opening entries, each opening a lot.
         openings = []
         for row, mine in zip(new, cards_of, strict=True):
             for card in mine:
                 running = ZERO
                 for unit, bucket, value, expires in (
-                    (Unit.POINTS, Bucket.CASHBACK, row.cashback, None),
-                    (Unit.POINTS, Bucket.PROMO, row.promo, row.promo_expires),
-                    (Unit.STAMPS, Bucket.CASHBACK, row.stamps, None),
+                    (POINTS, CASHBACK, row.cashback, None),
+                    (POINTS, PROMO, row.promo, row.promo_expires),
+                    (STAMPS, CASHBACK, row.stamps, None),
                 ):
-                    holder = ctx.points_type if unit == Unit.POINTS else ctx.stamps_type
+                    holder = ctx.points_type if unit == POINTS else ctx.stamps_type
                     if value <= 0 or card.card_type is not holder:
                         continue
-                    running = value if unit == Unit.STAMPS else running + value
+                    running = value if unit == STAMPS else running + value
                     openings.append((card, unit, bucket, value, running, expires))
         _openings_write(openings, program_id=program.pk, actor_id=user.pk if user is not None else None, now=now)
         with_entries = {card.pk for card, *_ in openings}
-        for member, mine in zip(members, cards_of, strict=True):
-            events.append((EventType.MEMBER_CREATED, None, member.pk, payloads.member_created(member, mine)))
-            events.extend((EventType.CARD_ISSUED, card.pk, member.pk, payloads.card_issued(card)) for card in mine)
-            events.extend(
-                (
-                    EventType.CARD_BALANCES_CHANGED,
-                    card.pk,
-                    member.pk,
-                    payloads.card_balances_changed(card, cause=BalanceCause.IMPORT),
-                )
-                for card in mine
-                if card.pk in with_entries
-            )
+        for member_id, values, mine in zip(member_ids, members, cards_of, strict=True):
+            events.extend(_created_events(member_id, values, mine, ctx, with_entries=with_entries, now=now))
     if updated:
-        members = list(Member.objects.filter(pk__in=[row.member_id for row in updated]).select_for_update())
+        members = list(Member.objects.filter(_pk_in(Member, [row.member_id for row in updated])).select_for_update())
         by_pk = {member.pk: member for member in members}
         changed_fields = set()
         for row in updated:
@@ -403,25 +386,129 @@ def rows_write(rows: list[Row], ctx: ProgramContext, *, user) -> None:
     _events_write(events, program=program, now=now, fast=fast)
 
 
-def _member_new(row: Row, ctx: ProgramContext, now) -> Member:
+def _member_values(row: Row, ctx: ProgramContext, now) -> dict:
+    """A new member's columns that differ from a member's defaults (by attribute name)."""
     tier = row.tier
     if tier is None and row.lifetime_spend and ctx.spend_places:
         tier = ctx.tier_for_spend(row.lifetime_spend)
     tier = tier or ctx.lowest_tier
-    member = Member(
-        program=ctx.program,
-        phone=row.phone,
-        external_id=row.external_id,
-        joined_at=now,
-        updated_at=now,
-        tier=tier,
-        tier_achieved_at=now if tier else None,
-        lifetime_spend=row.lifetime_spend or ZERO,
+    values = {
+        "phone": row.phone_key,
+        "external_id": row.external_id,
+        "tier_id": tier.pk if tier else None,
+        "tier_achieved_at": now if tier else None,
+        "lifetime_spend": row.lifetime_spend or ZERO,
         **row.profile,
-    )
+    }
     if all(row.profile.get(key) for key in PROFILE):
-        member.profile_completed_at = now  # no profile bonus later for a profile they already had
-    return member
+        values["profile_completed_at"] = now  # no profile bonus later for a profile they already had
+    return values
+
+
+def _members_insert(members: list[dict], cards_of: list[list[NewCard]], ctx: ProgramContext, *, now, fast) -> list:
+    """Insert the members and their cards (setting each card's ``pk``); returns the members' ids in order."""
+    program = ctx.program
+    if fast:
+        member_ids = _ids(Member, len(members))
+        _copy_values(Member, Member(program=program, joined_at=now, updated_at=now), member_ids, members)
+        cards, card_values = [], []
+        for member_id, mine in zip(member_ids, cards_of, strict=True):
+            for card in mine:
+                cards.append(card)
+                card_values.append(_card_values(card, member_id))
+        for card, pk in zip(cards, _ids(Card, len(cards)), strict=True):
+            card.pk = pk
+        prototype = Card(program=program, issued_at=now, updated_at=now)
+        _copy_values(Card, prototype, [card.pk for card in cards], card_values)
+        return member_ids
+    created = Member.objects.bulk_create(
+        Member(program=program, joined_at=now, updated_at=now, **values) for values in members
+    )
+    member_ids = [member.pk for member in created]
+    cards = [card for mine in cards_of for card in mine]
+    rows = Card.objects.bulk_create(
+        Card(program=program, issued_at=now, updated_at=now, **_card_values(card, member_id))
+        for member_id, mine in zip(member_ids, cards_of, strict=True)
+        for card in mine
+    )
+    for card, row in zip(cards, rows, strict=True):
+        card.pk = row.pk
+    return member_ids
+
+
+def _card_values(card: NewCard, member_id: int) -> dict:
+    return {
+        "member_id": member_id,
+        "card_type_id": card.card_type.pk,
+        "number": card.number,
+        "points_balance": card.points,
+        "stamps_balance": card.stamps,
+    }
+
+
+def _created_events(member_id, values: dict, cards: list[NewCard], ctx, *, with_entries: set, now) -> list[tuple]:
+    """``member.created``, ``card.issued`` and ``card.balances_changed`` of one new member, as
+    ``programs.payloads`` would say them of the rows just written (same keys, same formats)."""
+    tier = ctx.tiers_by_pk.get(values["tier_id"])
+    types = {card.card_type.pk: ctx.card_type_data[card.card_type.pk] for card in cards}
+    joined = moment(now)
+    member = {
+        "id": member_id,
+        "phone": values["phone"],
+        "first_name": values.get("first_name", ""),
+        "last_name": values.get("last_name", ""),
+        "tier": tier_data(tier),
+        "joined_at": joined,
+    }
+    events = [
+        (
+            MEMBER_CREATED,
+            None,
+            member_id,
+            {
+                "member": member,
+                "cards": [{"number": card.number, "card_type": types[card.card_type.pk]} for card in cards],
+            },
+        )
+    ]
+    for card in cards:
+        events.append(
+            (
+                CARD_ISSUED,
+                card.pk,
+                member_id,
+                {
+                    "card": {
+                        "number": card.number,
+                        "card_type": types[card.card_type.pk],
+                        "status": ACTIVE,
+                        "issued_at": joined,
+                        "balances": _balances(card),
+                    },
+                    "member": {"id": member_id},
+                },
+            )
+        )
+    for card in cards:
+        if card.pk in with_entries:
+            events.append(
+                (
+                    CARD_BALANCES_CHANGED,
+                    card.pk,
+                    member_id,
+                    {
+                        "card": {"id": card.pk, "number": card.number, "balances": _balances(card)},
+                        "debts": {"points": NO_DEBT, "stamps": NO_DEBT},
+                        "member": {"id": member_id},
+                        "cause": CAUSE_IMPORT,
+                    },
+                )
+            )
+    return events
+
+
+def _balances(card: NewCard) -> dict:
+    return {"points": money(card.points), "stamps": money(card.stamps)}
 
 
 def _openings_write(openings: list[tuple], *, program_id: int, actor_id, now) -> None:
@@ -452,7 +539,7 @@ def _openings_write(openings: list[tuple], *, program_id: int, actor_id, now) ->
                     pk,
                     program_id,
                     card.pk,
-                    EntryKind.OPENING.value,
+                    OPENING,
                     str(unit),
                     str(bucket),
                     amount,
@@ -554,20 +641,157 @@ def _copy(table: str, columns: tuple[str, ...], rows) -> None:
             copy.write_row(row)
 
 
-def _copy_models(model, objects: list) -> None:
-    """Every concrete column of ``objects`` (their ids set), values as the instances hold them: phones as E.164."""
+def _copy_values(model, prototype, ids: list[int], rows: list[dict]) -> None:
+    """``COPY`` of new rows of ``model``: each row's values (by attribute name) over those of ``prototype``, an
+    unsaved instance holding the columns every row shares and the model's defaults."""
     fields = model._meta.concrete_fields
-    getters = []
-    for model_field in fields:
-        if isinstance(model_field, PhoneNumberField):
-            getters.append(lambda obj, name=model_field.attname: getattr(obj, name).as_e164)
-        else:
-            getters.append(attrgetter(model_field.attname))
-    _copy(
-        model._meta.db_table,
-        tuple(model_field.column for model_field in fields),
-        (tuple(get(obj) for get in getters) for obj in objects),
+    base = {model_field.attname: getattr(prototype, model_field.attname) for model_field in fields}
+    names = [model_field.attname for model_field in fields]
+
+    def lines():
+        for pk, values in zip(ids, rows, strict=True):
+            line = {**base, **values, "id": pk}
+            yield tuple(line[name] for name in names)
+
+    _copy(model._meta.db_table, tuple(model_field.column for model_field in fields), lines())
+
+
+def _pk_in(model, pks):
+    """A filter on ``model``'s ids: one array parameter on PostgreSQL (see ``_values_in``)."""
+    if connection.vendor == "postgresql":
+        column = f'"{model._meta.db_table}"."id"'
+        return RawSQL(f"{column} = ANY(%s)", (list(pks),), output_field=BooleanField())  # noqa: S611 (names are ours)
+    return Q(pk__in=pks)
+
+
+def _values_in(model, column: str, key: str, *, program_id: int, values) -> list:
+    """``column`` of the program's rows of ``model`` whose ``key`` is one of ``values``: one array parameter,
+    where ``__in`` would send (and the driver would parse) a placeholder per value."""
+    table = model._meta.db_table
+    sql = f"SELECT {column} FROM {table} WHERE program_id = %s AND {key} "  # noqa: S608 (names are ours)
+    if connection.vendor == "postgresql":
+        sql, params = sql + "= ANY(%s)", [program_id, list(values)]
+    else:
+        values = list(values)
+        sql, params = sql + f"IN ({', '.join(['%s'] * len(values))})", [program_id, *values]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if "," in column else [value for (value,) in cursor.fetchall()]
+
+
+# --- The dry run's rows, kept for the commit ------------------------------------------------------------------
+
+# Bump when ``Row`` or ``row_parse`` changes what a kept row means: older kept files are then parsed again.
+KEPT_FORMAT = 1
+
+
+def rows_state(ctx: ProgramContext, *, path: Path, language: str) -> dict:
+    """What a row's parse depends on besides its own values: the upload itself, the program's country, zone and
+    day, its tiers' names, which card types it issues, and the language of the reasons. A commit reuses the dry
+    run's rows only if this is unchanged; the keys the rows name (phones, card numbers, external ids) are checked
+    against the database again in any case (``rows_resolve``)."""
+    stat = path.stat()
+    return {
+        "format": KEPT_FORMAT,
+        "upload": [path.name, stat.st_size, stat.st_mtime_ns],
+        "region": program_region(ctx.program),
+        "zone": ctx.program.timezone,
+        "today": ctx.today.isoformat(),
+        "tiers": sorted([tier.pk, tier.name] for tier in ctx.tiers),
+        "card_types": [[ct.pk, ct.earns_points, ct.earns_stamps] for ct in ctx.card_types],
+        "language": language,
+    }
+
+
+def _row_pack(row: Row) -> tuple:
+    return (
+        row.number,
+        row.reasons,
+        row.phone_key,
+        row.card_number,
+        row.external_id,
+        row.profile,
+        row.tier.pk if row.tier else None,
+        row.lifetime_spend,
+        row.cashback,
+        row.promo,
+        row.promo_expires,
+        row.stamps,
     )
+
+
+def _row_unpack(packed: tuple, ctx: ProgramContext) -> Row:
+    number, reasons, phone_key, card_number, external_id, profile, tier_pk, spend, cashback, promo, expires, stamps = (
+        packed
+    )
+    return Row(
+        number=number,
+        reasons=reasons,
+        phone_key=phone_key,
+        card_number=card_number,
+        external_id=external_id,
+        profile=profile,
+        tier=ctx.tiers_by_pk[tier_pk] if tier_pk is not None else None,
+        lifetime_spend=spend,
+        cashback=cashback,
+        promo=promo,
+        promo_expires=expires,
+        stamps=stamps,
+    )
+
+
+class KeptRows:
+    """Writes the dry run's parsed rows, chunk by chunk, beside the upload (``<stored name>.rows``).
+
+    The file is ours alone (the jobs' directory, a random name), written whole under a temporary name and renamed
+    at the end of a dry run that finished, so a commit never reads half a file. Pickled: every value is a str,
+    ``Decimal``, date or bool.
+    """
+
+    def __init__(self, path: Path, state: dict):
+        self.path = path
+        self.partial = path.with_name(path.name + ".partial")
+        self.file = open(self.partial, "wb")  # noqa: SIM115 (closed by done() or drop())
+        pickle.dump(state, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def add(self, rows: list[Row]) -> None:
+        pickle.dump([_row_pack(row) for row in rows], self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def done(self) -> None:
+        self.file.close()
+        self.partial.replace(self.path)
+
+    def drop(self) -> None:
+        self.file.close()
+        self.partial.unlink(missing_ok=True)
+
+
+def rows_kept(path: Path, state: dict, ctx: ProgramContext) -> Iterator[list[Row]] | None:
+    """The dry run's rows in its chunks, or ``None`` when there are none kept or they were parsed under another
+    state (the program changed, the day turned, another upload): then the commit parses the file again."""
+    try:
+        file = open(path, "rb")  # noqa: SIM115 (closed by the generator)
+    except FileNotFoundError:
+        return None
+    try:
+        kept_state = pickle.load(file)  # noqa: S301 (a file this server wrote, see KeptRows)
+    except Exception:
+        file.close()
+        return None
+    if kept_state != state:
+        file.close()
+        return None
+
+    def chunks_read():
+        with file:
+            while True:
+                try:
+                    packed = pickle.load(file)  # noqa: S301 (as above)
+                except EOFError:
+                    return
+                yield [_row_unpack(row, ctx) for row in packed]
+
+    return chunks_read()
 
 
 # --- The walk ------------------------------------------------------------------------------------------------

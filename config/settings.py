@@ -349,7 +349,7 @@ KARTKA_EXPIRY_CHUNK = int(os.environ.get("KARTKA_EXPIRY_CHUNK", "20000"))
 # transaction of an import writes (a failed import resumes after the last chunk written).
 KARTKA_BULK_DIR = Path(os.environ.get("KARTKA_BULK_DIR", VAR_DIR / "bulk"))
 KARTKA_BULK_MAX_UPLOAD_MB = int(os.environ.get("KARTKA_BULK_MAX_UPLOAD_MB", "100"))
-KARTKA_BULK_CHUNK = int(os.environ.get("KARTKA_BULK_CHUNK", "2000"))
+KARTKA_BULK_CHUNK = int(os.environ.get("KARTKA_BULK_CHUNK", "5000"))
 # Days the event outbox (programs.outbox) keeps events every consumer has handled.
 KARTKA_EVENTS_RETENTION_DAYS = int(os.environ.get("EVENTS_RETENTION_DAYS", "30"))
 

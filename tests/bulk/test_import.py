@@ -460,3 +460,84 @@ def test_two_jobs_of_a_program_never_run_at_once(alpha, rows):
     job.refresh_from_db()
     assert job.status == JobStatus.CHECKED
     assert not Member.objects.filter(external_id="CRM-1").exists()
+
+
+def test_the_events_of_an_import_say_what_the_engine_would_say(alpha, rows):
+    alpha.stamp_type.is_active = True
+    alpha.stamp_type.save(update_fields=["is_active"])
+    rows[2]["stamps"] = "4"
+    import_run(alpha.program, alpha.owner, rows)
+
+    from programs import payloads
+
+    members = Member.objects.filter(program=alpha.program, phone__startswith="+38067111")
+    assert members.count() == 3
+    for member in members:
+        cards = list(member.cards.order_by("pk"))
+        assert len(cards) == 2
+        events = Event.objects.filter(member_id=member.pk).order_by("pk")
+        # Payloads built from the rows' values: the same JSON as the engine's builders make of the rows written.
+        expected = [(EventType.MEMBER_CREATED, payloads.member_created(member, cards))]
+        expected += [(EventType.CARD_ISSUED, payloads.card_issued(card)) for card in cards]
+        expected += [
+            (EventType.CARD_BALANCES_CHANGED, payloads.card_balances_changed(card, cause=BalanceCause.IMPORT))
+            for card in cards
+            if card.entries.exists()
+        ]
+        assert [(event.type, event.payload) for event in events] == expected
+
+
+def _kept_files():
+    from bulk.files import bulk_dir
+
+    return sorted(path.name for path in bulk_dir().iterdir() if path.name.endswith(".rows"))
+
+
+def test_the_commit_writes_the_rows_the_dry_run_read(alpha, rows):
+    import os
+
+    from bulk.files import stored_path
+
+    job = import_checked(alpha.program, alpha.owner, rows)
+    assert _kept_files() == [f"{job.stored_name}.rows"]
+    # The upload changes on disk behind the job's back, same size and time: the commit does not read it again.
+    path = stored_path(job.stored_name)
+    stat = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"Olena", b"Ol3na"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+    bulk_job_commit(job=job, actor=Actor.staff(alpha.owner))
+    job.refresh_from_db()
+
+    assert job.committed == {"create": 3}
+    assert Member.objects.get(external_id="CRM-1").first_name == "Olena"
+    assert _kept_files() == []  # gone with the upload when the job is done
+
+
+def test_a_commit_checks_again_what_changed_since_the_dry_run(alpha, rows):
+    job = import_checked(alpha.program, alpha.owner, rows)
+    assert job.checked == {"create": 3}
+    # Since the dry run, the tier the third row names was renamed.
+    alpha.tier.name = "Alpha Bronze"
+    alpha.tier.save(update_fields=["name"])
+
+    bulk_job_commit(job=job, actor=Actor.staff(alpha.owner))
+    job.refresh_from_db()
+
+    assert job.status == JobStatus.DONE
+    assert job.committed == {"create": 2, "reject": 1}
+    assert reasons_by_row(job) == {4: ["There is no tier “alpha silver” in this program."]}
+    assert not Member.objects.filter(program=alpha.program, phone="+380671110003").exists()
+
+
+def test_a_member_who_joined_since_the_dry_run_is_not_created_twice(alpha, rows):
+    job = import_checked(alpha.program, alpha.owner, rows)
+    member_create(program=alpha.program, phone="+380671110002", card_types=[alpha.card_type])
+
+    bulk_job_commit(job=job, actor=Actor.staff(alpha.owner))
+    job.refresh_from_db()
+
+    assert job.committed == {"create": 2, "update": 1}
+    petro = Member.objects.get(program=alpha.program, phone="+380671110002")
+    assert (petro.first_name, petro.external_id) == ("Petro", "CRM-2")
+    assert petro.cards.count() == 1
