@@ -48,11 +48,11 @@ WITH due AS (
 ),
 entries AS (
     INSERT INTO programs_ledgerentry
-        (program_id, card_id, kind, unit, bucket, amount, balance_after, reason, lot_id, created_at)
+        (program_id, card_id, kind, unit, bucket, amount, balance_after, debt_change, reason, lot_id, created_at)
     SELECT d.program_id, d.card_id, 'expiry', d.unit, d.bucket, -d.remaining,
            CASE WHEN d.unit = 'points' THEN c.points_balance ELSE c.stamps_balance END
            - sum(d.remaining) OVER (PARTITION BY d.card_id, d.unit ORDER BY d.id),
-           '', d.id, %(at)s
+           0, '', d.id, %(at)s
     FROM due d JOIN programs_card c ON c.id = d.card_id
     ORDER BY d.card_id, d.id
     RETURNING 1
