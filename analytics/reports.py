@@ -22,6 +22,7 @@ from analytics.models import ReportDelivery
 from programs import clock
 from programs.admin.home import money_display
 from programs.models import Program
+from programs.wording import count_display
 
 logger = logging.getLogger(__name__)
 
@@ -78,14 +79,11 @@ def report_context(*, program: Program, month: date) -> dict:
     def money(value):
         return money_display(value, program.currency)
 
-    def whole(value):
-        return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
-
     figures = [
-        (_("Purchases"), whole(kpis.purchases), _change(kpis.purchases, previous.purchases)),
+        (_("Purchases"), count_display(kpis.purchases), _change(kpis.purchases, previous.purchases)),
         (_("Revenue"), money(kpis.revenue), _change(kpis.revenue, previous.revenue)),
         (_("Average check"), money(kpis.average_check), _change(kpis.average_check, previous.average_check)),
-        (_("New members"), whole(kpis.new_members), _change(kpis.new_members, previous.new_members)),
+        (_("New members"), count_display(kpis.new_members), _change(kpis.new_members, previous.new_members)),
     ]
     has_points = bool(kpis.points_earned or kpis.points_redeemed or kpis.points_expired or dashboard.liability.total)
     has_stamps = bool(kpis.stamps_issued or kpis.rewards_issued or kpis.rewards_redeemed)
@@ -104,16 +102,24 @@ def report_context(*, program: Program, month: date) -> dict:
         ]
     if has_stamps:
         figures += [
-            (_("Stamps issued"), whole(kpis.stamps_issued), _change(kpis.stamps_issued, previous.stamps_issued)),
-            (_("Rewards issued"), whole(kpis.rewards_issued), _change(kpis.rewards_issued, previous.rewards_issued)),
+            (
+                _("Stamps issued"),
+                count_display(kpis.stamps_issued),
+                _change(kpis.stamps_issued, previous.stamps_issued),
+            ),
+            (
+                _("Rewards issued"),
+                count_display(kpis.rewards_issued),
+                _change(kpis.rewards_issued, previous.rewards_issued),
+            ),
             (
                 _("Rewards redeemed"),
-                whole(kpis.rewards_redeemed),
+                count_display(kpis.rewards_redeemed),
                 _change(kpis.rewards_redeemed, previous.rewards_redeemed),
             ),
         ]
     figures += [
-        (_("Active members (30 days)"), whole(dashboard.activity.active_30), ""),
+        (_("Active members (30 days)"), count_display(dashboard.activity.active_30), ""),
         (_("Repeat-purchase rate"), _percent(dashboard.activity.repeat_rate), ""),
     ]
     sales = dashboard.tables["sales"]
@@ -126,7 +132,7 @@ def report_context(*, program: Program, month: date) -> dict:
             svg.bars(
                 labels=[row[0].day for row in sales.rows],
                 series=[(_("Revenue"), [row[2] for row in sales.rows], accent)],
-                format_value=lambda v: whole(v),
+                format_value=lambda v: count_display(v),
                 width=680,
             ),
         ),
@@ -145,7 +151,7 @@ def report_context(*, program: Program, month: date) -> dict:
                     (_("Rewards issued"), [row[2] for row in stamps.rows], "#2da44e"),
                     (_("Rewards redeemed"), [row[3] for row in stamps.rows], "#bf8700"),
                 ],
-                format_value=lambda v: whole(v),
+                format_value=lambda v: count_display(v),
                 width=680,
             ),
         ),
@@ -154,7 +160,7 @@ def report_context(*, program: Program, month: date) -> dict:
             svg.bars(
                 labels=[row[0] for row in activity.rows],
                 series=[("", [row[1] for row in activity.rows], accent)],
-                format_value=lambda v: whole(v),
+                format_value=lambda v: count_display(v),
                 horizontal=True,
                 height=110,
                 width=680,
@@ -172,9 +178,9 @@ def report_context(*, program: Program, month: date) -> dict:
         "logo": _logo_data_uri(tokens),
         "figures": figures,
         "charts": charts,
-        "stores": [(row[0], money(row[1]), whole(row[2]), money(row[3])) for row in stores.rows],
+        "stores": [(row[0], money(row[1]), count_display(row[2]), money(row[3])) for row in stores.rows],
         "stores_table": stores,
-        "tiers": [(row[0], whole(row[1]), whole(row[2]), whole(row[3])) for row in tiers.rows],
+        "tiers": [(row[0], count_display(row[1]), count_display(row[2]), count_display(row[3])) for row in tiers.rows],
         "tiers_table": tiers,
         "liability": dashboard.liability,
         "liability_rows": [(row[0], money(row[1])) for row in dashboard.tables["liability"].rows],

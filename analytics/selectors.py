@@ -80,14 +80,15 @@ def members_for(program: Program, filters: Filters) -> QuerySet[MemberFact]:
     return members
 
 
-def point_values(program: Program) -> dict[int, Decimal]:
-    """What one point is worth in money per card type (its redemption rule; 1 without one)."""
+def point_values(*programs: Program) -> dict[int, Decimal]:
+    """What one point is worth in money per card type of ``programs`` (its redemption rule; 1 without one). Two
+    queries however many programs (the admin home asks for all of an owner's at once)."""
     values = {
         card_type_id: Decimal("1")
-        for card_type_id in CardType.objects.filter(program=program).values_list("pk", flat=True)
+        for card_type_id in CardType.objects.filter(program__in=programs).values_list("pk", flat=True)
     }
     for card_type_id, value in (
-        RedemptionRule.objects.filter(card_type__program=program)
+        RedemptionRule.objects.filter(card_type__program__in=programs)
         .order_by("-pk")
         .values_list("card_type_id", "point_value")
     ):

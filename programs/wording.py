@@ -31,6 +31,11 @@ def points_display(amount: Decimal) -> str:
     return number_format(amount, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
+def count_display(count: int) -> str:
+    """A count (purchases, members) with the language's grouping: "12 480", "12,480"."""
+    return number_format(count, decimal_pos=0, use_l10n=True, force_grouping=True)
+
+
 def tier_progress_text(progress: TierProgress, *, currency: str) -> str:
     """ "19 950,00 ₴ left to Gold (1 % of the way)": what is left in the program's measure (money in the staff
     user's language, with grouping and the currency), to which tier, and how far along."""

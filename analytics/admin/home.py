@@ -6,7 +6,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Sum
-from django.utils.formats import number_format
 from wagtail.admin.ui.components import Component
 
 from analytics import selectors
@@ -14,21 +13,10 @@ from analytics.admin import views
 from analytics.models import DailyFact
 from programs import access
 from programs.admin.home import money_display
-from programs.models import CardType, RedemptionRule
+from programs.wording import count_display
 
 HOME_PROGRAMS_LIMIT = 6
 ZERO = Decimal("0")
-
-
-def _point_values(programs) -> dict[int, Decimal]:
-    values = {pk: Decimal("1") for pk in CardType.objects.filter(program__in=programs).values_list("pk", flat=True)}
-    for card_type_id, value in (
-        RedemptionRule.objects.filter(card_type__program__in=programs)
-        .order_by("-pk")
-        .values_list("card_type_id", "point_value")
-    ):
-        values[card_type_id] = value
-    return values
 
 
 class AnalyticsHomePanel(Component):
@@ -53,7 +41,7 @@ class AnalyticsHomePanel(Component):
         windows = {program.pk: selectors.default_filters(program) for program in programs}
         earliest = min(window.previous().first for window in windows.values())
         latest = max(window.last for window in windows.values())
-        values = _point_values(programs)
+        values = selectors.point_values(*programs)
         totals = defaultdict(lambda: {"now": defaultdict(lambda: ZERO), "before": defaultdict(lambda: ZERO)})
         rows = (
             DailyFact.objects.filter(program__in=programs, day__gte=earliest, day__lte=latest)
@@ -95,8 +83,8 @@ class AnalyticsHomePanel(Component):
                     "revenue": money_display(now["revenue"], program.currency),
                     "change": change,
                     "direction": direction,
-                    "purchases": number_format(now["purchases"], decimal_pos=0, use_l10n=True, force_grouping=True),
-                    "new_members": number_format(now["new_members"], decimal_pos=0, use_l10n=True, force_grouping=True),
+                    "purchases": count_display(now["purchases"]),
+                    "new_members": count_display(now["new_members"]),
                     "redemption": views.percent_display(rate),
                 }
             )

@@ -27,6 +27,7 @@ from analytics.rollups import local_day, version_get
 from programs import access, clock
 from programs.admin.home import money_display, points_display
 from programs.models import Program
+from programs.wording import count_display
 
 NAMESPACE = "analytics_dashboards"
 PERMISSION = "analytics.view_dashboards"
@@ -123,9 +124,6 @@ class DashboardView(ProgramMixin, WagtailAdminTemplateMixin, TemplateView):
         def money(value):
             return money_display(value, program.currency)
 
-        def whole(value):
-            return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
-
         def card(label, value, current=None, previous=None, help_text="", invert=False):
             change, direction = change_display(current, previous)
             if invert and direction:
@@ -135,18 +133,22 @@ class DashboardView(ProgramMixin, WagtailAdminTemplateMixin, TemplateView):
         activity, liability = dashboard.activity, dashboard.liability
         return [
             card(_("Revenue"), money(now.revenue), now.revenue, before.revenue),
-            card(_("Purchases"), whole(now.purchases), now.purchases, before.purchases),
+            card(_("Purchases"), count_display(now.purchases), now.purchases, before.purchases),
             card(_("Average check"), money(now.average_check), now.average_check, before.average_check),
             card(_("Refunded"), money(now.refunded), now.refunded, before.refunded, invert=True),
-            card(_("New members"), whole(now.new_members), now.new_members, before.new_members),
-            card(_("Cards issued"), whole(now.cards_issued), now.cards_issued, before.cards_issued),
+            card(_("New members"), count_display(now.new_members), now.new_members, before.new_members),
+            card(_("Cards issued"), count_display(now.cards_issued), now.cards_issued, before.cards_issued),
             card(
                 _("Active members, 30 days"),
-                whole(activity.active_30),
+                count_display(activity.active_30),
                 help_text=_("Bought in the last 30 days (of %(members)s members).")
-                % {"members": whole(activity.members)},
+                % {"members": count_display(activity.members)},
             ),
-            card(_("Active members, 90 days"), whole(activity.active_90), help_text=_("Bought in the last 90 days.")),
+            card(
+                _("Active members, 90 days"),
+                count_display(activity.active_90),
+                help_text=_("Bought in the last 90 days."),
+            ),
             card(
                 _("Repeat-purchase rate"),
                 percent_display(activity.repeat_rate),
@@ -188,7 +190,7 @@ class DashboardView(ProgramMixin, WagtailAdminTemplateMixin, TemplateView):
                 now.stamps_issued,
                 before.stamps_issued,
                 help_text=_("Rewards issued %(issued)s · redeemed %(redeemed)s")
-                % {"issued": whole(now.rewards_issued), "redeemed": whole(now.rewards_redeemed)},
+                % {"issued": count_display(now.rewards_issued), "redeemed": count_display(now.rewards_redeemed)},
             ),
         ]
 
