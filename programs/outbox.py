@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 
 from programs import clock
@@ -62,9 +62,14 @@ class Consumer:
     run now rather than at the next sweep."""
 
     name: str
-    handle: Callable[[list[Event]], None]
+    handle: Callable[[list], None]
     types: frozenset[str] | None = None
     wakes: Callable[[Event], bool] | None = None
+    # name -> Event field name or expression (beyond ``tx``, ``pk`` and ``type``, always read): when given,
+    # ``handle`` gets rows (named tuples of ``tx``, ``pk``, ``type`` and these names) instead of ``Event``
+    # instances, so a consumer that keeps up with every event reads only what it needs (no model instance per
+    # event, no payload decoded in Python).
+    reads: dict[str, object] | None = None
 
 
 _consumers: dict[str, Consumer] = {}
@@ -72,17 +77,21 @@ _consumers: dict[str, Consumer] = {}
 
 def consumer_register(
     name: str,
-    handle: Callable[[list[Event]], None],
+    handle: Callable[[list], None],
     *,
     types: Iterable[str] | None = None,
     wakes: Callable[[Event], bool] | None = None,
+    reads: dict[str, object] | None = None,
 ) -> Consumer:
     """Register a consumer of the outbox (from its app's ``AppConfig.ready``).
 
     A consumer registered for the first time starts at the end of the outbox: it gets what happens from then
-    on, not the history. Raises ``ValueError`` if another consumer has the name already.
+    on, not the history. With ``reads`` (name -> ``Event`` field or expression) it gets light rows with those
+    columns instead of ``Event`` instances. Raises ``ValueError`` if another consumer has the name already.
     """
-    consumer = Consumer(name=name, handle=handle, types=frozenset(types) if types else None, wakes=wakes)
+    consumer = Consumer(
+        name=name, handle=handle, types=frozenset(types) if types else None, wakes=wakes, reads=reads or None
+    )
     existing = _consumers.get(name)
     if existing is not None and existing.handle is not handle:
         raise ValueError(f"an outbox consumer named {name!r} is already registered")
@@ -233,6 +242,18 @@ def _lock_timed_out(error: OperationalError) -> bool:
     return getattr(error.__cause__, "sqlstate", None) == "55P03"  # lock_not_available
 
 
+def _batch_read(consumer: Consumer, cursor: EventCursor, batch: int) -> list:
+    """The next ``batch`` events after ``cursor``: ``Event`` instances, or rows of the consumer's ``reads``."""
+    if consumer.reads is None:
+        return list(_after(cursor)[:batch])
+    computed = {
+        name: F(value) if isinstance(value, str) else value for name, value in consumer.reads.items() if value != name
+    }
+    return list(
+        _after(cursor).annotate(**computed).values_list("tx", "pk", "type", *consumer.reads, named=True)[:batch]
+    )
+
+
 def consumer_dispatch(consumer: Consumer, *, batch: int = BATCH, wait: bool = False) -> int | None:
     """Hand ``consumer`` the next batch of events; returns how many events its cursor moved over (0: none
     readable), or ``None`` if it was not its turn (another dispatcher holds it, or it waits after failures).
@@ -246,7 +267,7 @@ def consumer_dispatch(consumer: Consumer, *, batch: int = BATCH, wait: bool = Fa
             cursor = _cursor_lock(consumer.name, wait=wait)
             if cursor is None or (cursor.retry_at is not None and cursor.retry_at > now):
                 return None
-            events = list(_after(cursor)[:batch])
+            events = _batch_read(consumer, cursor, batch)
             if not events:
                 return 0
             wanted = [event for event in events if consumer.types is None or event.type in consumer.types]

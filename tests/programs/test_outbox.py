@@ -324,6 +324,44 @@ def test_a_consumer_gets_only_its_types_but_its_cursor_passes_the_rest(funded, s
     assert picky.seen == [Event.objects.get(type=EventType.PURCHASE_RECORDED).pk]
 
 
+def test_a_consumer_that_names_its_reads_gets_rows_of_those_columns(funded, store):
+    from django.db.models import BigIntegerField
+    from django.db.models.fields.json import KT
+    from django.db.models.functions import Cast
+
+    got = []
+    consumer = outbox.consumer_register(
+        "test-reads",
+        got.extend,
+        types=[EventType.PURCHASE_RECORDED],
+        reads={
+            "card_id": "card_id",
+            "moment": "created_at",
+            "purchase_id": Cast(KT("payload__purchase__id"), BigIntegerField()),
+        },
+    )
+    try:
+        EventCursor.objects.create(consumer="test-reads", **at_end())
+        purchase = purchase_record(card=funded, store=store, receipt_id="R-1", total=D(200)).purchase
+
+        assert outbox.consumer_dispatch(consumer) == 2  # the balance change passed over, as for any consumer
+    finally:
+        outbox.consumer_unregister("test-reads")
+    event = Event.objects.get(type=EventType.PURCHASE_RECORDED)
+    [row] = got
+    assert row._fields == ("tx", "pk", "type", "card_id", "moment", "purchase_id")
+    assert (row.tx, row.pk, row.type, row.card_id, row.moment, row.purchase_id) == (
+        event.tx,
+        event.pk,
+        EventType.PURCHASE_RECORDED,
+        funded.pk,
+        event.created_at,
+        purchase.pk,
+    )
+    cursor = EventCursor.objects.get(consumer="test-reads")
+    assert (cursor.tx, cursor.event_id) == Event.objects.order_by("-tx", "-pk").values_list("tx", "pk").first()
+
+
 def test_events_are_handed_in_order_in_batches(funded, store, recorders):
     recorder, consumer = recorders("test-batches")
     EventCursor.objects.create(consumer="test-batches", **at_end())

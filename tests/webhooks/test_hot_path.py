@@ -36,7 +36,9 @@ def webhooks_disconnected():
     try:
         yield
     finally:
-        outbox.consumer_register(consumer.name, consumer.handle, types=consumer.types, wakes=consumer.wakes)
+        outbox.consumer_register(
+            consumer.name, consumer.handle, types=consumer.types, wakes=consumer.wakes, reads=consumer.reads
+        )
 
 
 @pytest.fixture
