@@ -4,22 +4,31 @@ Each batch adds exactly what its events announce to the daily facts (``rollups.f
 the stamp rewards it issued or redeemed, a refund's row, the ledger entries a ``card.balances_changed`` event
 stands for (the card's entries written at the event's moment: purchase, refund, expiry, bonus, adjustment,
 replacement), new members, issued cards and tier changes, each on its own day. The outbox hands every event to
-the consumer once, in the transaction that also moves its cursor, so adding is exact; the members the events
-touched have their member facts rebuilt. Rebuilding whole days (nightly, the recompute command) holds the same
-cursor (``rollups.cursor_held``).
+the consumer once, in the transaction that also moves its cursor, so adding is exact. The members the events
+touched have their member facts rebuilt from their purchases, or on PostgreSQL (``rollups.batch_add_postgresql``)
+moved by what the batch's purchases and refunds add, the cells computed in one statement: the consumer keeps up
+with every purchase, so it reads rows of what it needs rather than model instances (``READS``). Rebuilding whole
+days (nightly, the recompute command) holds the same cursor (``rollups.cursor_held``).
 """
 
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BigIntegerField, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from analytics import rollups
 from programs import outbox
 from programs.choices import EventType, RewardStatus
-from programs.models import Card, Event, LedgerEntry, Member, Program, Purchase, Refund, StampReward, TierChange
+from programs.models import Card, LedgerEntry, Member, Program, Purchase, Refund, StampReward, TierChange
 
 CONSUMER = "analytics"
+# The event types as plain strings (compared once per event).
+MEMBER_CREATED, CARD_ISSUED = EventType.MEMBER_CREATED.value, EventType.CARD_ISSUED.value
+CARD_BALANCES_CHANGED, TIER_CHANGED = EventType.CARD_BALANCES_CHANGED.value, EventType.TIER_CHANGED.value
+PURCHASE_RECORDED, PURCHASE_REFUNDED = EventType.PURCHASE_RECORDED.value, EventType.PURCHASE_REFUNDED.value
 TYPES = frozenset(
     {
         EventType.MEMBER_CREATED,
@@ -32,17 +41,27 @@ TYPES = frozenset(
 )
 
 
-def _member_id(event: Event) -> int | None:
-    if event.member_id is not None:
-        return event.member_id
-    member = (event.payload or {}).get("member") or {}
-    return member.get("id")
+# What the consumer reads of each event (``outbox.Consumer.reads``): rows, not model instances, and the ids it needs
+# out of the payload taken by the database.
+READS = {
+    "program_id": "program_id",
+    "card_id": "card_id",
+    "member_id": "member_id",
+    "created_at": "created_at",
+    "purchase_id": Cast(KT("payload__purchase__id"), BigIntegerField()),
+    "refund_id": Cast(KT("payload__refund__id"), BigIntegerField()),
+    "payload_member_id": Cast(KT("payload__member__id"), BigIntegerField()),
+}
+
+
+def _member_id(event) -> int | None:
+    return event.member_id if event.member_id is not None else event.payload_member_id
 
 
 # Rows written with the event carry its very moment. They are found in two steps: the owners' rows within a day of
 # the batch's moments, then the exact moments compared in Python as aware datetimes (SQLite keeps the timestamps
 # the engine's hand-written statements insert, expiry's, with their own UTC offset, so comparing there in SQL
-# would compare text).
+# would compare text). PostgreSQL compares them itself (``rollups.batch_add_postgresql``).
 SLACK = timedelta(days=1)
 
 
@@ -61,75 +80,64 @@ def _ids_at(queryset, owner: str, moment_field: str, moments: set[tuple[int, dat
     return [pk for pk, owner_id, moment in candidates if (owner_id, moment) in moments]
 
 
-class _Batch:
-    def __init__(self):
-        self.purchases: set[int] = set()
-        self.refunds: set[int] = set()
-        self.refunded_purchases: set[int] = set()
-        self.entries: set[tuple[int, datetime]] = set()
-        self.members_new: set[int] = set()
-        self.cards: set[int] = set()
-        self.tier_changes: set[tuple[int, datetime]] = set()
-        self.members: set[int] = set()
-
-    def sources(self, program: Program) -> rollups.Sources:
-        rewards = StampReward.objects.all()
-        # A program that never issued a stamp reward (no stamp card) has none to count: two reward reads fewer in
-        # every batch of the consumer.
-        stamped = StampReward.objects.filter(program=program).exists()
-        # Rewards issued outside a purchase (stamps added by staff): at their card's entries' moment.
-        loose = (
-            _ids_at(rewards.filter(issued_by_purchase__isnull=True), "card_id", "issued_at", self.entries)
-            if stamped
-            else []
+def _sources(program: Program, batch: rollups.Batch) -> rollups.Sources:
+    """The batch's rows as querysets, for ``rollups.facts_add`` (the path of databases other than PostgreSQL)."""
+    rewards = StampReward.objects.all()
+    # A program that never issued a stamp reward (no stamp card) has none to count: two reward reads fewer in
+    # every batch of the consumer.
+    stamped = StampReward.objects.filter(program=program).exists()
+    # Rewards issued outside a purchase (stamps added by staff): at their card's entries' moment.
+    loose = (
+        _ids_at(rewards.filter(issued_by_purchase__isnull=True), "card_id", "issued_at", batch.entries)
+        if stamped
+        else []
+    )
+    issued = Q(issued_by_purchase__in=batch.purchases) | Q(pk__in=loose)
+    return rollups.Sources(
+        purchases=Purchase.objects.filter(pk__in=batch.purchases) if batch.purchases else None,
+        refunds=Refund.objects.filter(pk__in=batch.refunds) if batch.refunds else None,
+        entries=LedgerEntry.objects.filter(pk__in=_ids_at(LedgerEntry.objects, "card_id", "created_at", batch.entries))
+        if batch.entries
+        else None,
+        rewards_issued=rewards.filter(issued) if stamped and (batch.purchases or batch.entries) else None,
+        rewards_redeemed=rewards.filter(status=RewardStatus.REDEEMED, redeemed_by_purchase__in=batch.purchases)
+        if stamped and batch.purchases
+        else None,
+        # A reward handed back by a refund was counted with its purchase, unless that purchase is in this very
+        # batch (its reward was already back when the batch was read).
+        rewards_returned=Refund.objects.filter(pk__in=batch.refunds, reward_returned=True).exclude(
+            purchase_id__in=batch.purchases
         )
-        issued = Q(issued_by_purchase__in=self.purchases) | Q(pk__in=loose)
-        return rollups.Sources(
-            purchases=Purchase.objects.filter(pk__in=self.purchases) if self.purchases else None,
-            refunds=Refund.objects.filter(pk__in=self.refunds) if self.refunds else None,
-            entries=LedgerEntry.objects.filter(
-                pk__in=_ids_at(LedgerEntry.objects, "card_id", "created_at", self.entries)
-            )
-            if self.entries
-            else None,
-            rewards_issued=rewards.filter(issued) if stamped and (self.purchases or self.entries) else None,
-            rewards_redeemed=rewards.filter(status=RewardStatus.REDEEMED, redeemed_by_purchase__in=self.purchases)
-            if stamped and self.purchases
-            else None,
-            # A reward handed back by a refund was counted with its purchase, unless that purchase is in this very
-            # batch (its reward was already back when the batch was read).
-            rewards_returned=Refund.objects.filter(pk__in=self.refunds, reward_returned=True).exclude(
-                purchase_id__in=self.purchases
-            )
-            if self.refunds
-            else None,
-            members=Member.objects.filter(pk__in=self.members_new) if self.members_new else None,
-            cards=Card.objects.filter(pk__in=self.cards) if self.cards else None,
-            tier_changes=TierChange.objects.filter(
-                pk__in=_ids_at(TierChange.objects, "member_id", "created_at", self.tier_changes)
-            )
-            if self.tier_changes
-            else None,
+        if batch.refunds
+        else None,
+        members=Member.objects.filter(pk__in=batch.members_new) if batch.members_new else None,
+        cards=Card.objects.filter(pk__in=batch.cards) if batch.cards else None,
+        tier_changes=TierChange.objects.filter(
+            pk__in=_ids_at(TierChange.objects, "member_id", "created_at", batch.tier_changes)
         )
+        if batch.tier_changes
+        else None,
+    )
 
 
-def rollups_from_events(events: list[Event]) -> None:
-    """The consumer: add what ``events`` announce to the daily facts, rebuild the touched members, per program."""
-    batches: dict[int, _Batch] = defaultdict(_Batch)
+def rollups_from_events(events: list) -> None:
+    """The consumer: add what ``events`` (rows of ``READS``) announce to the daily facts and bring the members they
+    touched up to date, per program."""
+    batches: dict[int, rollups.Batch] = defaultdict(rollups.Batch)
     for event in events:
         batch = batches[event.program_id]
-        payload = event.payload or {}
-        if event.type == EventType.PURCHASE_RECORDED:
-            batch.purchases.add(payload["purchase"]["id"])
-        elif event.type == EventType.PURCHASE_REFUNDED:
-            batch.refunds.add(payload["refund"]["id"])
-        elif event.type == EventType.CARD_BALANCES_CHANGED:
+        kind = event.type
+        if kind == PURCHASE_RECORDED:
+            batch.purchases.add(event.purchase_id)
+        elif kind == PURCHASE_REFUNDED:
+            batch.refunds.add(event.refund_id)
+        elif kind == CARD_BALANCES_CHANGED:
             batch.entries.add((event.card_id, event.created_at))
-        elif event.type == EventType.MEMBER_CREATED:
+        elif kind == MEMBER_CREATED:
             batch.members_new.add(_member_id(event))
-        elif event.type == EventType.CARD_ISSUED:
+        elif kind == CARD_ISSUED:
             batch.cards.add(event.card_id)
-        elif event.type == EventType.TIER_CHANGED:
+        elif kind == TIER_CHANGED:
             batch.tier_changes.add((_member_id(event), event.created_at))
         member_id = _member_id(event)
         if member_id is not None:
@@ -139,12 +147,15 @@ def rollups_from_events(events: list[Event]) -> None:
         program = programs.get(program_id)
         if program is None:
             continue
-        rollups.facts_add(program=program, sources=batch.sources(program))
-        if batch.members:
-            rollups.members_rebuild(program=program, member_ids=batch.members)
+        if connection.vendor == "postgresql":
+            rollups.batch_add_postgresql(program=program, batch=batch)
+        else:
+            rollups.facts_add(program=program, sources=_sources(program, batch))
+            if batch.members:
+                rollups.members_rebuild(program=program, member_ids=batch.members)
         rollups.liability_refresh(program=program, force=False)
 
 
 def connect() -> None:
     # No ``wakes``: a dashboard a minute behind is fine, so the minute sweep hands the events on in bigger batches.
-    outbox.consumer_register(CONSUMER, rollups_from_events, types=TYPES)
+    outbox.consumer_register(CONSUMER, rollups_from_events, types=TYPES, reads=READS)

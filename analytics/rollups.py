@@ -11,7 +11,7 @@ import uuid
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -379,15 +379,19 @@ def _increments_add_postgresql(model, program: Program, keys: tuple, values: tup
     return len(rows)
 
 
-def _increments_add_select(model, program: Program, keys: tuple, values: tuple, source: str, params: list) -> None:
+def _increments_add_select(
+    model, program: Program, keys: tuple, values: tuple, source: str, params: list | dict
+) -> None:
     """``_increments_add_postgresql`` with the increments read by ``source`` (a query with ``params`` giving the
-    key columns, then the value columns, in the order of ``keys`` and ``values``)."""
+    key columns, then the value columns, in the order of ``keys`` and ``values``). ``params`` as a dict when
+    ``source`` names its parameters (then ``program_id`` is taken)."""
     key_names = [name for name, _kind in keys]
     names = [name for name, _kind in values]
     table = model._meta.db_table
     (first, _kind), *nullable = keys
     # Empty keys compared through a stand-in no real key takes, so that every condition is an equality the
-    # database can hash or look up by index (IS NOT DISTINCT FROM makes it compare every pair of rows).
+    # database can hash or look up by index (IS NOT DISTINCT FROM makes it compare every pair of rows); the first
+    # key's range bounds the rows read (the index on program and day: a batch's day, not the whole history).
     empty = {"bigint": "-1", "smallint": "-1", "date": "DATE '0001-01-01'"}
 
     def equal(a: str, b: str) -> str:
@@ -399,17 +403,21 @@ def _increments_add_select(model, program: Program, keys: tuple, values: tuple, 
         )
 
     same, found = equal("d", "v"), equal("u", "v")
+    named = isinstance(params, dict)
+    program_id = "%(program_id)s" if named else "%s"
     columns = ", ".join((*key_names, *names))
     # Only our own table and column names are formatted in; every value is a parameter.
     sql = (
         f"WITH v ({columns}) AS ({source}), "  # noqa: S608
         f"updated AS (UPDATE {table} d SET {', '.join(f'{name} = d.{name} + v.{name}' for name in names)} FROM v "
-        f"WHERE d.program_id = %s AND {same} RETURNING {', '.join(f'v.{column}' for column in key_names)}) "
-        f"INSERT INTO {table} (program_id, {columns}) SELECT %s, {', '.join(f'v.{c}' for c in (*key_names, *names))} "
+        f"WHERE d.program_id = {program_id} AND {same} AND d.{first} BETWEEN (SELECT min({first}) FROM v) "
+        f"AND (SELECT max({first}) FROM v) RETURNING {', '.join(f'v.{column}' for column in key_names)}) "
+        f"INSERT INTO {table} (program_id, {columns}) "
+        f"SELECT {program_id}, {', '.join(f'v.{c}' for c in (*key_names, *names))} "
         f"FROM v WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE {found})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, program.pk, program.pk])
+        cursor.execute(sql, {**params, "program_id": program.pk} if named else [*params, program.pk, program.pk])
 
 
 def _member_tier_at_join(has_changes: bool):
@@ -461,6 +469,357 @@ def cursor_held() -> None:
         return
     while outbox.consumer_dispatch(consumer, wait=True):
         pass
+
+
+# --- The consumer's batch on PostgreSQL --------------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    """What one batch of outbox events named, for one program: the rows ``batch_add_postgresql`` adds.
+    ``entries`` and ``tier_changes`` are (card or member id, moment) pairs: the rows written at an event's moment."""
+
+    purchases: set = field(default_factory=set)
+    refunds: set = field(default_factory=set)
+    entries: set = field(default_factory=set)
+    members_new: set = field(default_factory=set)
+    cards: set = field(default_factory=set)
+    tier_changes: set = field(default_factory=set)
+    members: set = field(default_factory=set)
+
+
+def _tier_sql(member: str, moment: str, current: str, has_changes: bool) -> str:
+    """``_tier_at`` in SQL: ``member`` and ``moment`` are column references, ``current`` the member's tier today."""
+    if not has_changes:
+        return f"COALESCE({current}, 0)"
+    changes = TierChange._meta.db_table
+    after = (
+        f"(SELECT COALESCE(t.to_tier_id, 0) FROM {changes} t WHERE t.member_id = {member} "  # noqa: S608
+        f"AND t.created_at <= {moment} ORDER BY t.created_at DESC, t.id DESC LIMIT 1)"
+    )
+    before = (
+        f"(SELECT COALESCE(t.from_tier_id, 0) FROM {changes} t WHERE t.member_id = {member} "  # noqa: S608
+        f"AND t.created_at > {moment} ORDER BY t.created_at, t.id LIMIT 1)"
+    )
+    return f"COALESCE({after}, {before}, {current}, 0)"
+
+
+def _first_card_type_sql(member: str) -> str:
+    card = Card._meta.db_table
+    return (
+        f"(SELECT c1.card_type_id FROM {card} c1 WHERE c1.member_id = {member} "  # noqa: S608
+        "ORDER BY c1.issued_at, c1.id LIMIT 1)"
+    )
+
+
+CELL_COLUMNS = (*SUM_FIELDS, *COUNT_FIELDS)
+
+
+def _cell_branch(source: str, day: str, card_type: str, store: str, tier: str, figures: dict[str, str]) -> str:
+    """One SELECT of the cells' union: the key expressions, then every figure (0 where this source has none)."""
+    values = ", ".join(
+        figures.get(name, "0::numeric" if name in SUM_FIELDS else "0") + f" AS {name}" for name in CELL_COLUMNS
+    )
+    return f"SELECT ({day} AT TIME ZONE %(tz)s)::date AS day, {card_type} AS card_type_id, {store} AS store_id, {tier} AS tier_id, {values} FROM {source}"  # noqa: E501, S608
+
+
+def _batch_cells_sql(batch: Batch, *, stamped: bool, has_changes: bool) -> str:
+    """The batch's daily cells as one grouped SELECT (keys, then ``CELL_COLUMNS``): the very figures ``_facts`` makes
+    of the same rows, written for the database to compute in one statement. Parameters: ``%(tz)s`` and the id
+    arrays of ``batch_add_postgresql``."""
+    tables = {model: model._meta.db_table for model in (Purchase, Refund, LedgerEntry, StampReward, Member, Card)}
+    purchase, refund, entry = tables[Purchase], tables[Refund], tables[LedgerEntry]
+    reward, member, card = tables[StampReward], tables[Member], tables[Card]
+    changes = TierChange._meta.db_table
+    branches = []
+    if batch.purchases:
+        branches.append(
+            _cell_branch(
+                f"{purchase} p JOIN {card} c ON c.id = p.card_id JOIN {member} m ON m.id = p.member_id "
+                "WHERE p.id = ANY(%(purchases)s::bigint[])",
+                "p.purchased_at",
+                "c.card_type_id",
+                "p.store_id",
+                _tier_sql("p.member_id", "p.created_at", "m.tier_id", has_changes),
+                {
+                    "purchases": "1",
+                    "revenue": "p.total",
+                    "discount": "p.discount_amount",
+                    "paid_with_points": "p.redeemed_value",
+                },
+            )
+        )
+    if batch.refunds:
+        branches.append(
+            _cell_branch(
+                f"{refund} r JOIN {purchase} p ON p.id = r.purchase_id JOIN {card} c ON c.id = p.card_id "
+                f"JOIN {member} m ON m.id = p.member_id WHERE r.id = ANY(%(refunds)s::bigint[])",
+                "r.created_at",
+                "c.card_type_id",
+                "p.store_id",
+                _tier_sql("p.member_id", "r.created_at", "m.tier_id", has_changes),
+                {"refunds": "1", "refunded": "r.amount"},
+            )
+        )
+        # A reward handed back by a refund was counted with its purchase, unless that purchase is in this very
+        # batch (its reward was already back when the batch was read).
+        if stamped:
+            branches.append(
+                _cell_branch(
+                    f"{refund} r JOIN {purchase} p ON p.id = r.purchase_id JOIN {card} c ON c.id = p.card_id "
+                    f"JOIN {member} m ON m.id = p.member_id WHERE r.id = ANY(%(refunds)s::bigint[]) "
+                    "AND r.reward_returned AND NOT p.id = ANY(%(purchases)s::bigint[])",
+                    "p.created_at",
+                    "c.card_type_id",
+                    "p.store_id",
+                    _tier_sql("p.member_id", "p.created_at", "m.tier_id", has_changes),
+                    {"rewards_redeemed": "-1"},
+                )
+            )
+    if batch.entries:
+        points = f"e.unit = '{Unit.POINTS.value}'"
+        earned = f"e.kind IN ('{EntryKind.ACCRUAL.value}', '{EntryKind.REVERSAL.value}')"
+        redeemed = f"e.kind IN ('{EntryKind.REDEMPTION.value}', '{EntryKind.RETURN.value}')"
+        expired = f"e.kind = '{EntryKind.EXPIRY.value}'"
+        cashback, promo = f"e.bucket = '{Bucket.CASHBACK.value}'", f"e.bucket = '{Bucket.PROMO.value}'"
+
+        def when(condition: str, value: str = "e.amount") -> str:
+            return f"CASE WHEN {condition} THEN {value} ELSE 0 END"
+
+        branches.append(
+            _cell_branch(
+                f"(SELECT DISTINCT * FROM unnest(%(entry_cards)s::bigint[], %(entry_moments)s::timestamptz[])) "  # noqa: S608
+                f"AS b (card_id, at) JOIN {entry} e ON e.card_id = b.card_id AND e.created_at = b.at "
+                f"JOIN {card} c ON c.id = e.card_id JOIN {member} m ON m.id = c.member_id",
+                "e.created_at",
+                "c.card_type_id",
+                "e.store_id",
+                _tier_sql("c.member_id", "e.created_at", "m.tier_id", has_changes),
+                {
+                    "points_earned_cashback": when(f"{points} AND {earned} AND {cashback}"),
+                    "points_earned_promo": when(f"{points} AND {earned} AND {promo}"),
+                    "points_redeemed": when(f"{points} AND {redeemed}", "-e.amount"),
+                    "points_expired_cashback": when(f"{points} AND {expired} AND {cashback}", "-e.amount"),
+                    "points_expired_promo": when(f"{points} AND {expired} AND {promo}", "-e.amount"),
+                    "points_net_cashback": when(f"{points} AND {cashback}"),
+                    "points_net_promo": when(f"{points} AND {promo}"),
+                    "stamps_issued": when(f"e.unit = '{Unit.STAMPS.value}' AND {earned}"),
+                },
+            )
+        )
+    if stamped and (batch.purchases or batch.entries):
+        # Rewards issued by the batch's purchases, and those issued outside a purchase (stamps added by staff) at
+        # their card's entries' moment.
+        branches.append(
+            _cell_branch(
+                f"{reward} s JOIN {card} c ON c.id = s.card_id JOIN {member} m ON m.id = c.member_id "  # noqa: S608
+                f"LEFT JOIN {purchase} p ON p.id = s.issued_by_purchase_id "
+                "WHERE s.issued_by_purchase_id = ANY(%(purchases)s::bigint[]) OR (s.issued_by_purchase_id IS NULL "
+                "AND (s.card_id, s.issued_at) IN (SELECT * FROM unnest(%(entry_cards)s::bigint[], "
+                "%(entry_moments)s::timestamptz[])))",
+                "s.issued_at",
+                "c.card_type_id",
+                "p.store_id",
+                _tier_sql("c.member_id", "s.issued_at", "m.tier_id", has_changes),
+                {"rewards_issued": "1"},
+            )
+        )
+    if stamped and batch.purchases:
+        branches.append(
+            _cell_branch(
+                f"{reward} s JOIN {card} c ON c.id = s.card_id JOIN {member} m ON m.id = c.member_id "
+                f"JOIN {purchase} p ON p.id = s.redeemed_by_purchase_id "
+                f"WHERE s.status = '{RewardStatus.REDEEMED.value}' "
+                "AND s.redeemed_by_purchase_id = ANY(%(purchases)s::bigint[])",
+                "s.redeemed_at",
+                "c.card_type_id",
+                "p.store_id",
+                _tier_sql("c.member_id", "s.redeemed_at", "m.tier_id", has_changes),
+                {"rewards_redeemed": "1"},
+            )
+        )
+    if batch.members_new:
+        branches.append(
+            _cell_branch(
+                f"{member} m WHERE m.id = ANY(%(members_new)s::bigint[])",
+                "m.joined_at",
+                _first_card_type_sql("m.id"),
+                "NULL::bigint",
+                _tier_sql("m.id", "m.joined_at", "m.tier_id", has_changes),
+                {"new_members": "1"},
+            )
+        )
+    if batch.cards:
+        branches.append(
+            _cell_branch(
+                f"{card} c JOIN {member} m ON m.id = c.member_id WHERE c.id = ANY(%(cards)s::bigint[])",
+                "c.issued_at",
+                "c.card_type_id",
+                "NULL::bigint",
+                _tier_sql("c.member_id", "c.issued_at", "m.tier_id", has_changes),
+                {"cards_issued": "1"},
+            )
+        )
+    if batch.tier_changes:
+        upgrade = f"t.reason = '{TierChangeReason.UPGRADE.value}'"
+        downgrade = "t.reason IN (" + ", ".join(f"'{reason.value}'" for reason in DOWNGRADE_REASONS) + ")"
+        branches.append(
+            _cell_branch(
+                f"(SELECT DISTINCT * FROM unnest(%(change_members)s::bigint[], %(change_moments)s::timestamptz[])) "  # noqa: S608
+                f"AS b (member_id, at) JOIN {changes} t ON t.member_id = b.member_id AND t.created_at = b.at",
+                "t.created_at",
+                _first_card_type_sql("t.member_id"),
+                "NULL::bigint",
+                "COALESCE(t.to_tier_id, 0)",
+                {
+                    "tier_upgrades": f"CASE WHEN {upgrade} THEN 1 ELSE 0 END",
+                    "tier_downgrades": f"CASE WHEN {downgrade} THEN 1 ELSE 0 END",
+                },
+            )
+        )
+    if not branches:
+        return ""
+    sums = ", ".join(f"sum(u.{name})" for name in CELL_COLUMNS)
+    # A cell only where some figure moved (an entry of no amount, a debt's, makes none).
+    moved = " OR ".join(f"sum(u.{name}) <> 0" for name in CELL_COLUMNS)
+    union = " UNION ALL ".join(branches)
+    return (
+        f"SELECT u.day, u.card_type_id, u.store_id, NULLIF(u.tier_id, 0), {sums} FROM ({union}) u "  # noqa: S608
+        f"GROUP BY 1, 2, 3, 4 HAVING {moved}"
+    )
+
+
+def batch_add_postgresql(*, program: Program, batch: Batch) -> None:
+    """The outbox consumer's batch on PostgreSQL, in the caller's transaction: the batch's daily cells added in one
+    statement, and the members it touched brought up to date by increments (what the batch's purchases and refunds
+    add to each member's figures and months), with the summaries moved along. Exact for the same reason
+    ``facts_add`` is: each event is handed over once. Frequency, first and last purchase only grow with new
+    purchases; spend is the purchases' totals less their refunds', which is the rebuild's "total less refunded" as
+    every refund adds its amount to its purchase's."""
+    has_changes = TierChange.objects.filter(program=program).exists()
+    stamped = StampReward.objects.filter(program=program).exists()
+    entries = sorted(batch.entries)
+    changes = sorted(batch.tier_changes)
+    params = {
+        "program_id": program.pk,
+        "tz": program.timezone,
+        "window": JOINING_WINDOW,
+        "purchases": sorted(batch.purchases),
+        "refunds": sorted(batch.refunds),
+        "members_new": sorted(batch.members_new),
+        "cards": sorted(batch.cards),
+        "entry_cards": [card for card, _at in entries],
+        "entry_moments": [at for _card, at in entries],
+        "change_members": [member for member, _at in changes],
+        "change_moments": [at for _member, at in changes],
+    }
+    cells = _batch_cells_sql(batch, stamped=stamped, has_changes=has_changes)
+    if cells:
+        values = (*((name, "numeric") for name in SUM_FIELDS), *((name, "integer") for name in COUNT_FIELDS))
+        _increments_add_select(DailyFact, program, CELL_KEYS, values, cells, params)
+    members = _batch_members(batch, params)
+    if members:
+        params["members"] = members
+        _summaries_shift_postgresql(program, members, -1)
+        _members_add_postgresql(params)
+        _summaries_shift_postgresql(program, members, 1)
+        _summaries_tidy(program)
+    if cells or members:
+        version_bump(program=program)
+
+
+def _batch_members(batch: Batch, params: dict) -> list[int]:
+    """The members a batch touched: those its events named, and the buyers of its purchases and refunds."""
+    if not (batch.purchases or batch.refunds):
+        return sorted(batch.members)
+    purchase, refund = Purchase._meta.db_table, Refund._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT unnest(%(members)s::bigint[]) UNION SELECT member_id FROM {purchase} "  # noqa: S608
+            f"WHERE id = ANY(%(purchases)s::bigint[]) UNION SELECT p.member_id FROM {refund} r "
+            f"JOIN {purchase} p ON p.id = r.purchase_id WHERE r.id = ANY(%(refunds)s::bigint[]) ORDER BY 1",
+            {**params, "members": sorted(batch.members)},
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _members_add_postgresql(params: dict) -> None:
+    """``batch_add_postgresql``'s member facts and months: what the batch's purchases and refunds add, per member and
+    per month, upserted; the touched members' card type, tier and joining day read again; the months of a member
+    whose first purchase moved earlier (a late receipt) moved to the new cohort."""
+    facts, months = MemberFact._meta.db_table, MemberMonth._meta.db_table
+    purchase, refund, member = Purchase._meta.db_table, Refund._meta.db_table, Member._meta.db_table
+    local = "(p.purchased_at AT TIME ZONE %(tz)s)"
+
+    def window(value: str) -> str:
+        return (
+            f"CASE WHEN p.purchased_at < j.joined_at AND p.purchased_at >= j.joined_at - %(window)s THEN {value} "
+            f"ELSE 0 END AS before, CASE WHEN p.purchased_at >= j.joined_at AND p.purchased_at < j.joined_at + "
+            f"%(window)s THEN {value} ELSE 0 END AS after"
+        )
+
+    # The purchases at their total, each refund at minus its amount, both in the month of the purchase.
+    moves = (
+        f"SELECT p.member_id, 1 AS n, p.total AS spend, {local}::date AS day, {window('p.total')} "  # noqa: S608
+        f"FROM {purchase} p JOIN {member} j ON j.id = p.member_id WHERE p.id = ANY(%(purchases)s::bigint[]) "
+        f"UNION ALL SELECT p.member_id, 0, -r.amount, NULL::date, {window('-r.amount')} "
+        f"FROM {refund} r JOIN {purchase} p ON p.id = r.purchase_id JOIN {member} j ON j.id = p.member_id "
+        "WHERE r.id = ANY(%(refunds)s::bigint[])"
+    )
+    month_moves = (
+        f"SELECT p.member_id, date_trunc('month', {local})::date AS month, 1 AS n, p.total AS spend "  # noqa: S608
+        f"FROM {purchase} p WHERE p.id = ANY(%(purchases)s::bigint[]) UNION ALL "
+        f"SELECT p.member_id, date_trunc('month', {local})::date, 0, -r.amount FROM {refund} r "
+        f"JOIN {purchase} p ON p.id = r.purchase_id WHERE r.id = ANY(%(refunds)s::bigint[])"
+    )
+    with connection.cursor() as cursor:
+        # Only our own table names and fixed fragments are formatted in; every value is a parameter.
+        cursor.execute(
+            f"""WITH d AS (
+                SELECT x.member_id, sum(x.n) AS n, sum(x.spend) AS spend, min(x.day) AS first, max(x.day) AS last,
+                    sum(x.before) AS before, sum(x.after) AS after
+                FROM ({moves}) x GROUP BY x.member_id
+            )
+            INSERT INTO {facts} AS f (program_id, member_id, card_type_id, tier_id, joined_on, first_purchase_on,
+                last_purchase_on, purchases, monetary, spend_before_joining, spend_after_joining)
+            SELECT m.program_id, m.id, {_first_card_type_sql("m.id")}, m.tier_id,
+                (m.joined_at AT TIME ZONE %(tz)s)::date, d.first, d.last, COALESCE(d.n, 0), COALESCE(d.spend, 0),
+                COALESCE(d.before, 0), COALESCE(d.after, 0)
+            FROM {member} m LEFT JOIN d ON d.member_id = m.id
+            WHERE m.program_id = %(program_id)s AND m.id = ANY(%(members)s::bigint[])
+            ORDER BY m.id
+            ON CONFLICT (member_id) DO UPDATE SET card_type_id = EXCLUDED.card_type_id,
+                tier_id = EXCLUDED.tier_id, joined_on = EXCLUDED.joined_on,
+                first_purchase_on = LEAST(f.first_purchase_on, EXCLUDED.first_purchase_on),
+                last_purchase_on = GREATEST(f.last_purchase_on, EXCLUDED.last_purchase_on),
+                purchases = f.purchases + EXCLUDED.purchases, monetary = f.monetary + EXCLUDED.monetary,
+                spend_before_joining = f.spend_before_joining + EXCLUDED.spend_before_joining,
+                spend_after_joining = f.spend_after_joining + EXCLUDED.spend_after_joining""",  # noqa: S608
+            params,
+        )
+        if not (params["purchases"] or params["refunds"]):
+            return
+        cohort = "date_trunc('month', f.first_purchase_on)::date"
+        cursor.execute(
+            f"""INSERT INTO {months} AS mm (program_id, member_id, month, cohort, purchases, spend)
+            SELECT %(program_id)s, x.member_id, x.month, COALESCE({cohort}, min(x.month)), sum(x.n), sum(x.spend)
+            FROM ({month_moves}) x JOIN {facts} f ON f.member_id = x.member_id
+            GROUP BY x.member_id, x.month, f.first_purchase_on
+            ORDER BY 2, 3
+            ON CONFLICT (member_id, month) DO UPDATE SET purchases = mm.purchases + EXCLUDED.purchases,
+                spend = mm.spend + EXCLUDED.spend, cohort = EXCLUDED.cohort""",  # noqa: S608
+            params,
+        )
+        # Only a member who bought in their cohort's month in this batch can have a new first purchase.
+        cursor.execute(
+            f"""UPDATE {months} mm SET cohort = {cohort} FROM {facts} f
+            WHERE f.member_id = mm.member_id AND mm.cohort <> {cohort} AND mm.member_id IN (
+                SELECT p.member_id FROM {purchase} p JOIN {facts} f ON f.member_id = p.member_id
+                WHERE p.id = ANY(%(purchases)s::bigint[])
+                    AND date_trunc('month', {local})::date = {cohort}
+            )""",  # noqa: S608
+            params,
+        )
 
 
 # --- Member facts --------------------------------------------------------------------------------------------

@@ -122,6 +122,8 @@ def test_rollups_equal_the_engine_rows(db, ops, gaps):
         analytics_dispatch()
         expected = facts_direct(world.program)
         assert facts_rolled_up(world.program) == expected
+        # The member facts and months the consumer kept agree with the purchases.
+        members_agree_with_purchases(world.program)
         # The member summaries the consumer kept by increments equal the member facts grouped.
         assert summaries_rolled_up(world.program) == summaries_direct(world.program)
 
@@ -132,19 +134,35 @@ def test_rollups_equal_the_engine_rows(db, ops, gaps):
             rollups.rollups_recompute(program=world.program, first=bounds[0], last=bounds[1] + timedelta(days=3))
         assert facts_rolled_up(world.program) == expected
         assert summaries_rolled_up(world.program) == summaries_direct(world.program)
-        zone = ZoneInfo(world.program.timezone)
-        for fact in MemberFact.objects.filter(program=world.program):
-            purchases = Purchase.objects.filter(member_id=fact.member_id)
-            assert fact.purchases == purchases.count()
-            assert fact.monetary == sum((p.total - p.refunded_amount for p in purchases), Decimal("0"))
-            days = sorted(p.purchased_at.astimezone(zone).date() for p in purchases)
-            assert (fact.first_purchase_on, fact.last_purchase_on) == ((days[0], days[-1]) if days else (None, None))
-            # Member months: one per month bought in, each in the cohort of the first purchase's month.
-            months = {}
-            for p in purchases:
-                month = p.purchased_at.astimezone(zone).date().replace(day=1)
-                months[month] = months.get(month, 0) + 1
-            rows = MemberMonth.objects.filter(member_id=fact.member_id)
-            assert {row.month: row.purchases for row in rows} == months
-            assert {row.cohort for row in rows} <= {days[0].replace(day=1)} if days else not rows
+        members_agree_with_purchases(world.program)
         transaction.savepoint_rollback(sid)
+
+
+def members_agree_with_purchases(program):
+    """Each member's facts and months are what their purchases say: how many, net spend (also in the 90 days either
+    side of joining), first and last day, one month row per month bought in, each in the first purchase's cohort."""
+    zone = ZoneInfo(program.timezone)
+    window = timedelta(days=90)
+    facts = list(MemberFact.objects.filter(program=program).select_related("member"))
+    assert len(facts) == program.members.count()
+    for fact in facts:
+        purchases = list(Purchase.objects.filter(member_id=fact.member_id))
+        joined = fact.member.joined_at
+
+        def net(rows):
+            return sum((p.total - p.refunded_amount for p in rows), Decimal("0"))
+
+        assert fact.purchases == len(purchases)
+        assert fact.monetary == net(purchases)
+        assert fact.spend_before_joining == net(p for p in purchases if joined - window <= p.purchased_at < joined)
+        assert fact.spend_after_joining == net(p for p in purchases if joined <= p.purchased_at < joined + window)
+        days = sorted(p.purchased_at.astimezone(zone).date() for p in purchases)
+        assert (fact.first_purchase_on, fact.last_purchase_on) == ((days[0], days[-1]) if days else (None, None))
+        months: dict = {}
+        for p in purchases:
+            month = p.purchased_at.astimezone(zone).date().replace(day=1)
+            count, spend = months.get(month, (0, Decimal("0")))
+            months[month] = (count + 1, spend + p.total - p.refunded_amount)
+        rows = MemberMonth.objects.filter(member_id=fact.member_id)
+        assert {row.month: (row.purchases, row.spend) for row in rows} == months
+        assert {row.cohort for row in rows} == ({days[0].replace(day=1)} if days else set())

@@ -85,3 +85,46 @@ def test_stamp_rewards_issued_and_redeemed_are_counted_by_the_consumer(program, 
     totals = DailyFact.objects.aggregate(issued=Sum("rewards_issued"), redeemed=Sum("rewards_redeemed"))
     assert totals == {"issued": 1, "redeemed": 1}
     assert facts_rolled_up(program) == facts_direct(program)
+
+
+def test_a_late_first_receipt_and_a_refund_in_the_same_batch_keep_the_member_exact(
+    program, store, cashback_type, make_card, db
+):
+    program.timezone = "Europe/Kyiv"
+    program.save(update_fields=["timezone"])
+    with clock.travel(datetime(2026, 3, 10, 12, tzinfo=KYIV)):
+        card = make_card(cashback_type)
+        purchase_record(card=card, store=store, receipt_id="r1", total=Decimal("300.00"))
+    analytics_dispatch()
+    assert set(MemberMonth.objects.filter(member_id=card.member_id).values_list("month", "cohort")) == {
+        (datetime(2026, 3, 1).date(), datetime(2026, 3, 1).date())
+    }
+    # One batch: a receipt from February sent late (the member's first purchase now), another purchase, and a
+    # refund of part of it.
+    with clock.travel(datetime(2026, 4, 2, 9, tzinfo=KYIV)):
+        purchase_record(
+            card=card,
+            store=store,
+            receipt_id="r0",
+            total=Decimal("100.00"),
+            purchased_at=datetime(2026, 2, 27, 18, tzinfo=KYIV),
+        )
+        second = purchase_record(card=card, store=store, receipt_id="r2", total=Decimal("500.00")).purchase
+        purchase_refund(purchase=second, refund_id="f2", amount=Decimal("120.00"))
+    analytics_dispatch()
+
+    fact = MemberFact.objects.get(member_id=card.member_id)
+    assert fact.purchases == 3
+    assert fact.monetary == Decimal("780.00")  # 300 + 100 + 500 - 120, the refund taken off once
+    assert (fact.first_purchase_on, fact.last_purchase_on) == (
+        datetime(2026, 2, 27).date(),
+        datetime(2026, 4, 2).date(),
+    )
+    february, march, april = (datetime(2026, month, 1).date() for month in (2, 3, 4))
+    rows = {row.month: (row.cohort, row.purchases, row.spend) for row in MemberMonth.objects.filter(member=card.member)}
+    assert rows == {
+        february: (february, 1, Decimal("100.00")),
+        march: (february, 1, Decimal("300.00")),
+        april: (february, 1, Decimal("380.00")),
+    }
+    assert facts_rolled_up(program) == facts_direct(program)
