@@ -199,21 +199,42 @@ def report_filename(program: Program, month: date) -> str:
     return f"{program.slug}-report-{month:%Y-%m}.pdf"
 
 
-def program_owner_emails(program: Program) -> list[str]:
-    return sorted(
-        {email for email in program.business.staff.filter(is_active=True).values_list("email", flat=True) if email}
-    )
+# Languages that write a month inside a sentence in lower case ("звіт за лютий 2026"), where Django's "F" gives
+# the capitalised stand-alone name.
+LOWER_CASE_MONTHS = ("ru", "uk")
+
+
+def month_in_sentence(month: date) -> str:
+    """``month`` as "February 2026", "лютий 2026": for a phrase like "report for …", in the active language."""
+    name = date_format(month, "F")
+    if translation.get_language() in LOWER_CASE_MONTHS:
+        name = name.lower()
+    return f"{name} {month:%Y}"
+
+
+def program_owner_emails(program: Program) -> dict[str, list[str]]:
+    """The e-mail addresses of ``program``'s business's active staff, by the language each reads the admin in (their
+    Wagtail preference, else the site's)."""
+    languages = {code for code, _name in settings.LANGUAGES}
+    by_language: dict[str, set[str]] = {}
+    rows = program.business.staff.filter(is_active=True).exclude(email="")
+    for email, preferred in rows.values_list("email", "wagtail_userprofile__preferred_language"):
+        language = preferred if preferred in languages else settings.LANGUAGE_CODE
+        by_language.setdefault(language, set()).add(email)
+    return {language: sorted(emails) for language, emails in sorted(by_language.items())}
 
 
 def report_email(*, program: Program, month: date) -> bool:
-    """E-mail ``program``'s report for ``month`` to its business's owners, once (``ReportDelivery``). Returns
-    whether it was sent now; logs and does nothing when reports by e-mail are off or nobody has an address."""
+    """E-mail ``program``'s report for ``month`` to its business's owners, once (``ReportDelivery``), each in the
+    language they read the admin in (one message and one PDF per language). Returns whether it was sent now; logs and
+    does nothing when reports by e-mail are off or nobody has an address."""
     if not settings.KARTKA_ANALYTICS_REPORTS_EMAIL:
         logger.info("analytics: monthly reports by e-mail are off (KARTKA_ANALYTICS_REPORTS_EMAIL)")
         return False
     if ReportDelivery.objects.filter(program=program, month=month).exists():
         return False
-    recipients = program_owner_emails(program)
+    audiences = program_owner_emails(program)
+    recipients = [email for emails in audiences.values() for email in emails]
     if not recipients:
         logger.info("analytics: program %s has no owner with an e-mail address; report not sent", program.pk)
         return False
@@ -221,16 +242,21 @@ def report_email(*, program: Program, month: date) -> bool:
         with transaction.atomic():
             # The row first: a second worker running the same hour stops here instead of sending twice.
             ReportDelivery.objects.create(program=program, month=month, recipients=len(recipients), sent_at=clock.now())
-            with translation.override(settings.LANGUAGE_CODE):
-                pdf = report_pdf(program=program, month=month)
-                subject = _("%(program)s: report for %(month)s") % {
-                    "program": program.name,
-                    "month": date_format(month, "F Y"),
-                }
-                body = _("The monthly report of %(program)s is attached.") % {"program": program.name}
-            message = EmailMessage(subject=subject, body=body, to=recipients)
-            message.attach(report_filename(program, month), pdf, "application/pdf")
-            message.send()
+            messages = []
+            for language, emails in audiences.items():
+                with translation.override(language):
+                    pdf = report_pdf(program=program, month=month)
+                    subject = _("%(program)s: report for %(month)s") % {
+                        "program": program.name,
+                        "month": month_in_sentence(month),
+                    }
+                    body = _("The monthly report of %(program)s is attached.") % {"program": program.name}
+                message = EmailMessage(subject=subject, body=body, to=emails)
+                message.attach(report_filename(program, month), pdf, "application/pdf")
+                messages.append(message)
+            # Sent once all are built: a report that fails to render sends none and is tried again next hour.
+            for message in messages:
+                message.send()
     except IntegrityError:
         return False
     logger.info("analytics: program %s report for %s sent to %s owners", program.pk, month, len(recipients))

@@ -9,12 +9,14 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db.models import Sum
+from wagtail.users.models import UserProfile
 
 from analytics import rollups, tasks
 from analytics.models import DailyFact, RecomputeRun, ReportDelivery
 from programs import clock
 from programs.services.purchases import purchase_record
 from tests.analytics.support import facts_direct, facts_rolled_up
+from tests.analytics.test_admin_dashboards import pdf_text
 
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -91,3 +93,25 @@ def test_the_monthly_report_is_mailed_once_to_the_owners(history, settings, djan
     name, content, kind = message.attachments[0]
     assert kind == "application/pdf" and name.endswith("2026-02.pdf") and content.startswith(b"%PDF")
     assert ReportDelivery.objects.get(program=history).month == datetime(2026, 2, 1).date()
+
+
+def test_each_owner_gets_the_report_in_the_language_they_read_the_admin_in(history, settings, django_user_model):
+    settings.KARTKA_ANALYTICS_REPORTS_EMAIL = True
+    for username, language in (("olena", "uk"), ("ivan", "ru"), ("mark", "")):
+        owner = django_user_model.objects.create_user(username=username, email=f"{username}@example.com")
+        history.business.staff.add(owner)
+        if language:
+            profile = UserProfile.get_for_user(owner)
+            profile.preferred_language = language
+            profile.save()
+    with clock.travel(datetime(2026, 3, 1, 9, tzinfo=KYIV)):
+        assert tasks.reports_monthly() == 1
+    by_recipient = {tuple(message.to): message for message in mail.outbox}
+    assert set(by_recipient) == {("olena@example.com",), ("ivan@example.com",), ("mark@example.com",)}
+    uk, ru, en = (by_recipient[(f"{name}@example.com",)] for name in ("olena", "ivan", "mark"))
+    assert uk.subject == f"{history.name}: звіт за лютий 2026"
+    assert ru.subject == f"{history.name}: отчёт за февраль 2026"
+    assert en.subject == f"{history.name}: report for February 2026"
+    assert "Ключові показники" in pdf_text(uk.attachments[0][1])
+    assert "Key figures" in pdf_text(en.attachments[0][1])
+    assert ReportDelivery.objects.get(program=history).recipients == 3
