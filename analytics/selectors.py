@@ -595,6 +595,11 @@ TABLE_KEYS = (
 )
 
 
+# Tables that count members (or read member-level facts and the liability), which no store filter narrows: a member
+# is not tied to one store. The dashboard says so when a store is chosen.
+WHOLE_PROGRAM_TABLES = frozenset({"members", "liability", "activity", "tiers", "cohorts", "rfm", "joining"})
+
+
 def _rounded(table: Table) -> Table:
     """Sums read back from SQLite carry float noise in their scale: money and points to the cent."""
     table.rows = [

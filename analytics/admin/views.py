@@ -124,11 +124,21 @@ class DashboardView(ProgramMixin, WagtailAdminTemplateMixin, TemplateView):
         def money(value):
             return money_display(value, program.currency)
 
-        def card(label, value, current=None, previous=None, help_text="", invert=False):
+        store_chosen = bool(dashboard.filters.store_id)
+
+        def card(label, value, current=None, previous=None, help_text="", invert=False, whole_program=False):
             change, direction = change_display(current, previous)
             if invert and direction:
                 direction = {"up": "down", "down": "up"}[direction]
-            return {"label": label, "value": value, "change": change, "direction": direction, "help": help_text}
+            return {
+                "label": label,
+                "value": value,
+                "change": change,
+                "direction": direction,
+                "help": help_text,
+                # A figure of members, which a chosen store does not narrow.
+                "all_stores": whole_program and store_chosen,
+            }
 
         activity, liability = dashboard.activity, dashboard.liability
         return [
@@ -136,23 +146,38 @@ class DashboardView(ProgramMixin, WagtailAdminTemplateMixin, TemplateView):
             card(_("Purchases"), count_display(now.purchases), now.purchases, before.purchases),
             card(_("Average check"), money(now.average_check), now.average_check, before.average_check),
             card(_("Refunded"), money(now.refunded), now.refunded, before.refunded, invert=True),
-            card(_("New members"), count_display(now.new_members), now.new_members, before.new_members),
-            card(_("Cards issued"), count_display(now.cards_issued), now.cards_issued, before.cards_issued),
+            card(
+                _("New members"),
+                count_display(now.new_members),
+                now.new_members,
+                before.new_members,
+                whole_program=True,
+            ),
+            card(
+                _("Cards issued"),
+                count_display(now.cards_issued),
+                now.cards_issued,
+                before.cards_issued,
+                whole_program=True,
+            ),
             card(
                 _("Active members, 30 days"),
                 count_display(activity.active_30),
                 help_text=_("Bought in the last 30 days (of %(members)s members).")
                 % {"members": count_display(activity.members)},
+                whole_program=True,
             ),
             card(
                 _("Active members, 90 days"),
                 count_display(activity.active_90),
                 help_text=_("Bought in the last 90 days."),
+                whole_program=True,
             ),
             card(
                 _("Repeat-purchase rate"),
                 percent_display(activity.repeat_rate),
                 help_text=_("Members who bought at least twice, of those who bought."),
+                whole_program=True,
             ),
             card(_("Points earned"), money(now.points_earned), now.points_earned, before.points_earned),
             card(_("Points redeemed"), money(now.points_redeemed), now.points_redeemed, before.points_redeemed),
@@ -183,6 +208,7 @@ class DashboardView(ProgramMixin, WagtailAdminTemplateMixin, TemplateView):
                     "promo": money(liability.promo),
                     "expiring": money(liability.expiring_30d),
                 },
+                whole_program=True,
             ),
             card(
                 _("Stamps issued"),
@@ -251,6 +277,7 @@ class DashboardView(ProgramMixin, WagtailAdminTemplateMixin, TemplateView):
                     "figure": figures[key],
                     "script_id": f"figure-{key}",
                     "empty": not table.rows,
+                    "all_stores": bool(filters.store_id) and key in selectors.WHOLE_PROGRAM_TABLES,
                     "csv": f"{url('export', self.program.pk, key, 'csv')}?{query}",
                     "xlsx": f"{url('export', self.program.pk, key, 'xlsx')}?{query}",
                 }

@@ -177,3 +177,19 @@ def test_a_built_dashboard_is_reused_until_the_rollups_move(client, alpha):
     assert now.kpis.purchases == 2
     assert now.kpis.revenue == first.kpis.revenue + Decimal("10.00")
     assert now.activity.active_30 == 1 and now.tables["rfm"].rows != first.tables["rfm"].rows
+
+
+def test_a_chosen_store_says_which_figures_count_the_whole_program(client, alpha):
+    client.force_login(alpha.owner)
+    page = client.get(dashboard_url(alpha)).content.decode()
+    assert "data-all-stores" not in page
+
+    page = client.get(dashboard_url(alpha, store=alpha.store.pk)).content.decode()
+    notes = page.count("data-all-stores")
+    # Six key figures (new members, cards, active 30/90, repeat rate, liability) and seven charts.
+    assert notes == 13
+    assert "All stores: a member is not tied to one store." in page
+    activity = page.split('data-chart="activity"')[1].split("</figure>")[0]
+    assert "data-all-stores" in activity
+    sales = page.split('data-chart="sales"')[1].split("</figure>")[0]
+    assert "data-all-stores" not in sales
