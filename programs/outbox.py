@@ -70,6 +70,9 @@ class Consumer:
     # instances, so a consumer that keeps up with every event reads only what it needs (no model instance per
     # event, no payload decoded in Python).
     reads: dict[str, object] | None = None
+    # Events handed over per call: a consumer whose cost is mostly per batch (a few set-based statements whatever
+    # the number of events) takes bigger ones.
+    batch: int = BATCH
 
 
 _consumers: dict[str, Consumer] = {}
@@ -82,15 +85,22 @@ def consumer_register(
     types: Iterable[str] | None = None,
     wakes: Callable[[Event], bool] | None = None,
     reads: dict[str, object] | None = None,
+    batch: int = BATCH,
 ) -> Consumer:
     """Register a consumer of the outbox (from its app's ``AppConfig.ready``).
 
     A consumer registered for the first time starts at the end of the outbox: it gets what happens from then
     on, not the history. With ``reads`` (name -> ``Event`` field or expression) it gets light rows with those
-    columns instead of ``Event`` instances. Raises ``ValueError`` if another consumer has the name already.
+    columns instead of ``Event`` instances; ``batch`` is how many events it is handed at most per call. Raises
+    ``ValueError`` if another consumer has the name already.
     """
     consumer = Consumer(
-        name=name, handle=handle, types=frozenset(types) if types else None, wakes=wakes, reads=reads or None
+        name=name,
+        handle=handle,
+        types=frozenset(types) if types else None,
+        wakes=wakes,
+        reads=reads or None,
+        batch=batch,
     )
     existing = _consumers.get(name)
     if existing is not None and existing.handle is not handle:
@@ -254,9 +264,10 @@ def _batch_read(consumer: Consumer, cursor: EventCursor, batch: int) -> list:
     )
 
 
-def consumer_dispatch(consumer: Consumer, *, batch: int = BATCH, wait: bool = False) -> int | None:
-    """Hand ``consumer`` the next batch of events; returns how many events its cursor moved over (0: none
-    readable), or ``None`` if it was not its turn (another dispatcher holds it, or it waits after failures).
+def consumer_dispatch(consumer: Consumer, *, batch: int | None = None, wait: bool = False) -> int | None:
+    """Hand ``consumer`` the next batch of events (``batch`` at most, else the consumer's own size); returns how
+    many events its cursor moved over (0: none readable), or ``None`` if it was not its turn (another dispatcher
+    holds it, or it waits after failures).
     ``wait``: wait a few seconds for a cursor another dispatcher holds instead of giving up at once."""
     # A cursor missing here (a database created before the consumer existed, and not migrated since) starts at
     # the beginning: nothing retained is skipped.
@@ -267,7 +278,7 @@ def consumer_dispatch(consumer: Consumer, *, batch: int = BATCH, wait: bool = Fa
             cursor = _cursor_lock(consumer.name, wait=wait)
             if cursor is None or (cursor.retry_at is not None and cursor.retry_at > now):
                 return None
-            events = _batch_read(consumer, cursor, batch)
+            events = _batch_read(consumer, cursor, batch or consumer.batch)
             if not events:
                 return 0
             wanted = [event for event in events if consumer.types is None or event.type in consumer.types]

@@ -363,12 +363,12 @@ def test_a_consumer_that_names_its_reads_gets_rows_of_those_columns(funded, stor
 
 
 def test_events_are_handed_in_order_in_batches(funded, store, recorders):
-    recorder, consumer = recorders("test-batches")
+    recorder, consumer = recorders("test-batches", batch=4)  # the consumer's own batch size
     EventCursor.objects.create(consumer="test-batches", **at_end())
     for number in range(3):
         purchase_record(card=funded, store=store, receipt_id=f"R-{number}", total=D(100))
 
-    moved = [outbox.consumer_dispatch(consumer, batch=4) for _ in range(3)]
+    moved = [outbox.consumer_dispatch(consumer) for _ in range(3)]
 
     assert moved == [4, 2, 0]
     assert recorder.seen == list(Event.objects.order_by("tx", "pk").values_list("pk", flat=True))[-6:]

@@ -37,7 +37,12 @@ def webhooks_disconnected():
         yield
     finally:
         outbox.consumer_register(
-            consumer.name, consumer.handle, types=consumer.types, wakes=consumer.wakes, reads=consumer.reads
+            consumer.name,
+            consumer.handle,
+            types=consumer.types,
+            wakes=consumer.wakes,
+            reads=consumer.reads,
+            batch=consumer.batch,
         )
 
 
