@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import BigIntegerField, Q
+from django.db.models import BigIntegerField, Case, Q, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
@@ -42,6 +42,12 @@ TYPES = frozenset(
 )
 
 
+def _payload_id(path: str, **only) -> Case:
+    """An id out of the payload, read by the database only for the events ``only`` names (a payload is read whole:
+    the balance changes, half the events, are never opened)."""
+    return Case(When(Q(**only), then=Cast(KT(path), BigIntegerField())), default=None, output_field=BigIntegerField())
+
+
 # What the consumer reads of each event (``outbox.Consumer.reads``): rows, not model instances, and the ids it needs
 # out of the payload taken by the database.
 READS = {
@@ -49,9 +55,9 @@ READS = {
     "card_id": "card_id",
     "member_id": "member_id",
     "created_at": "created_at",
-    "purchase_id": Cast(KT("payload__purchase__id"), BigIntegerField()),
-    "refund_id": Cast(KT("payload__refund__id"), BigIntegerField()),
-    "payload_member_id": Cast(KT("payload__member__id"), BigIntegerField()),
+    "purchase_id": _payload_id("payload__purchase__id", type=PURCHASE_RECORDED),
+    "refund_id": _payload_id("payload__refund__id", type=PURCHASE_REFUNDED),
+    "payload_member_id": _payload_id("payload__member__id", member_id__isnull=True),
 }
 
 

@@ -720,9 +720,10 @@ def batch_add_postgresql(*, program: Program, batch: Batch) -> None:
     members = _batch_members(batch, params)
     if members:
         params["members"] = members
-        _summaries_shift_postgresql(program, members, -1)
+        joining = _joining_changes(params)
+        _summaries_shift_postgresql(program, members, -1, joining=joining)
         _members_add_postgresql(params)
-        _summaries_shift_postgresql(program, members, 1)
+        _summaries_shift_postgresql(program, members, 1, joining=joining)
         _summaries_tidy(program)
     if cells or members:
         version_bump(program=program)
@@ -739,6 +740,35 @@ def _batch_members(batch: Batch, params: dict) -> list[int]:
             f"WHERE id = ANY(%(purchases)s::bigint[]) UNION SELECT p.member_id FROM {refund} r "
             f"JOIN {purchase} p ON p.id = r.purchase_id WHERE r.id = ANY(%(refunds)s::bigint[]) ORDER BY 1",
             {**params, "members": sorted(batch.members)},
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _joining_changes(params: dict) -> list[int]:
+    """Of the batch's members, those whose line in the joining summary may move: without facts yet, or whose tier,
+    first card type or joining day the facts have not caught up with, or with a purchase or refund of the batch
+    within the 90 days either side of joining. (Read before their facts are written.)"""
+    facts, member = MemberFact._meta.db_table, Member._meta.db_table
+    purchase, refund = Purchase._meta.db_table, Refund._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH bought AS (
+                SELECT p.member_id, p.purchased_at FROM {purchase} p WHERE p.id = ANY(%(purchases)s::bigint[])
+                UNION ALL SELECT p.member_id, p.purchased_at FROM {refund} r JOIN {purchase} p ON p.id = r.purchase_id
+                WHERE r.id = ANY(%(refunds)s::bigint[])
+            )
+            SELECT m.id FROM {member} m LEFT JOIN {facts} f ON f.member_id = m.id
+            WHERE m.id = ANY(%(members)s::bigint[]) AND (
+                f.member_id IS NULL OR f.tier_id IS DISTINCT FROM m.tier_id
+                OR f.joined_on <> (m.joined_at AT TIME ZONE %(tz)s)::date
+                OR m.id IN (
+                    SELECT b.member_id FROM bought b JOIN {member} j ON j.id = b.member_id
+                    WHERE b.purchased_at >= j.joined_at - %(window)s AND b.purchased_at < j.joined_at + %(window)s
+                )
+                OR f.card_type_id IS DISTINCT FROM {_first_card_type_sql("m.id")}
+            )
+            ORDER BY m.id""",  # noqa: S608
+            params,
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -1103,18 +1133,24 @@ def _summaries_tidy(program: Program) -> None:
     MemberJoining.objects.filter(program=program, members=0).delete()
 
 
-def _summaries_shift_postgresql(program: Program, member_ids: list[int], sign: int) -> None:
-    """Add (``sign`` 1) or take off (-1) what ``member_ids``' member facts count now to/from the summaries."""
-    for model, keys, values, select in zip(
+def _summaries_shift_postgresql(
+    program: Program, member_ids: list[int], sign: int, *, joining: list[int] | None = None
+) -> None:
+    """Add (``sign`` 1) or take off (-1) what ``member_ids``' member facts count now to/from the summaries (the
+    joining summary: ``joining``'s, when given, the members whose joining figures may have changed)."""
+    for model, keys, values, select, members in zip(
         (MemberRecency, MemberJoining),
         (RECENCY_KEYS, JOINING_KEYS),
         (RECENCY_VALUES, JOINING_VALUES),
         _summary_selects(),
+        (member_ids, member_ids if joining is None else joining),
         strict=True,
     ):
+        if not members:
+            continue
         columns = [f"g.{name}" for name, _kind in keys] + [f"{sign:d} * g.{name}" for name, _kind in values]
         source = f"SELECT {', '.join(columns)} FROM ({select.format(where=' AND member_id = ANY(%s)')}) g"  # noqa: S608
-        _increments_add_select(model, program, keys, values, source, [program.pk, member_ids])
+        _increments_add_select(model, program, keys, values, source, [program.pk, members])
 
 
 def _summaries_rebuild(program: Program) -> None:
