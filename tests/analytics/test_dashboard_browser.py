@@ -22,6 +22,11 @@ TEXTS = {
     "uk": ("Виручка", "Частка списання", "Утримання когорт по місяцях, %", "до попереднього періоду", "₴"),
 }
 
+ALL_STORES = {
+    "en": "All stores: a member is not tied to one store.",
+    "uk": "Усі магазини: учасник не прив’язаний до одного магазину.",
+}
+
 
 @pytest.fixture
 def demo(transactional_db):
@@ -46,6 +51,15 @@ def test_owner_reads_the_demo_dashboard(page, live_server, demo, language):
     body = page.locator("main").inner_text()
     for text in TEXTS[language]:
         assert text in body, text
+    # One store chosen: the member figures say they are every store's.
+    store = program.stores.order_by("pk").first()
+    phone = {**PHONE, "height": 5200}
+    page.set_viewport_size(phone)
+    page.goto(f"{url}&store={store.pk}")
+    page.wait_for_selector("#plot-sales .main-svg")
+    screenshots(page, f"analytics-dashboard-{language}-one-store", sizes=[("phone", phone)])
+    assert ALL_STORES[language] in page.locator('[data-chart="activity"]').inner_text()
+    assert ALL_STORES[language] not in page.locator('[data-chart="sales"]').inner_text()
     # Every chart with data was drawn by plotly.js (served locally), none left blank.
     drawn = page.locator(".analytics-plot .svg-container").count()
     assert drawn == page.locator(".analytics-plot").count() >= 10
