@@ -404,6 +404,32 @@ def test_a_stopped_import_keeps_its_chunks_and_resumes_after_them(alpha, setting
         assert_ledger_consistent(card)
 
 
+def test_a_chunk_is_judged_as_if_the_chunks_before_it_were_written(alpha, settings):
+    # On PostgreSQL a commit looks a chunk up before the previous one is written; where the previous one writes
+    # what this chunk names, it must judge the chunk as it would after (and so it does on SQLite, chunk by chunk).
+    settings.KARTKA_BULK_CHUNK = 2
+    anna_card = alpha.member.cards.get().number
+    rows = [
+        {"phone": "+380501000001", "external_id": "CRM-ANNA"},  # Anna gets the external id she had not
+        {"phone": "+380671110001", "card_number": "7700000000011", "external_id": "A"},
+        # The second chunk: Anna's card under another external id; the new card of row 3 under another one.
+        {"phone": "+380671110009", "card_number": anna_card, "external_id": "CRM-X"},
+        {"phone": "+380671110002", "card_number": "7700000000011", "external_id": "B"},
+        {"phone": "+380671110003", "external_id": "C"},
+    ]
+    job = import_run(alpha.program, alpha.owner, rows)
+
+    assert job.status == JobStatus.DONE
+    assert job.committed == {"update": 1, "create": 2, "reject": 2}
+    assert reasons_by_row(job) == {
+        4: ["This phone or card belongs to a member with another external id."],
+        5: ["The same card number is on row 3.", "This phone or card belongs to a member with another external id."],
+    }
+    alpha.member.refresh_from_db()
+    assert alpha.member.external_id == "CRM-ANNA"
+    assert Member.objects.get(program=alpha.program, cards__number="7700000000011").external_id == "A"
+
+
 def test_an_unreadable_file_fails_the_check_with_a_reason(alpha):
     job = import_checked(alpha.program, alpha.owner, [["x"]], header=["nothing", "we know"])
     assert job.status == JobStatus.FAILED
