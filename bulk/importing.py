@@ -193,31 +193,39 @@ def row_parse(number: int, values: dict, ctx: ProgramContext) -> Row:
     return row
 
 
+def _compact(key: str) -> int | str:
+    """A key as ``Seen`` holds it: a string of ASCII digits as the int of "1" and its digits (one to one: the "1"
+    keeps leading zeros, and an int never equals a str), anything else as it is. At a million rows an int takes
+    half the memory of its string."""
+    return int("1" + key) if key.isascii() and key.isdigit() else key
+
+
 class Seen:
     """Keys of the accepted rows so far, to reject a second row with the same phone, card or external id."""
 
     def __init__(self):
-        self.phones: dict[str, int] = {}
-        self.cards: dict[str, int] = {}
-        self.external: dict[str, int] = {}
+        self.phones: dict[int | str, int] = {}
+        self.cards: dict[int | str, int] = {}
+        self.external: dict[int | str, int] = {}
 
     def check(self, row: Row) -> None:
         # Messages are translated only for a duplicate found: this runs for every row.
         for keys, value, message in (
-            (self.phones, row.phone_key, gettext_noop("The same phone is on row %(row)s.")),
+            # Phones are all E.164: their "+" says nothing.
+            (self.phones, row.phone_key[1:], gettext_noop("The same phone is on row %(row)s.")),
             (self.cards, row.card_number, gettext_noop("The same card number is on row %(row)s.")),
             (self.external, row.external_id, gettext_noop("The same external id is on row %(row)s.")),
         ):
-            if value and value in keys:
-                row.reasons.append(_(message) % {"row": keys[value]})
+            if value and (key := _compact(value)) in keys:
+                row.reasons.append(_(message) % {"row": keys[key]})
 
     def add(self, row: Row) -> None:
         if row.phone_key:
-            self.phones.setdefault(row.phone_key, row.number)
+            self.phones.setdefault(_compact(row.phone_key[1:]), row.number)
         if row.card_number:
-            self.cards.setdefault(row.card_number, row.number)
+            self.cards.setdefault(_compact(row.card_number), row.number)
         if row.external_id:
-            self.external.setdefault(row.external_id, row.number)
+            self.external.setdefault(_compact(row.external_id), row.number)
 
 
 @dataclass

@@ -285,6 +285,23 @@ def test_duplicates_in_the_file_are_rejected_after_their_first_row(alpha):
     }
 
 
+def test_keys_that_differ_in_leading_zeros_or_a_plus_are_not_duplicates(alpha):
+    # The file's duplicate check holds digit-only keys as numbers: "00042" and "0042" must stay two cards.
+    job = import_checked(
+        alpha.program,
+        alpha.owner,
+        [
+            {"phone": "+380671110001", "card_number": "000042", "external_id": "7"},
+            {"phone": "+380671110002", "card_number": "00042", "external_id": "07"},
+            {"phone": "+380671110003", "card_number": "0042", "external_id": "+7"},
+            {"phone": "+380671110004", "card_number": "00042"},
+            {"phone": "+380671110005", "external_id": "07"},
+        ],
+    )
+    assert reasons_by_row(job) == {5: ["The same card number is on row 3."], 6: ["The same external id is on row 3."]}
+    assert job.checked == {"create": 3, "reject": 2}
+
+
 def test_conflicts_with_the_program_and_its_sister_programs_are_rejected(alpha, beta):
     sister = ProgramFactory(business=alpha.business, slug="alpha-sister")
     sister_type = CardTypeFactory(program=sister, cashback_percent=D(1))
