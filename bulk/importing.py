@@ -43,7 +43,7 @@ from programs import clock, outbox, payloads
 from programs.choices import BalanceCause, Bucket, CardStatus, EntryKind, EventType, TierBasis, Unit
 from programs.formats import moment, money, tier_data
 from programs.models import Card, CardType, Event, LedgerEntry, Lot, Member, Program, Tier
-from programs.phones import phone_parse, program_region
+from programs.phones import program_region
 from programs.services.cards import luhn_digit
 
 ZERO = Decimal("0")
@@ -66,7 +66,6 @@ class Row:
 
     number: int
     reasons: list[str] = field(default_factory=list)
-    phone: object = None
     phone_key: str = ""
     card_number: str = ""
     external_id: str = ""
@@ -109,6 +108,7 @@ class ProgramContext:
         self.spend_places = program.tier_basis == TierBasis.SPEND and program.tier_window_days is None
         # Column names for the reasons, in the job's language, read once (not per row).
         self.labels = {column.key: strip_hint(column.label) for column in IMPORT_COLUMNS}
+        self.phone_region = parsing.phone_region(program)
 
     def tier_for_spend(self, spend: Decimal) -> Tier | None:
         reached = None
@@ -135,13 +135,11 @@ def row_parse(number: int, values: dict, ctx: ProgramContext) -> Row:
     if raw_phone in (None, ""):
         row.reasons.append(_("The phone is missing."))
     else:
-        row.phone = phone_parse(str(raw_phone), program=ctx.program)
-        if row.phone is None:
+        row.phone_key = parsing.phone_e164(str(raw_phone), region=ctx.phone_region) or ""
+        if not row.phone_key:
             row.reasons.append(
                 _("The phone number is not valid for %(country)s.") % {"country": program_region(ctx.program) or "—"}
             )
-        else:
-            row.phone_key = row.phone.as_e164
     row.card_number = read("card_number", parsing.card_number) or ""
     row.external_id = read("external_id", parsing.text, max_length=64, label=ctx.labels["external_id"]) or ""
     for key in ("first_name", "last_name"):
