@@ -76,3 +76,57 @@ def test_with_no_region_anywhere_only_international_numbers_are_read(settings):
     assert phone_e164("0671234567", region=phone_region(program)) is None
     assert phone_e164("+380671234567", region=phone_region(program)) == "+380671234567"
 
+
+def _addresses(rng: random.Random) -> list[str]:
+    users = ["olena", "o.k", "o..k", ".ok", "ok.", "o+k", "o k", '"o k"', '"o\\"k"', "о", "x" * 64, "x" * 65, "", "a@b"]
+    domains = [
+        "example.com",
+        "gmail.com",
+        "mail.ua",
+        "localhost",
+        "example",
+        "ex_ample.com",
+        "-example.com",
+        "example-.com",
+        "exam-ple.com.ua",
+        "пошта.укр",
+        "xn--80a1acny.xn--j1amh",
+        "[127.0.0.1]",
+        "[::1]",
+        "[IPv6:::1]",
+        "[300.1.1.1]",
+        "example.c",
+        "example.123",
+        "a" * 63 + ".com",
+        "a" * 64 + ".com",
+        ".example.com",
+        "example..com",
+        "",
+        "example.com.",
+    ]
+    out = [f"{user}@{domain}" for user in users for domain in domains]
+    alphabet = "abcxyz0129.-_+@\"[]:' пі"
+    for _ in range(3000):
+        user = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        out += [f"{user}@{rng.choice(domains)}", user, f"{user}@{user}.com", "x" * 310 + f"{user}@example.com"]
+    return out
+
+
+def test_the_imports_email_check_equals_djangos_validate_email():
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from bulk.parsing import email_valid
+
+    addresses = _addresses(random.Random(14))
+    valid = 0
+    for address in addresses * 2:  # twice: the second time, the kept domains' verdicts answer
+        try:
+            validate_email(address)
+            expected = True
+        except ValidationError:
+            expected = False
+        assert email_valid(address) is expected, address
+        valid += expected
+    assert valid > 600
+    assert len(addresses) * 2 - valid > 1000
