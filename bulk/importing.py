@@ -19,10 +19,11 @@ granted: these are existing customers, their balances come from the old system.
 
 import json
 import pickle
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -42,7 +43,7 @@ from programs import clock, outbox, payloads
 from programs.choices import BalanceCause, Bucket, CardStatus, EntryKind, EventType, TierBasis, Unit
 from programs.formats import moment, money, tier_data
 from programs.models import Card, CardType, Event, LedgerEntry, Lot, Member, Program, Tier
-from programs.phones import phone_parse, program_region
+from programs.phones import program_region
 from programs.services.cards import luhn_digit
 
 ZERO = Decimal("0")
@@ -65,7 +66,6 @@ class Row:
 
     number: int
     reasons: list[str] = field(default_factory=list)
-    phone: object = None
     phone_key: str = ""
     card_number: str = ""
     external_id: str = ""
@@ -108,6 +108,7 @@ class ProgramContext:
         self.spend_places = program.tier_basis == TierBasis.SPEND and program.tier_window_days is None
         # Column names for the reasons, in the job's language, read once (not per row).
         self.labels = {column.key: strip_hint(column.label) for column in IMPORT_COLUMNS}
+        self.phone_region = parsing.phone_region(program)
 
     def tier_for_spend(self, spend: Decimal) -> Tier | None:
         reached = None
@@ -134,13 +135,11 @@ def row_parse(number: int, values: dict, ctx: ProgramContext) -> Row:
     if raw_phone in (None, ""):
         row.reasons.append(_("The phone is missing."))
     else:
-        row.phone = phone_parse(str(raw_phone), program=ctx.program)
-        if row.phone is None:
+        row.phone_key = parsing.phone_e164(str(raw_phone), region=ctx.phone_region) or ""
+        if not row.phone_key:
             row.reasons.append(
                 _("The phone number is not valid for %(country)s.") % {"country": program_region(ctx.program) or "—"}
             )
-        else:
-            row.phone_key = row.phone.as_e164
     row.card_number = read("card_number", parsing.card_number) or ""
     row.external_id = read("external_id", parsing.text, max_length=64, label=ctx.labels["external_id"]) or ""
     for key in ("first_name", "last_name"):
@@ -192,37 +191,56 @@ def row_parse(number: int, values: dict, ctx: ProgramContext) -> Row:
     return row
 
 
+def _compact(key: str) -> int | str:
+    """A key as ``Seen`` holds it: a string of ASCII digits as the int of "1" and its digits (one to one: the "1"
+    keeps leading zeros, and an int never equals a str), anything else as it is. At a million rows an int takes
+    half the memory of its string."""
+    return int("1" + key) if key.isascii() and key.isdigit() else key
+
+
 class Seen:
     """Keys of the accepted rows so far, to reject a second row with the same phone, card or external id."""
 
     def __init__(self):
-        self.phones: dict[str, int] = {}
-        self.cards: dict[str, int] = {}
-        self.external: dict[str, int] = {}
+        self.phones: dict[int | str, int] = {}
+        self.cards: dict[int | str, int] = {}
+        self.external: dict[int | str, int] = {}
 
     def check(self, row: Row) -> None:
         # Messages are translated only for a duplicate found: this runs for every row.
         for keys, value, message in (
-            (self.phones, row.phone_key, gettext_noop("The same phone is on row %(row)s.")),
+            # Phones are all E.164: their "+" says nothing.
+            (self.phones, row.phone_key[1:], gettext_noop("The same phone is on row %(row)s.")),
             (self.cards, row.card_number, gettext_noop("The same card number is on row %(row)s.")),
             (self.external, row.external_id, gettext_noop("The same external id is on row %(row)s.")),
         ):
-            if value and value in keys:
-                row.reasons.append(_(message) % {"row": keys[value]})
+            if value and (key := _compact(value)) in keys:
+                row.reasons.append(_(message) % {"row": keys[key]})
 
     def add(self, row: Row) -> None:
         if row.phone_key:
-            self.phones.setdefault(row.phone_key, row.number)
+            self.phones.setdefault(_compact(row.phone_key[1:]), row.number)
         if row.card_number:
-            self.cards.setdefault(row.card_number, row.number)
+            self.cards.setdefault(_compact(row.card_number), row.number)
         if row.external_id:
-            self.external.setdefault(row.external_id, row.number)
+            self.external.setdefault(_compact(row.external_id), row.number)
 
 
-def rows_resolve(rows: list[Row], ctx: ProgramContext, seen: Seen) -> None:
-    """Check a chunk of parsed rows against the file so far and the program: match each to a member or plan it
-    as new (``outcome``), or reject it with its reasons. A query per kind of key (and per sister program),
-    whatever the chunk's size."""
+@dataclass
+class Found:
+    """What the program holds of a chunk's keys: member ids by phone and by external id, card numbers' members,
+    the members themselves, and the chunk's unknown card numbers that another program of the business has."""
+
+    by_phone: dict
+    by_external: dict
+    cards: dict
+    members: dict
+    elsewhere: set
+
+
+def keys_lookup(rows: list[Row], ctx: ProgramContext) -> Found:
+    """The program's members and cards that a chunk's phones, card numbers and external ids name: a query per kind
+    of key (and per sister program), whatever the chunk's size."""
     program = ctx.program
     phones = {row.phone_key for row in rows if row.phone_key}
     numbers = {row.card_number for row in rows if row.card_number}
@@ -245,6 +263,15 @@ def rows_resolve(rows: list[Row], ctx: ProgramContext, seen: Seen) -> None:
     if unknown:
         for other in ctx.other_program_ids:
             elsewhere.update(_values_in(Card, "number", "number", program_id=other, values=unknown))
+    return Found(by_phone=by_phone, by_external=by_external, cards=cards, members=members, elsewhere=elsewhere)
+
+
+def rows_resolve(rows: list[Row], ctx: ProgramContext, seen: Seen, found: Found | None = None) -> None:
+    """Check a chunk of parsed rows against the file so far and the program (``found``: its ``keys_lookup``, made
+    now if not given): match each to a member or plan it as new (``outcome``), or reject it with its reasons."""
+    if found is None:
+        found = keys_lookup(rows, ctx)
+    by_phone, by_external, cards, members = found.by_phone, found.by_external, found.cards, found.members
     for row in rows:
         if row.reasons:
             row.outcome = RowOutcome.REJECT
@@ -267,7 +294,7 @@ def rows_resolve(rows: list[Row], ctx: ProgramContext, seen: Seen) -> None:
                 row.member_id = member.pk
                 row.changes = _profile_changes(member, row)
                 row.outcome = RowOutcome.UPDATE if row.changes else RowOutcome.UNCHANGED
-        elif row.card_number in elsewhere:
+        elif row.card_number in found.elsewhere:
             row.reasons.append(_("This card number belongs to another program."))
         else:
             row.outcome = RowOutcome.CREATE
@@ -323,67 +350,130 @@ def rows_write(rows: list[Row], ctx: ProgramContext, *, user) -> None:
     """Write one checked chunk: new members with their cards, opening balances and events; profile updates.
     Runs in the caller's transaction.
 
-    New members and cards are written from the rows' values, never through model instances: on PostgreSQL with
-    ``COPY`` (ids drawn from the tables' sequences first), the way the file itself would go in, and the events'
+    New members and cards are written from the rows' values, never through model instances, and the events'
     payloads built from the same values (``_created_events``; a test holds them equal to ``programs.payloads``).
-    SQLite gets the ORM's ``bulk_create`` of the same values.
+    On PostgreSQL in the three steps a commit overlaps with the next chunk's work (``rows_plan``, ``plan_format``,
+    ``plan_write``: ``COPY`` of text formatted ahead); SQLite gets the ORM's ``bulk_create`` of the same values.
     """
+    if connection.vendor == "postgresql":
+        plan = rows_plan(rows, ctx, user=user)
+        plan_format(plan, ctx)
+        plan_write(plan, ctx)
+        return
     program, now = ctx.program, clock.now()
     new = [row for row in rows if row.outcome == RowOutcome.CREATE]
-    updated = [row for row in rows if row.outcome == RowOutcome.UPDATE]
-    fast = connection.vendor == "postgresql"
     events: list[tuple] = []  # (type, card_id, member_id, payload)
     if new:
-        members = [_member_values(row, ctx, now) for row in new]
         taken = {row.card_number for row in new if row.card_number}
-        generated = iter(_numbers_generate(program.pk, len(new) * len(ctx.card_types), taken))
-        cards_of = []
-        for row in new:
-            mine = []
-            for card_type in ctx.card_types:
-                number = row.card_number if (card_type is ctx.number_type and row.card_number) else next(generated)
-                card = NewCard(card_type=card_type, number=number)
-                if card_type is ctx.points_type:
-                    card.points = row.cashback + row.promo
-                if card_type is ctx.stamps_type:
-                    card.stamps = row.stamps
-                mine.append(card)
-            cards_of.append(mine)
-        member_ids = _members_insert(members, cards_of, ctx, now=now, fast=fast)
-        # (card, unit, bucket, amount, balance after, expires): the opening entries, each opening a lot.
-        openings = []
-        for row, mine in zip(new, cards_of, strict=True):
-            for card in mine:
-                running = ZERO
-                for unit, bucket, value, expires in (
-                    (POINTS, CASHBACK, row.cashback, None),
-                    (POINTS, PROMO, row.promo, row.promo_expires),
-                    (STAMPS, CASHBACK, row.stamps, None),
-                ):
-                    holder = ctx.points_type if unit == POINTS else ctx.stamps_type
-                    if value <= 0 or card.card_type is not holder:
-                        continue
-                    running = value if unit == STAMPS else running + value
-                    openings.append((card, unit, bucket, value, running, expires))
-        _openings_write(openings, program_id=program.pk, actor_id=user.pk if user is not None else None, now=now)
+        cards_of = _new_cards(new, ctx, _numbers_generate(program.pk, _numbers_wanted(new, ctx), taken))
+        members = [_member_values(row, ctx, now) for row in new]
+        created = Member.objects.bulk_create(
+            Member(program=program, joined_at=now, updated_at=now, **values) for values in members
+        )
+        member_ids = [member.pk for member in created]
+        written = Card.objects.bulk_create(
+            Card(program=program, issued_at=now, updated_at=now, **_card_values(card, member_id))
+            for member_id, mine in zip(member_ids, cards_of, strict=True)
+            for card in mine
+        )
+        for card, row in zip([card for mine in cards_of for card in mine], written, strict=True):
+            card.pk = row.pk
+        openings = _openings(new, cards_of, ctx)
+        _openings_create(openings, program_id=program.pk, actor_id=user.pk if user is not None else None, now=now)
         with_entries = {card.pk for card, *_ in openings}
         for member_id, values, mine in zip(member_ids, members, cards_of, strict=True):
             events.extend(_created_events(member_id, values, mine, ctx, with_entries=with_entries, now=now))
-    if updated:
-        members = list(Member.objects.filter(_pk_in(Member, [row.member_id for row in updated])).select_for_update())
-        by_pk = {member.pk: member for member in members}
-        changed_fields = set()
-        for row in updated:
-            member = by_pk[row.member_id]
-            for key, value in row.changes.items():
-                setattr(member, key, value)
-                changed_fields.add(key)
-            member.updated_at = now
-            events.append(
-                (EventType.MEMBER_UPDATED, None, member.pk, payloads.member_updated(member, fields=list(row.changes)))
-            )
-        Member.objects.bulk_update(members, [*sorted(changed_fields), "updated_at"])
-    _events_write(events, program=program, now=now, fast=fast)
+    events.extend(_members_update([row for row in rows if row.outcome == RowOutcome.UPDATE], now=now))
+    if events:
+        outbox.events_record(
+            [
+                outbox.event_new(
+                    type=type_,
+                    program_id=program.pk,
+                    card_id=card_id,
+                    member_id=member_id,
+                    payload=payload,
+                    at=now,
+                    program=program,
+                )
+                for type_, card_id, member_id, payload in events
+            ]
+        )
+
+
+def _numbers_wanted(new: list[Row], ctx: ProgramContext) -> int:
+    """How many card numbers the new members' cards need generated (all but the rows' plastic ones)."""
+    plastic = sum(1 for row in new if row.card_number) if ctx.number_type is not None else 0
+    return len(new) * len(ctx.card_types) - plastic
+
+
+def _new_cards(new: list[Row], ctx: ProgramContext, generated: list[str]) -> list[list[NewCard]]:
+    """Each new member's cards: one of each active card type, the row's plastic number on the points card."""
+    numbers = iter(generated)
+    cards_of = []
+    for row in new:
+        mine = []
+        for card_type in ctx.card_types:
+            number = row.card_number if (card_type is ctx.number_type and row.card_number) else next(numbers)
+            card = NewCard(card_type=card_type, number=number)
+            if card_type is ctx.points_type:
+                card.points = row.cashback + row.promo
+            if card_type is ctx.stamps_type:
+                card.stamps = row.stamps
+            mine.append(card)
+        cards_of.append(mine)
+    return cards_of
+
+
+def _openings(new: list[Row], cards_of: list[list[NewCard]], ctx: ProgramContext) -> list[tuple]:
+    """(card, unit, bucket, amount, balance after, expires): the opening entries, each opening a lot."""
+    openings = []
+    for row, mine in zip(new, cards_of, strict=True):
+        for card in mine:
+            running = ZERO
+            for unit, bucket, value, expires in (
+                (POINTS, CASHBACK, row.cashback, None),
+                (POINTS, PROMO, row.promo, row.promo_expires),
+                (STAMPS, CASHBACK, row.stamps, None),
+            ):
+                holder = ctx.points_type if unit == POINTS else ctx.stamps_type
+                if value <= 0 or card.card_type is not holder:
+                    continue
+                running = value if unit == STAMPS else running + value
+                openings.append((card, unit, bucket, value, running, expires))
+    return openings
+
+
+def _openings_wanted(new: list[Row], ctx: ProgramContext) -> int:
+    """How many opening entries ``_openings`` will make of the new rows (to draw their ids ahead)."""
+    count = 0
+    for row in new:
+        if ctx.points_type is not None:
+            count += (row.cashback > 0) + (row.promo > 0)
+        if ctx.stamps_type is not None:
+            count += row.stamps > 0
+    return count
+
+
+def _members_update(updated: list[Row], *, now) -> list[tuple]:
+    """The matched members' changed profile fields, written; their ``member.updated`` events returned."""
+    if not updated:
+        return []
+    members = list(Member.objects.filter(_pk_in(Member, [row.member_id for row in updated])).select_for_update())
+    by_pk = {member.pk: member for member in members}
+    changed_fields = set()
+    events = []
+    for row in updated:
+        member = by_pk[row.member_id]
+        for key, value in row.changes.items():
+            setattr(member, key, value)
+            changed_fields.add(key)
+        member.updated_at = now
+        events.append(
+            (EventType.MEMBER_UPDATED, None, member.pk, payloads.member_updated(member, fields=list(row.changes)))
+        )
+    Member.objects.bulk_update(members, [*sorted(changed_fields), "updated_at"])
+    return events
 
 
 def _member_values(row: Row, ctx: ProgramContext, now) -> dict:
@@ -403,37 +493,6 @@ def _member_values(row: Row, ctx: ProgramContext, now) -> dict:
     if all(row.profile.get(key) for key in PROFILE):
         values["profile_completed_at"] = now  # no profile bonus later for a profile they already had
     return values
-
-
-def _members_insert(members: list[dict], cards_of: list[list[NewCard]], ctx: ProgramContext, *, now, fast) -> list:
-    """Insert the members and their cards (setting each card's ``pk``); returns the members' ids in order."""
-    program = ctx.program
-    if fast:
-        member_ids = _ids(Member, len(members))
-        _copy_values(Member, Member(program=program, joined_at=now, updated_at=now), member_ids, members)
-        cards, card_values = [], []
-        for member_id, mine in zip(member_ids, cards_of, strict=True):
-            for card in mine:
-                cards.append(card)
-                card_values.append(_card_values(card, member_id))
-        for card, pk in zip(cards, _ids(Card, len(cards)), strict=True):
-            card.pk = pk
-        prototype = Card(program=program, issued_at=now, updated_at=now)
-        _copy_values(Card, prototype, [card.pk for card in cards], card_values)
-        return member_ids
-    created = Member.objects.bulk_create(
-        Member(program=program, joined_at=now, updated_at=now, **values) for values in members
-    )
-    member_ids = [member.pk for member in created]
-    cards = [card for mine in cards_of for card in mine]
-    rows = Card.objects.bulk_create(
-        Card(program=program, issued_at=now, updated_at=now, **_card_values(card, member_id))
-        for member_id, mine in zip(member_ids, cards_of, strict=True)
-        for card in mine
-    )
-    for card, row in zip(cards, rows, strict=True):
-        card.pk = row.pk
-    return member_ids
 
 
 def _card_values(card: NewCard, member_id: int) -> dict:
@@ -511,57 +570,11 @@ def _balances(card: NewCard) -> dict:
     return {"points": money(card.points), "stamps": money(card.stamps)}
 
 
-def _openings_write(openings: list[tuple], *, program_id: int, actor_id, now) -> None:
+def _openings_create(openings: list[tuple], *, program_id: int, actor_id, now) -> None:
+    """The opening entries and their lots through the ORM (SQLite; PostgreSQL's are in ``plan_format``)."""
     if not openings:
         return
     reason = _("Opening balance (imported)")[:300]
-    if connection.vendor == "postgresql":
-        entry_ids = _ids(LedgerEntry, len(openings))
-        _copy(
-            LedgerEntry._meta.db_table,
-            (
-                "id",
-                "program_id",
-                "card_id",
-                "kind",
-                "unit",
-                "bucket",
-                "amount",
-                "debt_change",
-                "balance_after",
-                "reason",
-                "expires_at",
-                "actor_id",
-                "created_at",
-            ),
-            (
-                (
-                    pk,
-                    program_id,
-                    card.pk,
-                    OPENING,
-                    str(unit),
-                    str(bucket),
-                    amount,
-                    0,  # an opening balance owes nothing
-                    after,
-                    reason,
-                    expires,
-                    actor_id,
-                    now,
-                )
-                for pk, (card, unit, bucket, amount, after, expires) in zip(entry_ids, openings, strict=True)
-            ),
-        )
-        _copy(
-            Lot._meta.db_table,
-            ("program_id", "card_id", "unit", "bucket", "amount", "remaining", "expires_at", "entry_id", "created_at"),
-            (
-                (program_id, card.pk, str(unit), str(bucket), amount, amount, expires, pk, now)
-                for pk, (card, unit, bucket, amount, _after, expires) in zip(entry_ids, openings, strict=True)
-            ),
-        )
-        return
     entries = [
         LedgerEntry(
             program_id=program_id,
@@ -595,65 +608,217 @@ def _openings_write(openings: list[tuple], *, program_id: int, actor_id, now) ->
     )
 
 
-def _events_write(events: list[tuple], *, program: Program, now, fast: bool) -> None:
-    """The chunk's outbox events, in order, in its transaction; the dispatcher is woken after the commit."""
-    if not events:
-        return
-    if fast:
-        _copy(
-            Event._meta.db_table,
-            ("type", "program_id", "card_id", "member_id", "payload", "created_at"),
-            (
-                (str(type_), program.pk, card_id, member_id, json.dumps(payload), now)
-                for type_, card_id, member_id, payload in events
-            ),
-        )
-        outbox.events_committed([], always=True)
-        return
-    outbox.events_record(
-        [
-            outbox.event_new(
-                type=type_,
-                program_id=program.pk,
-                card_id=card_id,
-                member_id=member_id,
-                payload=payload,
-                at=now,
-                program=program,
-            )
-            for type_, card_id, member_id, payload in events
-        ]
+# --- Writing on PostgreSQL: planned, formatted, written ------------------------------------------------------
+
+
+@dataclass
+class ChunkPlan:
+    """One checked chunk on its way into PostgreSQL. ``rows_plan`` draws what needs the database (fresh card
+    numbers, the new rows' ids), ``plan_format`` makes the ``COPY`` text without touching it (so it may run in
+    another thread while an earlier chunk is written), ``plan_write`` sends it in the caller's transaction."""
+
+    new: list[Row]
+    updated: list[Row]
+    now: datetime
+    actor_id: int | None
+    reason: str
+    generated: list[str]
+    member_ids: list[int]
+    card_ids: list[int]
+    entry_ids: list[int]
+    member_prototype: Member
+    card_prototype: Card
+    # Every card number the chunk writes, and every key (phone, card number, external id) of its accepted rows.
+    numbers: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
+    copies: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
+
+
+def rows_plan(rows: list[Row], ctx: ProgramContext, *, user, ahead: ChunkPlan | None = None) -> ChunkPlan:
+    """The database's part of a checked chunk's writing before its transaction: fresh card numbers (off the
+    program's cards, and off ``ahead``'s, a chunk planned and not yet written) and ids from the tables' sequences.
+    """
+    program, now = ctx.program, clock.now()
+    new = [row for row in rows if row.outcome == RowOutcome.CREATE]
+    updated = [row for row in rows if row.outcome == RowOutcome.UPDATE]
+    plastic = {row.card_number for row in new if row.card_number}
+    taken = plastic | ahead.numbers if ahead is not None else set(plastic)
+    wanted = _numbers_wanted(new, ctx)
+    generated = _numbers_generate(program.pk, wanted, taken) if wanted else []
+    member_ids, card_ids, entry_ids = _ids_draw(
+        (Member, len(new)), (Card, len(new) * len(ctx.card_types)), (LedgerEntry, _openings_wanted(new, ctx))
+    )
+    keys = set(generated)
+    for row in rows:
+        if not row.reasons:
+            keys.update((row.phone_key, row.card_number, row.external_id))
+    keys.discard("")
+    return ChunkPlan(
+        new=new,
+        updated=updated,
+        now=now,
+        actor_id=user.pk if user is not None else None,
+        reason=_("Opening balance (imported)")[:300],
+        generated=generated,
+        member_ids=member_ids,
+        card_ids=card_ids,
+        entry_ids=entry_ids,
+        member_prototype=Member(program=program, joined_at=now, updated_at=now),
+        card_prototype=Card(program=program, issued_at=now, updated_at=now),
+        numbers=plastic | set(generated),
+        keys=keys,
     )
 
 
-def _ids(model, count: int) -> list[int]:
-    """``count`` ids from the model's table sequence (PostgreSQL), for rows written with ``COPY``."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
-        return [pk for (pk,) in cursor.fetchall()]
+def plan_conflicts(plan: ChunkPlan, rows: list[Row], found: Found) -> bool:
+    """Whether a chunk looked up while ``plan`` is not yet written could be judged otherwise once it is: one of its
+    keys is one ``plan`` writes (a duplicate in the file, or a generated card number), or it names a member whose
+    profile ``plan`` changes. Then ``plan`` is written first and the chunk looked up again, so a
+    chunk checked ahead is judged exactly as one checked after."""
+    keys = plan.keys
+    for row in rows:
+        if row.phone_key in keys or row.card_number in keys or row.external_id in keys:
+            return True
+    return any(row.member_id in found.members for row in plan.updated)
 
 
-def _copy(table: str, columns: tuple[str, ...], rows) -> None:
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+def plan_format(plan: ChunkPlan, ctx: ProgramContext) -> None:
+    """The chunk's rows as ``COPY`` text (members, cards, opening entries, lots, events): no database, no
+    translation (both are per thread), so it may run beside the writing of an earlier chunk."""
+    if not plan.new:
+        return
+    program_id, now = ctx.program.pk, plan.now
+    members = [_member_values(row, ctx, now) for row in plan.new]
+    cards_of = _new_cards(plan.new, ctx, plan.generated)
+    cards = [card for mine in cards_of for card in mine]
+    for card, pk in zip(cards, plan.card_ids, strict=True):
+        card.pk = pk
+    card_values = [
+        _card_values(card, member_id)
+        for member_id, mine in zip(plan.member_ids, cards_of, strict=True)
+        for card in mine
+    ]
+    plan.copies.append(_model_text(Member, plan.member_prototype, plan.member_ids, members))
+    plan.copies.append(_model_text(Card, plan.card_prototype, plan.card_ids, card_values))
+    openings = _openings(plan.new, cards_of, ctx)
+    if openings:
+        stamp, program, actor = _text(now), str(program_id), _text(plan.actor_id)
+        reason = _text(plan.reason)
+        entries, lots = [], []
+        for pk, (card, unit, bucket, amount, after, expires) in zip(plan.entry_ids, openings, strict=True):
+            until = _text(expires)
+            # An opening balance owes nothing (debt_change 0).
+            entries.append(
+                f"{pk}\t{program}\t{card.pk}\t{OPENING}\t{unit}\t{bucket}\t{amount}\t0\t{after}\t{reason}\t{until}"
+                f"\t{actor}\t{stamp}\n"
+            )
+            lots.append(f"{program}\t{card.pk}\t{unit}\t{bucket}\t{amount}\t{amount}\t{until}\t{pk}\t{stamp}\n")
+        plan.copies.append((LedgerEntry._meta.db_table, ENTRY_COLUMNS, "".join(entries)))
+        plan.copies.append((Lot._meta.db_table, LOT_COLUMNS, "".join(lots)))
+    with_entries = {card.pk for card, *_ in openings}
+    events = []
+    for member_id, values, mine in zip(plan.member_ids, members, cards_of, strict=True):
+        events.extend(_created_events(member_id, values, mine, ctx, with_entries=with_entries, now=now))
+    plan.copies.append(_events_text(events, program_id=program_id, now=now))
 
 
-def _copy_values(model, prototype, ids: list[int], rows: list[dict]) -> None:
-    """``COPY`` of new rows of ``model``: each row's values (by attribute name) over those of ``prototype``, an
-    unsaved instance holding the columns every row shares and the model's defaults."""
+def plan_write(plan: ChunkPlan, ctx: ProgramContext) -> None:
+    """Send a formatted chunk (``COPY`` of each table's text), then its profile updates and their events, in the
+    caller's transaction; the outbox's dispatcher is woken after the commit."""
+    for copy in plan.copies:
+        _copy(*copy)
+    events = _members_update(plan.updated, now=plan.now)
+    if events:
+        _copy(*_events_text(events, program_id=ctx.program.pk, now=plan.now))
+    if plan.copies or events:
+        outbox.events_committed([], always=True)
+
+
+ENTRY_COLUMNS = (
+    "id",
+    "program_id",
+    "card_id",
+    "kind",
+    "unit",
+    "bucket",
+    "amount",
+    "debt_change",
+    "balance_after",
+    "reason",
+    "expires_at",
+    "actor_id",
+    "created_at",
+)
+LOT_COLUMNS = ("program_id", "card_id", "unit", "bucket", "amount", "remaining", "expires_at", "entry_id", "created_at")
+EVENT_COLUMNS = ("type", "program_id", "card_id", "member_id", "payload", "created_at")
+_COPY_SPECIAL = re.compile(r"[\\\n\r\t]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _text(value) -> str:
+    """A value in ``COPY``'s text format, as psycopg's ``write_row`` would send it: ``\\N`` for NULL, ``t``/``f``,
+    ISO dates and times (with their offset), numbers as written, text with backslash, tab and line ends escaped."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES) if _COPY_SPECIAL.search(value) else str(value)
+    if isinstance(value, date):  # and datetime
+        return value.isoformat()
+    if isinstance(value, int | Decimal):
+        return str(value)
+    raise TypeError(f"no COPY text for {type(value).__name__}")
+
+
+def _model_text(model, prototype, ids: list[int], rows: list[dict]) -> tuple[str, tuple[str, ...], str]:
+    """``COPY`` text of new rows of ``model``: each row's values (by attribute name) over those of ``prototype``,
+    an unsaved instance holding the columns every row shares and the model's defaults."""
     fields = model._meta.concrete_fields
-    base = {model_field.attname: getattr(prototype, model_field.attname) for model_field in fields}
     names = [model_field.attname for model_field in fields]
+    base = {name: _text(getattr(prototype, name)) for name in names}
+    lines = []
+    for pk, values in zip(ids, rows, strict=True):
+        line = base.copy()
+        for name, value in values.items():
+            line[name] = _text(value)
+        line["id"] = str(pk)
+        lines.append("\t".join([line[name] for name in names]))
+    lines.append("")
+    return model._meta.db_table, tuple(model_field.column for model_field in fields), "\n".join(lines)
 
-    def lines():
-        for pk, values in zip(ids, rows, strict=True):
-            line = {**base, **values, "id": pk}
-            yield tuple(line[name] for name in names)
 
-    _copy(model._meta.db_table, tuple(model_field.column for model_field in fields), lines())
+def _events_text(events: list[tuple], *, program_id: int, now) -> tuple[str, tuple[str, ...], str]:
+    """``COPY`` text of outbox events ``(type, card_id, member_id, payload)``, in order. JSON escapes every control
+    character, so only its backslashes need ``COPY``'s escaping."""
+    tail = f"\t{_text(now)}\n"
+    encode = _JSON.encode
+    lines = [
+        f"{type_}\t{program_id}\t{_text(card_id)}\t{_text(member_id)}\t{encode(payload).replace(chr(92), chr(92) * 2)}"
+        + tail
+        for type_, card_id, member_id, payload in events
+    ]
+    return Event._meta.db_table, EVENT_COLUMNS, "".join(lines)
+
+
+def _copy(table: str, columns: tuple[str, ...], text: str) -> None:
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        copy.write(text)
+
+
+def _ids_draw(*wanted: tuple) -> list[list[int]]:
+    """For each ``(model, count)``, ``count`` ids from the model's table sequence, for rows written with ``COPY``:
+    one round trip for all."""
+    parts, params = [], []
+    for model, count in wanted:
+        parts.append("ARRAY(SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s))")
+        params += [model._meta.db_table, count]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        return [list(ids) for ids in cursor.fetchone()]
 
 
 def _pk_in(model, pks):

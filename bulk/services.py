@@ -8,12 +8,14 @@ row numbers and reasons, never a row's phone or card number; the uploaded file i
 
 import gc
 import logging
+import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
@@ -28,8 +30,13 @@ from bulk.importing import (
     ProgramContext,
     Seen,
     chunks,
+    keys_lookup,
+    plan_conflicts,
+    plan_format,
+    plan_write,
     row_parse,
     rows_kept,
+    rows_plan,
     rows_resolve,
     rows_state,
     rows_write,
@@ -192,9 +199,15 @@ def _walk(job: BulkJob, *, commit: bool) -> tuple[dict, list, int]:
         seen = {}
         batches = chunks(files.rows_read(path, job.file_format, columns), settings.KARTKA_BULK_CHUNK)
         parsed_chunks = ([adjust_row_parse(number, values, program) for number, values in batch] for batch in batches)
+    # On PostgreSQL a commit overlaps each chunk's writing with the next one's work (``_import_commit_overlapped``).
+    walk = (
+        _import_commit_overlapped
+        if commit and job.kind == JobKind.IMPORT and connection.vendor == "postgresql"
+        else _walk_chunks
+    )
     try:
         with _collector_quiet():
-            index = _walk_chunks(
+            index = walk(
                 job,
                 parsed_chunks,
                 commit=commit,
@@ -280,6 +293,62 @@ def _walk_chunks(job, parsed_chunks, *, commit, skip, seen, counts, report, ctx,
                     _tally(row, counts, report)
             if not commit:
                 BulkJob.objects.filter(pk=job.pk).update(rows_total=index)
+    return index
+
+
+def _import_commit_overlapped(job, parsed_chunks, *, commit, skip, seen, counts, report, ctx, keeper) -> int:
+    """An import's commit on PostgreSQL, each chunk's server work beside the next chunk's own.
+
+    Chunk *n*'s rows are looked up, checked, given their numbers and ids, and formatted as ``COPY`` text (in a
+    second thread, which runs while this one waits on the server) before chunk *n - 1*, already formatted, is
+    sent and committed with the job's progress. Looking chunk *n* up before *n - 1* is written judges it the same
+    as after, except where its keys meet the ones *n - 1* writes or it names a member *n - 1* updates
+    (``plan_conflicts``): then *n - 1* is written first and *n* looked up again. Chunks commit one by one in
+    order, so a job that stops keeps every chunk before the failing one and resumes after the last committed.
+    """
+    index = 0
+    pending = None  # (plan, rows_done, counts, report) of the chunk formatted and not yet written
+
+    def pending_write():
+        plan, done, tally, rejected = pending
+        with transaction.atomic():
+            plan_write(plan, ctx)
+            BulkJob.objects.filter(pk=job.pk).update(rows_done=done, committed=tally, report=rejected)
+
+    interval = sys.getswitchinterval()
+    # The writer wakes from each wait on the server needing the lock the formatter holds: hand it over sooner.
+    sys.setswitchinterval(0.0005)
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-format") as formatter:
+            for parsed in parsed_chunks:
+                gc.collect()  # the previous chunk's cycles, if any (see _collector_quiet)
+                start, index = index, index + len(parsed)
+                if index <= skip:
+                    _remember(parsed, seen)
+                    continue
+                if skip > start:
+                    _remember(parsed[: skip - start], seen)
+                    parsed = parsed[skip - start :]
+                found = keys_lookup(parsed, ctx)
+                if pending is not None and plan_conflicts(pending[0], parsed, found):
+                    pending_write()
+                    pending = None
+                    found = keys_lookup(parsed, ctx)
+                rows_resolve(parsed, ctx, seen, found)
+                for row in parsed:
+                    counts[row.outcome] += 1
+                    if row.reasons and len(report) < REPORT_LIMIT:
+                        report.append([row.number, row.reasons])
+                plan = rows_plan(parsed, ctx, user=job.created_by, ahead=pending[0] if pending else None)
+                formatted = formatter.submit(plan_format, plan, ctx)
+                if pending is not None:
+                    pending_write()
+                formatted.result()
+                pending = (plan, index, dict(counts), list(report))
+            if pending is not None:
+                pending_write()
+    finally:
+        sys.setswitchinterval(interval)
     return index
 
 

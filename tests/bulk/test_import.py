@@ -285,6 +285,23 @@ def test_duplicates_in_the_file_are_rejected_after_their_first_row(alpha):
     }
 
 
+def test_keys_that_differ_in_leading_zeros_or_a_plus_are_not_duplicates(alpha):
+    # The file's duplicate check holds digit-only keys as numbers: "00042" and "0042" must stay two cards.
+    job = import_checked(
+        alpha.program,
+        alpha.owner,
+        [
+            {"phone": "+380671110001", "card_number": "000042", "external_id": "7"},
+            {"phone": "+380671110002", "card_number": "00042", "external_id": "07"},
+            {"phone": "+380671110003", "card_number": "0042", "external_id": "+7"},
+            {"phone": "+380671110004", "card_number": "00042"},
+            {"phone": "+380671110005", "external_id": "07"},
+        ],
+    )
+    assert reasons_by_row(job) == {5: ["The same card number is on row 3."], 6: ["The same external id is on row 3."]}
+    assert job.checked == {"create": 3, "reject": 2}
+
+
 def test_conflicts_with_the_program_and_its_sister_programs_are_rejected(alpha, beta):
     sister = ProgramFactory(business=alpha.business, slug="alpha-sister")
     sister_type = CardTypeFactory(program=sister, cashback_percent=D(1))
@@ -402,6 +419,32 @@ def test_a_stopped_import_keeps_its_chunks_and_resumes_after_them(alpha, setting
     for card in Card.objects.filter(member__in=imported):
         assert card.points_balance == D("10")
         assert_ledger_consistent(card)
+
+
+def test_a_chunk_is_judged_as_if_the_chunks_before_it_were_written(alpha, settings):
+    # On PostgreSQL a commit looks a chunk up before the previous one is written; where the previous one writes
+    # what this chunk names, it must judge the chunk as it would after (and so it does on SQLite, chunk by chunk).
+    settings.KARTKA_BULK_CHUNK = 2
+    anna_card = alpha.member.cards.get().number
+    rows = [
+        {"phone": "+380501000001", "external_id": "CRM-ANNA"},  # Anna gets the external id she had not
+        {"phone": "+380671110001", "card_number": "7700000000011", "external_id": "A"},
+        # The second chunk: Anna's card under another external id; the new card of row 3 under another one.
+        {"phone": "+380671110009", "card_number": anna_card, "external_id": "CRM-X"},
+        {"phone": "+380671110002", "card_number": "7700000000011", "external_id": "B"},
+        {"phone": "+380671110003", "external_id": "C"},
+    ]
+    job = import_run(alpha.program, alpha.owner, rows)
+
+    assert job.status == JobStatus.DONE
+    assert job.committed == {"update": 1, "create": 2, "reject": 2}
+    assert reasons_by_row(job) == {
+        4: ["This phone or card belongs to a member with another external id."],
+        5: ["The same card number is on row 3.", "This phone or card belongs to a member with another external id."],
+    }
+    alpha.member.refresh_from_db()
+    assert alpha.member.external_id == "CRM-ANNA"
+    assert Member.objects.get(program=alpha.program, cards__number="7700000000011").external_id == "A"
 
 
 def test_an_unreadable_file_fails_the_check_with_a_reason(alpha):
