@@ -13,7 +13,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from programs.choices import Gender
-from programs.phones import program_region
+from programs.phones import phone_text, program_region
 
 CARD_NUMBER = re.compile(r"^[A-Za-z0-9-]{4,32}$")
 YES = {"yes", "y", "1", "true", "+", "да", "д", "так", "т", "x", "✓"}
@@ -44,11 +44,9 @@ def phone_e164(raw: str, *, region: str | None) -> str | None:
     ``None`` where that is ``None``: the same steps and the same ``phonenumbers`` calls, without the model field's
     ``PhoneNumber`` and its kept raw input (which neither the validity nor the E.164 form reads), a third less
     time per row. ``tests/bulk/test_parsing.py`` holds the two equal on thousands of numbers."""
-    text = (raw or "").strip()
-    if not text or len(text) > 32:
+    text = phone_text(raw)
+    if text is None:
         return None
-    if text.startswith("00"):
-        text = "+" + text[2:]
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

@@ -256,12 +256,9 @@ def _walk_chunks(job, parsed_chunks, *, commit, skip, seen, counts, report, ctx,
         start, index = index, index + size
         if keeper is not None:
             keeper.add(parsed)  # as parsed, before the checks against the program add their reasons
-        if index <= skip:
-            _remember(parsed, seen)
+        parsed = _past_skip(parsed, start, skip, seen)
+        if not parsed:
             continue
-        if skip > start:
-            _remember(parsed[: skip - start], seen)
-            parsed = parsed[skip - start :]
         if job.kind == JobKind.IMPORT:
             rows_resolve(parsed, ctx, seen)
             for row in parsed:
@@ -323,12 +320,9 @@ def _import_commit_overlapped(job, parsed_chunks, *, commit, skip, seen, counts,
             for parsed in parsed_chunks:
                 gc.collect()  # the previous chunk's cycles, if any (see _collector_quiet)
                 start, index = index, index + len(parsed)
-                if index <= skip:
-                    _remember(parsed, seen)
+                parsed = _past_skip(parsed, start, skip, seen)
+                if not parsed:
                     continue
-                if skip > start:
-                    _remember(parsed[: skip - start], seen)
-                    parsed = parsed[skip - start :]
                 found = keys_lookup(parsed, ctx)
                 if pending is not None and plan_conflicts(pending[0], parsed, found):
                     pending_write()
@@ -350,6 +344,18 @@ def _import_commit_overlapped(job, parsed_chunks, *, commit, skip, seen, counts,
     finally:
         sys.setswitchinterval(interval)
     return index
+
+
+def _past_skip(parsed: list, start: int, skip: int, seen) -> list:
+    """The rows of a chunk starting at row ``start`` that a job resumed after ``skip`` rows still has to walk; the
+    ones it skips are remembered for the file's duplicates."""
+    if start + len(parsed) <= skip:
+        _remember(parsed, seen)
+        return []
+    if skip > start:
+        _remember(parsed[: skip - start], seen)
+        return parsed[skip - start :]
+    return parsed
 
 
 def _remember(parsed, seen) -> None:

@@ -23,14 +23,23 @@ def program_region(program) -> str:
     return (getattr(program, "country", "") or settings.PHONENUMBER_DEFAULT_REGION or "").upper()
 
 
-def phone_parse(raw: str, *, program) -> PhoneNumber | None:
-    """``raw`` as a valid ``PhoneNumber`` (E.164 when printed), read in ``program``'s country; ``None`` if it is not
-    a valid number. Letters, spaces, dashes, dots and brackets around the digits are forgiven."""
+def phone_text(raw: str) -> str | None:
+    """``raw`` as ``phonenumbers`` is given it: trimmed, an international ``00`` written as ``+``; ``None`` when empty
+    or longer than any number written with its punctuation."""
     text = (raw or "").strip()
     if not text or len(text) > 32:
         return None
     if text.startswith("00"):
         text = "+" + text[2:]
+    return text
+
+
+def phone_parse(raw: str, *, program) -> PhoneNumber | None:
+    """``raw`` as a valid ``PhoneNumber`` (E.164 when printed), read in ``program``'s country; ``None`` if it is not
+    a valid number. Letters, spaces, dashes, dots and brackets around the digits are forgiven."""
+    text = phone_text(raw)
+    if text is None:
+        return None
     try:
         number = PhoneNumber.from_string(text, region=program_region(program) or None)
     except phonenumbers.NumberParseException:
