@@ -5,16 +5,20 @@ Each figure is a ``Table`` (a title, column names, rows of plain values), so the
 PDF report are drawn from the very same numbers.
 """
 
+from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
+from operator import attrgetter
 
-from django.db.models import Case, Count, F, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DateField, F, IntegerField, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 
 from analytics.models import DailyFact, LiabilitySnapshot, MemberFact, MemberJoining, MemberMonth, MemberRecency
-from analytics.rollups import COUNT_FIELDS, SUM_FIELDS, local_day
+from analytics.rollups import local_day
 from programs import clock
 from programs.choices import Bucket
 from programs.models import CardType, Program, RedemptionRule, Store, Tier
@@ -58,17 +62,77 @@ class Table:
     kind: str = "bar"  # how the dashboard draws it: bar, line, heatmap, pie, grid
 
 
-def facts_for(program: Program, filters: Filters, *, stores: bool = True) -> QuerySet[DailyFact]:
-    """The program's daily facts within ``filters``; ``stores=False`` ignores the store filter (members and cards
-    join a program, not a store)."""
-    facts = DailyFact.objects.filter(program=program, day__gte=filters.first, day__lte=filters.last)
+# The daily facts' columns the dashboard sums.
+FACT_SUMS = (
+    "purchases",
+    "revenue",
+    "refunds",
+    "refunded",
+    "points_earned_cashback",
+    "points_earned_promo",
+    "points_redeemed",
+    "points_expired_cashback",
+    "points_expired_promo",
+    "stamps_issued",
+    "rewards_issued",
+    "rewards_redeemed",
+    "new_members",
+    "cards_issued",
+    "tier_upgrades",
+    "tier_downgrades",
+)
+FactCell = namedtuple("FactCell", ("period", "card_type_id", "store_id", "tier_id", *FACT_SUMS))
+
+
+@dataclass
+class FactCells:
+    """The daily facts of the filters' card type and tier summed per period × card type × store × tier over the
+    filters' days, and per card type × store × tier over the same number of days before (``period`` None): one
+    read for every figure the dashboard takes from the daily facts (a year of a busy program is about a thousand
+    rows), each a fold of these rows. The store filter is applied in the folds: the figures of members and cards
+    ignore it (they join a program, not a store)."""
+
+    filters: Filters
+    rows: list[FactCell]
+
+    def totals(
+        self, key: Callable[[FactCell], object], names: tuple[str, ...], *, stores: bool = True, previous: bool = False
+    ) -> dict[object, list]:
+        """``names`` summed per ``key(row)``."""
+        pick = attrgetter(*names) if len(names) > 1 else (lambda row: (getattr(row, names[0]),))
+        store_id = self.filters.store_id if stores else None
+        totals: dict[object, list] = {}
+        for row in self.rows:
+            if (row.period is None) is not previous or (store_id is not None and row.store_id != store_id):
+                continue
+            cells = totals.get(key(row))
+            if cells is None:
+                totals[key(row)] = list(pick(row))
+            else:
+                for index, value in enumerate(pick(row)):
+                    cells[index] += value
+        return totals
+
+    def by_period(self, names: tuple[str, ...], *, stores: bool = True) -> list[tuple[date, list]]:
+        return sorted(self.totals(attrgetter("period"), names, stores=stores).items())
+
+
+def facts_read(program: Program, filters: Filters) -> FactCells:
+    """One grouped read of the daily facts for ``filters`` and the period before (see ``FactCells``)."""
+    previous = filters.previous()
+    facts = DailyFact.objects.filter(program=program, day__gte=previous.first, day__lte=filters.last)
     if filters.card_type_id:
         facts = facts.filter(card_type_id=filters.card_type_id)
     if filters.tier_id:
         facts = facts.filter(tier_id=filters.tier_id)
-    if stores and filters.store_id:
-        facts = facts.filter(store_id=filters.store_id)
-    return facts
+    period = Case(When(day__gte=filters.first, then=_period_expr(filters)), default=None, output_field=DateField())
+    rows = (
+        facts.values("card_type_id", "store_id", "tier_id", period_ref=period)
+        .annotate(**{name: Sum(name) for name in FACT_SUMS})
+        .order_by()
+        .values_list("period_ref", "card_type_id", "store_id", "tier_id", *FACT_SUMS)
+    )
+    return FactCells(filters, [FactCell(_as_date(row[0]) if row[0] else None, *row[1:]) for row in rows])
 
 
 def members_for(program: Program, filters: Filters) -> QuerySet[MemberFact]:
@@ -96,10 +160,6 @@ def point_values(*programs: Program) -> dict[int, Decimal]:
     return values
 
 
-def _sums() -> dict:
-    return {name: Sum(name) for name in (*SUM_FIELDS, *COUNT_FIELDS)}
-
-
 @dataclass
 class Kpis:
     purchases: int = 0
@@ -122,34 +182,47 @@ class Kpis:
     tier_downgrades: int = 0
 
 
-def kpis_get(*, program: Program, filters: Filters, values: dict[int, Decimal] | None = None) -> Kpis:
-    """The period's totals. Points are turned into money with each card type's point value. Two queries."""
-    values = values if values is not None else point_values(program)
+KPI_SUMS = (
+    "purchases",
+    "revenue",
+    "refunds",
+    "refunded",
+    "points_earned_cashback",
+    "points_earned_promo",
+    "points_redeemed",
+    "points_expired_cashback",
+    "points_expired_promo",
+    "stamps_issued",
+    "rewards_issued",
+    "rewards_redeemed",
+)
+
+
+def kpis_get(*, cells: FactCells, values: dict[int, Decimal], previous: bool = False) -> Kpis:
+    """The totals of the filters' period (or of the one before). Points are turned into money with each card
+    type's point value."""
     kpis = Kpis()
-    for row in facts_for(program, filters).values("card_type_id").annotate(**_sums()).order_by():
-        value = values.get(row["card_type_id"], Decimal("1"))
-        kpis.purchases += row["purchases"] or 0
-        kpis.revenue += row["revenue"] or ZERO
-        kpis.refunds += row["refunds"] or 0
-        kpis.refunded += row["refunded"] or ZERO
-        earned = (row["points_earned_cashback"] or ZERO) + (row["points_earned_promo"] or ZERO)
-        expired = (row["points_expired_cashback"] or ZERO) + (row["points_expired_promo"] or ZERO)
-        kpis.points_earned += earned * value
-        kpis.points_redeemed += (row["points_redeemed"] or ZERO) * value
-        kpis.points_expired += expired * value
-        kpis.stamps_issued += row["stamps_issued"] or ZERO
-        kpis.rewards_issued += row["rewards_issued"] or 0
-        kpis.rewards_redeemed += row["rewards_redeemed"] or 0
-    joined = facts_for(program, filters, stores=False).aggregate(
-        new_members=Sum("new_members"),
-        cards_issued=Sum("cards_issued"),
-        ups=Sum("tier_upgrades"),
-        downs=Sum("tier_downgrades"),
+    for card_type_id, sums in cells.totals(attrgetter("card_type_id"), KPI_SUMS, previous=previous).items():
+        purchases, revenue, refunds, refunded, earned_c, earned_p, redeemed, expired_c, expired_p, *rest = sums
+        value = values.get(card_type_id, Decimal("1"))
+        kpis.purchases += purchases
+        kpis.revenue += revenue
+        kpis.refunds += refunds
+        kpis.refunded += refunded
+        kpis.points_earned += (earned_c + earned_p) * value
+        kpis.points_redeemed += redeemed * value
+        kpis.points_expired += (expired_c + expired_p) * value
+        stamps, rewards_issued, rewards_redeemed = rest
+        kpis.stamps_issued += stamps
+        kpis.rewards_issued += rewards_issued
+        kpis.rewards_redeemed += rewards_redeemed
+    joined = cells.totals(
+        lambda row: None,
+        ("new_members", "cards_issued", "tier_upgrades", "tier_downgrades"),
+        stores=False,
+        previous=previous,
     )
-    kpis.new_members = joined["new_members"] or 0
-    kpis.cards_issued = joined["cards_issued"] or 0
-    kpis.tier_upgrades = joined["ups"] or 0
-    kpis.tier_downgrades = joined["downs"] or 0
+    kpis.new_members, kpis.cards_issued, kpis.tier_upgrades, kpis.tier_downgrades = joined.get(None, (0, 0, 0, 0))
     kpis.net_revenue = kpis.revenue - kpis.refunded
     kpis.points_earned = kpis.points_earned.quantize(CENT)
     kpis.points_redeemed = kpis.points_redeemed.quantize(CENT)
@@ -319,14 +392,6 @@ def granularity(filters: Filters) -> str:
     return "month"
 
 
-def _by_period(queryset: QuerySet, filters: Filters, aggregates: dict) -> list[dict]:
-    grouped = queryset.values(period_ref=_period_expr(filters)).annotate(**aggregates)
-    rows = list(grouped.order_by("period_ref"))
-    for row in rows:
-        row["period"] = _as_date(row.pop("period_ref"))
-    return rows
-
-
 def _period_expr(filters: Filters):
     step = granularity(filters)
     if step == "day":
@@ -338,32 +403,27 @@ def _as_date(value) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def sales_table(program: Program, filters: Filters) -> Table:
+def sales_table(cells: FactCells) -> Table:
     table = Table(
         "sales",
         _("Purchases and revenue"),
         [_("Period"), _("Purchases"), _("Revenue"), _("Refunded"), _("Average check")],
         kind="line",
     )
-    for row in _by_period(
-        facts_for(program, filters), filters, {"p": Sum("purchases"), "r": Sum("revenue"), "f": Sum("refunded")}
-    ):
-        purchases, revenue = row["p"] or 0, row["r"] or ZERO
+    for period, (purchases, revenue, refunded) in cells.by_period(("purchases", "revenue", "refunded")):
         average = (revenue / purchases).quantize(CENT) if purchases else ZERO
-        table.rows.append([row["period"], purchases, revenue, row["f"] or ZERO, average])
+        table.rows.append([period, purchases, revenue, refunded, average])
     return table
 
 
-def members_table(program: Program, filters: Filters) -> Table:
+def members_table(cells: FactCells) -> Table:
     table = Table("members", _("New members and cards issued"), [_("Period"), _("New members"), _("Cards issued")])
-    for row in _by_period(
-        facts_for(program, filters, stores=False), filters, {"m": Sum("new_members"), "c": Sum("cards_issued")}
-    ):
-        table.rows.append([row["period"], row["m"] or 0, row["c"] or 0])
+    for period, (members, cards) in cells.by_period(("new_members", "cards_issued"), stores=False):
+        table.rows.append([period, members, cards])
     return table
 
 
-def points_table(program: Program, filters: Filters, values: dict[int, Decimal]) -> Table:
+def points_table(cells: FactCells, values: dict[int, Decimal]) -> Table:
     """Points earned, redeemed and expired per period, in money."""
     table = Table(
         "points",
@@ -371,69 +431,49 @@ def points_table(program: Program, filters: Filters, values: dict[int, Decimal])
         [_("Period"), _("Earned"), _("Redeemed"), _("Expired")],
     )
     per_period: dict[date, list[Decimal]] = {}
-    rows = (
-        facts_for(program, filters)
-        .values(period_ref=_period_expr(filters), ct=F("card_type_id"))
-        .annotate(
-            e1=Sum("points_earned_cashback"),
-            e2=Sum("points_earned_promo"),
-            r=Sum("points_redeemed"),
-            x1=Sum("points_expired_cashback"),
-            x2=Sum("points_expired_promo"),
-        )
-        .order_by("period_ref")
-    )
-    for row in rows:
-        period = _as_date(row["period_ref"])
-        value = values.get(row["ct"], Decimal("1"))
-        cells = per_period.setdefault(period, [ZERO, ZERO, ZERO])
-        cells[0] += ((row["e1"] or ZERO) + (row["e2"] or ZERO)) * value
-        cells[1] += (row["r"] or ZERO) * value
-        cells[2] += ((row["x1"] or ZERO) + (row["x2"] or ZERO)) * value
+    names = ("points_earned_cashback", "points_earned_promo", "points_redeemed", "points_expired_cashback")
+    for (period, card_type_id), sums in cells.totals(
+        attrgetter("period", "card_type_id"), (*names, "points_expired_promo")
+    ).items():
+        earned_c, earned_p, redeemed, expired_c, expired_p = sums
+        value = values.get(card_type_id, Decimal("1"))
+        money = per_period.setdefault(period, [ZERO, ZERO, ZERO])
+        money[0] += (earned_c + earned_p) * value
+        money[1] += redeemed * value
+        money[2] += (expired_c + expired_p) * value
     for period in sorted(per_period):
-        table.rows.append([period, *(cell.quantize(CENT) for cell in per_period[period])])
+        table.rows.append([period, *(money.quantize(CENT) for money in per_period[period])])
     return table
 
 
-def card_types_table(program: Program, filters: Filters) -> Table:
+def card_types_table(program: Program, cells: FactCells) -> Table:
     table = Table(
         "card_types",
         _("By card type"),
         [_("Card type"), _("Purchases"), _("Revenue"), _("Cards issued")],
     )
     names = dict(CardType.objects.filter(program=program).values_list("pk", "name"))
-    rows = (
-        facts_for(program, filters)
-        .values("card_type_id")
-        .annotate(p=Sum("purchases"), r=Sum("revenue"), c=Sum("cards_issued"))
-        .order_by("-r")
-    )
-    for row in rows:
-        if row["card_type_id"] is None:
-            continue
-        table.rows.append([names.get(row["card_type_id"], "?"), row["p"] or 0, row["r"] or ZERO, row["c"] or 0])
+    totals = cells.totals(attrgetter("card_type_id"), ("purchases", "revenue", "cards_issued"))
+    for card_type_id, (purchases, revenue, cards) in sorted(totals.items(), key=lambda item: -item[1][1]):
+        if card_type_id is not None:
+            table.rows.append([names.get(card_type_id, "?"), purchases, revenue, cards])
     return table
 
 
-def stores_table(program: Program, filters: Filters, limit: int = 10) -> Table:
+def stores_table(program: Program, cells: FactCells, limit: int = 10) -> Table:
     table = Table("stores", _("Top stores"), [_("Store"), _("Revenue"), _("Purchases"), _("Average check")])
     names = dict(Store.objects.filter(program=program).values_list("pk", "name"))
-    rows = (
-        facts_for(program, filters)
-        .filter(store_id__isnull=False)
-        .values("store_id")
-        .annotate(r=Sum("revenue"), p=Sum("purchases"))
-        .filter(p__gt=0)
-        .order_by("-r")[:limit]
+    totals = cells.totals(attrgetter("store_id"), ("revenue", "purchases"))
+    ranked = sorted(
+        ((store_id, sums) for store_id, sums in totals.items() if store_id is not None and sums[1] > 0),
+        key=lambda item: -item[1][0],
     )
-    for row in rows:
-        purchases, revenue = row["p"] or 0, row["r"] or ZERO
-        average = (revenue / purchases).quantize(CENT) if purchases else ZERO
-        table.rows.append([names.get(row["store_id"], "?"), revenue, purchases, average])
+    for store_id, (revenue, purchases) in ranked[:limit]:
+        table.rows.append([names.get(store_id, "?"), revenue, purchases, (revenue / purchases).quantize(CENT)])
     return table
 
 
-def tiers_table(program: Program, filters: Filters, mix: MemberMix | None = None) -> Table:
+def tiers_table(program: Program, cells: FactCells, mix: MemberMix) -> Table:
     """Members per tier today, with the period's upgrades and downgrades into each tier."""
     table = Table(
         "tiers",
@@ -444,23 +484,15 @@ def tiers_table(program: Program, filters: Filters, mix: MemberMix | None = None
     tiers = list(Tier.objects.filter(program=program).order_by("pk").values_list("pk", "name"))
     if not tiers:
         return table
-    mix = mix if mix is not None else member_mix_get(program=program, filters=filters)
     counts: dict[int | None, int] = {}
     for cell in mix.cells:
         counts[cell.tier_id] = counts.get(cell.tier_id, 0) + cell.members
-    moves = {
-        row["tier_id"]: row
-        for row in facts_for(program, filters, stores=False)
-        .values("tier_id")
-        .annotate(u=Sum("tier_upgrades"), d=Sum("tier_downgrades"))
-        .order_by()
-    }
+    moves = cells.totals(attrgetter("tier_id"), ("tier_upgrades", "tier_downgrades"), stores=False)
     for tier_id, name in [(None, _("No tier")), *tiers]:
-        move = moves.get(tier_id, {})
         count = counts.get(tier_id, 0)
         if tier_id is None and not count:
             continue
-        table.rows.append([name, count, move.get("u") or 0, move.get("d") or 0])
+        table.rows.append([name, count, *moves.get(tier_id, (0, 0))])
     return table
 
 
@@ -550,18 +582,14 @@ def liability_table(liability: Liability) -> Table:
     return table
 
 
-def stamps_table(program: Program, filters: Filters) -> Table:
+def stamps_table(cells: FactCells) -> Table:
     table = Table(
         "stamps",
         _("Stamps and rewards"),
         [_("Period"), _("Stamps issued"), _("Rewards issued"), _("Rewards redeemed")],
     )
-    for row in _by_period(
-        facts_for(program, filters),
-        filters,
-        {"s": Sum("stamps_issued"), "i": Sum("rewards_issued"), "r": Sum("rewards_redeemed")},
-    ):
-        table.rows.append([row["period"], row["s"] or ZERO, row["i"] or 0, row["r"] or 0])
+    for period, sums in cells.by_period(("stamps_issued", "rewards_issued", "rewards_redeemed")):
+        table.rows.append([period, *sums])
     return table
 
 
@@ -633,18 +661,19 @@ def dashboard_get(*, program: Program, filters: Filters, only: str | None = None
     mix = member_mix_get(program=program, filters=filters)
     activity = activity_get(program=program, filters=filters, mix=mix)
     liability = liability_get(program=program, filters=filters, values=values)
+    cells = cache(lambda: facts_read(program, filters))  # read once, and only when a figure wants the facts
     builders = {
-        "sales": lambda: sales_table(program, filters),
-        "members": lambda: members_table(program, filters),
-        "points": lambda: points_table(program, filters, values),
+        "sales": lambda: sales_table(cells()),
+        "members": lambda: members_table(cells()),
+        "points": lambda: points_table(cells(), values),
         "liability": lambda: liability_table(liability),
         "activity": lambda: activity_table(activity),
-        "card_types": lambda: card_types_table(program, filters),
-        "stores": lambda: stores_table(program, filters),
-        "tiers": lambda: tiers_table(program, filters, mix),
+        "card_types": lambda: card_types_table(program, cells()),
+        "stores": lambda: stores_table(program, cells()),
+        "tiers": lambda: tiers_table(program, cells(), mix),
         "cohorts": lambda: cohorts_table(program, filters),
         "rfm": lambda: rfm_table(program, filters, mix),
-        "stamps": lambda: stamps_table(program, filters),
+        "stamps": lambda: stamps_table(cells()),
         "joining": lambda: joining_table(program, filters, mix),
     }
     tables = {key: _rounded(builders[key]()) for key in TABLE_KEYS if key in wanted}
@@ -653,8 +682,8 @@ def dashboard_get(*, program: Program, filters: Filters, only: str | None = None
     return Dashboard(
         program=program,
         filters=filters,
-        kpis=kpis_get(program=program, filters=filters, values=values),
-        previous=kpis_get(program=program, filters=filters.previous(), values=values),
+        kpis=kpis_get(cells=cells(), values=values),
+        previous=kpis_get(cells=cells(), values=values, previous=True),
         activity=activity,
         liability=liability,
         tables=tables,
