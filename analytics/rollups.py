@@ -1046,6 +1046,12 @@ def _members_rebuild_postgresql(program: Program, member_ids: list[int] | None) 
             params,
         )
         written = cursor.rowcount
+        if member_ids is None:
+            # Every purchase, grouped by member and month: the planner expects as many months as purchases and
+            # would walk the purchases in member order through the index, one random read each (60 s at 10M
+            # purchases); read in one pass and sorted, they take 15 s.
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(
             f"""INSERT INTO {months} (program_id, member_id, month, cohort, purchases, spend)
             SELECT %(p)s, s.member_id, s.month, min(s.month) OVER (PARTITION BY s.member_id ORDER BY s.month), s.n,
@@ -1058,6 +1064,9 @@ def _members_rebuild_postgresql(program: Program, member_ids: list[int] | None) 
             ORDER BY s.member_id, s.month""",  # noqa: S608
             params,
         )
+        if member_ids is None:
+            cursor.execute("RESET enable_indexscan")
+            cursor.execute("RESET enable_bitmapscan")
     return written
 
 

@@ -1,7 +1,7 @@
 """The outbox consumer keeps the rollups equal to the engine's rows, and a refund or an expiry months later lands
 on its own day."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -10,8 +10,9 @@ from django.db.models import Sum
 from analytics.models import DailyFact, LiabilitySnapshot, MemberFact, MemberMonth
 from programs import clock
 from programs.choices import StampBasis
-from programs.factories import CardTypeFactory
+from programs.factories import CardTypeFactory, TierFactory
 from programs.services.expiry import lots_expire
+from programs.services.members import member_create
 from programs.services.purchases import purchase_record, purchase_refund
 from tests.analytics.support import analytics_dispatch, facts_direct, facts_rolled_up
 
@@ -128,3 +129,23 @@ def test_a_late_first_receipt_and_a_refund_in_the_same_batch_keep_the_member_exa
         april: (february, 1, Decimal("380.00")),
     }
     assert facts_rolled_up(program) == facts_direct(program)
+
+
+def test_a_deleted_member_or_tier_leaves_no_member_rollups_behind(program, store, cashback_type, make_card, db):
+    """The member-level rollups have no constraints in the database: Django's delete collector keeps them."""
+    kept = make_card(cashback_type)
+    purchase_record(card=kept, store=store, receipt_id="r1", total=Decimal("100.00"))
+    gone = member_create(program=program, phone="+380501234567", card_types=[])  # no card, no purchase: deletable
+    analytics_dispatch()
+    tier = TierFactory(program=program)
+    MemberFact.objects.filter(member=kept.member).update(tier=tier)
+    MemberMonth.objects.create(program=program, member=gone, month=date(2026, 1, 1), cohort=date(2026, 1, 1))
+    assert MemberFact.objects.filter(member=gone).exists()
+
+    gone.delete()
+    tier.delete()
+
+    assert not MemberFact.objects.filter(member_id=gone.pk).exists()
+    assert not MemberMonth.objects.filter(member_id=gone.pk).exists()
+    assert MemberMonth.objects.filter(member=kept.member).count() == 1
+    assert MemberFact.objects.get(member=kept.member).tier_id is None
