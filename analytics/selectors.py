@@ -62,8 +62,8 @@ class Table:
     kind: str = "bar"  # how the dashboard draws it: bar, line, heatmap, pie, grid
 
 
-# The daily facts' columns the dashboard sums.
-FACT_SUMS = (
+# The daily facts' columns the dashboard sums: the key figures', then those that count members and cards.
+KPI_SUMS = (
     "purchases",
     "revenue",
     "refunds",
@@ -76,11 +76,8 @@ FACT_SUMS = (
     "stamps_issued",
     "rewards_issued",
     "rewards_redeemed",
-    "new_members",
-    "cards_issued",
-    "tier_upgrades",
-    "tier_downgrades",
 )
+FACT_SUMS = (*KPI_SUMS, "new_members", "cards_issued", "tier_upgrades", "tier_downgrades")
 FactCell = namedtuple("FactCell", ("period", "card_type_id", "store_id", "tier_id", *FACT_SUMS))
 
 
@@ -180,22 +177,6 @@ class Kpis:
     rewards_redeemed: int = 0
     tier_upgrades: int = 0
     tier_downgrades: int = 0
-
-
-KPI_SUMS = (
-    "purchases",
-    "revenue",
-    "refunds",
-    "refunded",
-    "points_earned_cashback",
-    "points_earned_promo",
-    "points_redeemed",
-    "points_expired_cashback",
-    "points_expired_promo",
-    "stamps_issued",
-    "rewards_issued",
-    "rewards_redeemed",
-)
 
 
 def kpis_get(*, cells: FactCells, values: dict[int, Decimal], previous: bool = False) -> Kpis:
