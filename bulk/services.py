@@ -298,13 +298,18 @@ def _import_commit_overlapped(job, parsed_chunks, *, commit, skip, seen, counts,
 
     Chunk *n*'s rows are looked up, checked, given their numbers and ids, and formatted as ``COPY`` text (in a
     second thread, which runs while this one waits on the server) before chunk *n - 1*, already formatted, is
-    sent and committed with the job's progress. Looking chunk *n* up before *n - 1* is written judges it the same
-    as after, except where its keys meet the ones *n - 1* writes or it names a member *n - 1* updates
-    (``plan_conflicts``): then *n - 1* is written first and *n* looked up again. Chunks commit one by one in
-    order, so a job that stops keeps every chunk before the failing one and resumes after the last committed.
+    sent and committed with the job's progress. The same thread then reads chunk *n + 1* (the dry run's rows, or
+    the file parsed again) and collects the cycles chunk *n - 1* left, still beside the server's work. Looking
+    chunk *n* up before *n - 1* is written judges it the same as after, except where its keys meet the ones
+    *n - 1* writes or it names a member *n - 1* updates (``plan_conflicts``): then *n - 1* is written first and *n*
+    looked up again. Chunks commit one by one in order, so a job that stops keeps every chunk before the failing
+    one and resumes after the last committed.
     """
     index = 0
     pending = None  # (plan, rows_done, counts, report) of the chunk formatted and not yet written
+    chunk_iterator = iter(parsed_chunks)
+    # A row parsed again in the second thread says its reasons in the job's language, as in this one.
+    language = translation.get_language()
 
     def pending_write():
         plan, done, tally, rejected = pending
@@ -312,16 +317,24 @@ def _import_commit_overlapped(job, parsed_chunks, *, commit, skip, seen, counts,
             plan_write(plan, ctx)
             BulkJob.objects.filter(pk=job.pk).update(rows_done=done, committed=tally, report=rejected)
 
+    def format_and_read(plan):
+        with translation.override(language):
+            if plan is not None:
+                plan_format(plan, ctx)
+            gc.collect()  # the written chunks' cycles, if any (see _collector_quiet)
+            return next(chunk_iterator, None)
+
     interval = sys.getswitchinterval()
     # The writer wakes from each wait on the server needing the lock the formatter holds: hand it over sooner.
     sys.setswitchinterval(0.0005)
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-format") as formatter:
-            for parsed in parsed_chunks:
-                gc.collect()  # the previous chunk's cycles, if any (see _collector_quiet)
+            parsed = format_and_read(None)
+            while parsed is not None:
                 start, index = index, index + len(parsed)
                 parsed = _past_skip(parsed, start, skip, seen)
                 if not parsed:
+                    parsed = format_and_read(None)
                     continue
                 found = keys_lookup(parsed, ctx)
                 if pending is not None and plan_conflicts(pending[0], parsed, found):
@@ -334,10 +347,10 @@ def _import_commit_overlapped(job, parsed_chunks, *, commit, skip, seen, counts,
                     if row.reasons and len(report) < REPORT_LIMIT:
                         report.append([row.number, row.reasons])
                 plan = rows_plan(parsed, ctx, user=job.created_by, ahead=pending[0] if pending else None)
-                formatted = formatter.submit(plan_format, plan, ctx)
+                ahead = formatter.submit(format_and_read, plan)
                 if pending is not None:
                     pending_write()
-                formatted.result()
+                parsed = ahead.result()
                 pending = (plan, index, dict(counts), list(report))
             if pending is not None:
                 pending_write()
