@@ -21,7 +21,7 @@ import json
 import pickle
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -634,15 +634,16 @@ class ChunkPlan:
     copies: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
 
 
-def rows_plan(rows: list[Row], ctx: ProgramContext, *, user, ahead: ChunkPlan | None = None) -> ChunkPlan:
+def rows_plan(rows: list[Row], ctx: ProgramContext, *, user, ahead: Iterable[ChunkPlan] = ()) -> ChunkPlan:
     """The database's part of a checked chunk's writing before its transaction: fresh card numbers (off the
-    program's cards, and off ``ahead``'s, a chunk planned and not yet written) and ids from the tables' sequences.
+    program's cards, and off those of ``ahead``, chunks planned and not yet committed) and ids from the tables'
+    sequences.
     """
     program, now = ctx.program, clock.now()
     new = [row for row in rows if row.outcome == RowOutcome.CREATE]
     updated = [row for row in rows if row.outcome == RowOutcome.UPDATE]
     plastic = {row.card_number for row in new if row.card_number}
-    taken = plastic | ahead.numbers if ahead is not None else set(plastic)
+    taken = set(plastic).union(*(plan.numbers for plan in ahead))
     wanted = _numbers_wanted(new, ctx)
     generated = _numbers_generate(program.pk, wanted, taken) if wanted else []
     member_ids, card_ids, entry_ids = _ids_draw(

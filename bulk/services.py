@@ -9,7 +9,7 @@ row numbers and reasons, never a row's phone or card number; the uploaded file i
 import gc
 import logging
 import sys
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -293,29 +293,78 @@ def _walk_chunks(job, parsed_chunks, *, commit, skip, seen, counts, report, ctx,
     return index
 
 
+class _ChunkWriters:
+    """Formatted chunks written in order, each in its own transaction with the job's progress.
+
+    On connections of their own (``width`` threads, each a server backend) a chunk's ``COPY``s run beside the
+    ``COMMIT`` of the chunk before it, which checks that chunk's deferred foreign keys: the server's two halves of
+    the work on two cores. Each chunk still commits only after the one before it did (its transaction waits for it
+    before writing the job's progress), and rolls back if that one failed, so a job that stops keeps exactly the
+    chunks before the failing one and resumes after the last committed. Inside a transaction of the caller (a test's)
+    the other connections would not see its rows: then each chunk is written here, at once.
+    """
+
+    def __init__(self, job, ctx, width: int):
+        self.job, self.ctx = job, ctx
+        self.apart = width > 1 and not connection.in_atomic_block
+        self.width = width if self.apart else 1
+        self.flight: deque = deque()  # (plan, future) of the chunks sent and not known committed
+        self.pool = ThreadPoolExecutor(max_workers=self.width, thread_name_prefix="bulk-write") if self.apart else None
+
+    def plans(self) -> list:
+        return [plan for plan, _future in self.flight]
+
+    def send(self, pending) -> None:
+        if not self.apart:
+            self._write(pending, None)
+            return
+        while len(self.flight) >= self.width:
+            self.flight.popleft()[1].result()
+        before = self.flight[-1][1] if self.flight else None
+        self.flight.append((pending[0], self.pool.submit(self._write_apart, pending, before)))
+
+    def drain(self) -> None:
+        """Wait until every chunk sent is committed; raises the first failure."""
+        while self.flight:
+            self.flight.popleft()[1].result()
+
+    def close(self) -> None:
+        """Wait for every chunk sent, failed or not (a failure is raised by ``drain``)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+    def _write(self, pending, before) -> None:
+        plan, done, tally, rejected = pending
+        with transaction.atomic():
+            plan_write(plan, self.ctx)
+            if before is not None:
+                before.result()  # the chunk before committed (or this one rolls back with its error)
+            BulkJob.objects.filter(pk=self.job.pk).update(rows_done=done, committed=tally, report=rejected)
+
+    def _write_apart(self, pending, before) -> None:
+        try:
+            self._write(pending, before)
+        finally:
+            connection.close()  # this thread's own connection
+
+
 def _import_commit_overlapped(job, parsed_chunks, *, commit, skip, seen, counts, report, ctx, keeper) -> int:
-    """An import's commit on PostgreSQL, each chunk's server work beside the next chunk's own.
+    """An import's commit on PostgreSQL, each chunk's server work beside the next chunks' own.
 
     Chunk *n*'s rows are looked up, checked, given their numbers and ids, and formatted as ``COPY`` text (in a
-    second thread, which runs while this one waits on the server) before chunk *n - 1*, already formatted, is
-    sent and committed with the job's progress. The same thread then reads chunk *n + 1* (the dry run's rows, or
-    the file parsed again) and collects the cycles chunk *n - 1* left, still beside the server's work. Looking
-    chunk *n* up before *n - 1* is written judges it the same as after, except where its keys meet the ones
-    *n - 1* writes or it names a member *n - 1* updates (``plan_conflicts``): then *n - 1* is written first and *n*
-    looked up again. Chunks commit one by one in order, so a job that stops keeps every chunk before the failing
-    one and resumes after the last committed.
+    second thread, which runs while this one waits) while the chunks before it are written (``_ChunkWriters``: two
+    at a time, each committing after the one before). The same thread then reads chunk *n + 1* (the dry run's rows,
+    or the file parsed again) and collects the cycles written chunks left, still beside the server's work. Looking
+    chunk *n* up before the chunks in flight are committed judges it the same as after, except where its keys meet
+    the ones they write or it names a member one of them updates (``plan_conflicts``): then they are committed first
+    and *n* looked up again.
     """
     index = 0
-    pending = None  # (plan, rows_done, counts, report) of the chunk formatted and not yet written
+    pending = None  # (plan, rows_done, counts, report) of the chunk formatted and not yet sent
     chunk_iterator = iter(parsed_chunks)
     # A row parsed again in the second thread says its reasons in the job's language, as in this one.
     language = translation.get_language()
-
-    def pending_write():
-        plan, done, tally, rejected = pending
-        with transaction.atomic():
-            plan_write(plan, ctx)
-            BulkJob.objects.filter(pk=job.pk).update(rows_done=done, committed=tally, report=rejected)
+    writers = _ChunkWriters(job, ctx, settings.KARTKA_BULK_WRITERS)
 
     def format_and_read(plan):
         with translation.override(language):
@@ -337,24 +386,30 @@ def _import_commit_overlapped(job, parsed_chunks, *, commit, skip, seen, counts,
                     parsed = format_and_read(None)
                     continue
                 found = keys_lookup(parsed, ctx)
-                if pending is not None and plan_conflicts(pending[0], parsed, found):
-                    pending_write()
-                    pending = None
+                unwritten = writers.plans() + ([pending[0]] if pending else [])
+                if any(plan_conflicts(plan, parsed, found) for plan in unwritten):
+                    if pending is not None:
+                        writers.send(pending)
+                        pending = None
+                    writers.drain()
                     found = keys_lookup(parsed, ctx)
+                    unwritten = []
                 rows_resolve(parsed, ctx, seen, found)
                 for row in parsed:
                     counts[row.outcome] += 1
                     if row.reasons and len(report) < REPORT_LIMIT:
                         report.append([row.number, row.reasons])
-                plan = rows_plan(parsed, ctx, user=job.created_by, ahead=pending[0] if pending else None)
+                plan = rows_plan(parsed, ctx, user=job.created_by, ahead=unwritten)
                 ahead = formatter.submit(format_and_read, plan)
                 if pending is not None:
-                    pending_write()
+                    writers.send(pending)
                 parsed = ahead.result()
                 pending = (plan, index, dict(counts), list(report))
             if pending is not None:
-                pending_write()
+                writers.send(pending)
+            writers.drain()
     finally:
+        writers.close()
         sys.setswitchinterval(interval)
     return index
 

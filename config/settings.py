@@ -350,6 +350,9 @@ KARTKA_EXPIRY_CHUNK = int(os.environ.get("KARTKA_EXPIRY_CHUNK", "20000"))
 KARTKA_BULK_DIR = Path(os.environ.get("KARTKA_BULK_DIR", VAR_DIR / "bulk"))
 KARTKA_BULK_MAX_UPLOAD_MB = int(os.environ.get("KARTKA_BULK_MAX_UPLOAD_MB", "100"))
 KARTKA_BULK_CHUNK = int(os.environ.get("KARTKA_BULK_CHUNK", "5000"))
+# Database connections an import's commit writes its chunks on at once (PostgreSQL; each chunk still commits after
+# the one before it). 1 writes them one after another.
+KARTKA_BULK_WRITERS = int(os.environ.get("KARTKA_BULK_WRITERS", "2"))
 # Days the event outbox (programs.outbox) keeps events every consumer has handled.
 KARTKA_EVENTS_RETENTION_DAYS = int(os.environ.get("EVENTS_RETENTION_DAYS", "30"))
 

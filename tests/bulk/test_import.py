@@ -389,10 +389,11 @@ def _crash_on(name: str):
 def _crash_off():
     with connection.cursor() as cursor:
         cursor.execute(
-            "DROP TRIGGER bulk_test_crash" + (" ON programs_member" if connection.vendor == "postgresql" else "")
+            "DROP TRIGGER IF EXISTS bulk_test_crash"
+            + (" ON programs_member" if connection.vendor == "postgresql" else "")
         )
         if connection.vendor == "postgresql":
-            cursor.execute("DROP FUNCTION bulk_test_crash()")
+            cursor.execute("DROP FUNCTION IF EXISTS bulk_test_crash()")
 
 
 def test_a_stopped_import_keeps_its_chunks_and_resumes_after_them(alpha, settings):
