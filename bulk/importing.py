@@ -874,7 +874,7 @@ def rows_state(ctx: ProgramContext, *, path: Path, language: str) -> dict:
     }
 
 
-def _row_pack(row: Row) -> tuple:
+def row_pack(row: Row) -> tuple:
     return (
         row.number,
         row.reasons,
@@ -891,7 +891,7 @@ def _row_pack(row: Row) -> tuple:
     )
 
 
-def _row_unpack(packed: tuple, ctx: ProgramContext) -> Row:
+def row_unpack(packed: tuple, ctx: ProgramContext) -> Row:
     number, reasons, phone_key, card_number, external_id, profile, tier_pk, spend, cashback, promo, expires, stamps = (
         packed
     )
@@ -926,7 +926,11 @@ class KeptRows:
         pickle.dump(state, self.file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def add(self, rows: list[Row]) -> None:
-        pickle.dump([_row_pack(row) for row in rows], self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.add_packed(pickle.dumps([row_pack(row) for row in rows], protocol=pickle.HIGHEST_PROTOCOL))
+
+    def add_packed(self, packed: bytes) -> None:
+        """A chunk's rows as ``add`` writes them, packed and pickled already (``bulk.parsers``)."""
+        self.file.write(packed)
 
     def done(self) -> None:
         self.file.close()
@@ -960,7 +964,7 @@ def rows_kept(path: Path, state: dict, ctx: ProgramContext) -> Iterator[list[Row
                     packed = pickle.load(file)  # noqa: S301 (as above)
                 except EOFError:
                     return
-                yield [_row_unpack(row, ctx) for row in packed]
+                yield [row_unpack(row, ctx) for row in packed]
 
     return chunks_read()
 

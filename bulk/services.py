@@ -34,7 +34,6 @@ from bulk.importing import (
     plan_conflicts,
     plan_format,
     plan_write,
-    row_parse,
     rows_kept,
     rows_plan,
     rows_resolve,
@@ -42,6 +41,7 @@ from bulk.importing import (
     rows_write,
 )
 from bulk.models import BulkJob
+from bulk.parsers import rows_parsed
 from programs import clock
 from programs.choices import Unit
 from programs.errors import InsufficientPoints, InsufficientStamps, InvalidInput
@@ -192,9 +192,12 @@ def _walk(job: BulkJob, *, commit: bool) -> tuple[dict, list, int]:
         parsed_chunks = rows_kept(kept, state, ctx) if commit else None
         if parsed_chunks is None:
             batches = chunks(files.rows_read(path, job.file_format, columns), settings.KARTKA_BULK_CHUNK)
-            parsed_chunks = ([row_parse(number, values, ctx) for number, values in batch] for batch in batches)
-            if not commit:
-                keeper = KeptRows(kept, state)
+            keeper = None if commit else KeptRows(kept, state)
+            # A commit's own parse (rare: the program changed since the dry run) stays in this process: its writer
+            # threads are running, and a process with threads forks unsafely.
+            parsed_chunks = rows_parsed(
+                batches, ctx, keeper=keeper, processes=1 if commit else settings.KARTKA_BULK_PARSERS
+            )
     else:
         seen = {}
         batches = chunks(files.rows_read(path, job.file_format, columns), settings.KARTKA_BULK_CHUNK)
@@ -216,12 +219,13 @@ def _walk(job: BulkJob, *, commit: bool) -> tuple[dict, list, int]:
                 counts=counts,
                 report=report,
                 ctx=ctx if job.kind == JobKind.IMPORT else None,
-                keeper=keeper,
             )
     except BaseException:
         if keeper is not None:
             keeper.drop()
         raise
+    finally:
+        parsed_chunks.close()  # a parse's worker processes stopped, however the walk ended
     if keeper is not None:
         keeper.done()
     return dict(counts), report, index
@@ -246,7 +250,7 @@ def _collector_quiet():
             gc.enable()
 
 
-def _walk_chunks(job, parsed_chunks, *, commit, skip, seen, counts, report, ctx, keeper) -> int:
+def _walk_chunks(job, parsed_chunks, *, commit, skip, seen, counts, report, ctx) -> int:
     """The walk proper, over parsed chunks; returns the number of rows walked."""
     program = job.program
     index = 0
@@ -254,8 +258,6 @@ def _walk_chunks(job, parsed_chunks, *, commit, skip, seen, counts, report, ctx,
         gc.collect()  # the previous chunk's cycles, if any (see _collector_quiet)
         size = len(parsed)
         start, index = index, index + size
-        if keeper is not None:
-            keeper.add(parsed)  # as parsed, before the checks against the program add their reasons
         parsed = _past_skip(parsed, start, skip, seen)
         if not parsed:
             continue
@@ -348,7 +350,7 @@ class _ChunkWriters:
             connection.close()  # this thread's own connection
 
 
-def _import_commit_overlapped(job, parsed_chunks, *, commit, skip, seen, counts, report, ctx, keeper) -> int:
+def _import_commit_overlapped(job, parsed_chunks, *, commit, skip, seen, counts, report, ctx) -> int:
     """An import's commit on PostgreSQL, each chunk's server work beside the next chunks' own.
 
     Chunk *n*'s rows are looked up, checked, given their numbers and ids, and formatted as ``COPY`` text (in a

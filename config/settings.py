@@ -173,6 +173,8 @@ Q_CLUSTER = {
     "retry": 3600,
     "max_attempts": 3,
     "catch_up": False,
+    # Workers that may have children: an import's dry run parses in processes of its own (KARTKA_BULK_PARSERS).
+    "daemonize_workers": False,
     "label": _("Background jobs"),
 }
 if REDIS_URL:
@@ -353,6 +355,9 @@ KARTKA_BULK_CHUNK = int(os.environ.get("KARTKA_BULK_CHUNK", "5000"))
 # Database connections an import's commit writes its chunks on at once (PostgreSQL; each chunk still commits after
 # the one before it). 1 writes them one after another.
 KARTKA_BULK_WRITERS = int(os.environ.get("KARTKA_BULK_WRITERS", "2"))
+# Processes a dry run parses a big file's rows in, beside the job's own (forked from it; 1 parses in the job's
+# process). django-q2's workers may start them because Q_CLUSTER["daemonize_workers"] is off.
+KARTKA_BULK_PARSERS = int(os.environ.get("KARTKA_BULK_PARSERS", "2"))
 # Days the event outbox (programs.outbox) keeps events every consumer has handled.
 KARTKA_EVENTS_RETENTION_DAYS = int(os.environ.get("EVENTS_RETENTION_DAYS", "30"))
 
