@@ -406,14 +406,20 @@ def main() -> None:
     print(f"{machine_line(info)}; {options.rows:,} rows")
     print(table(rows, ("import", "wall", "CPU / memory", "rows/s")))
     print(f"\nstatus {first['status']} {first['committed']} {first['error']}")
-    # Issue 14: 100 000 rows in 15 s and 500 MB; 1 000 000 rows in 3 minutes. Both readings of "import" are judged:
-    # the commit after a dry run (what the owner waits for after pressing "import") and dry run + commit.
+    # Issue 14: 100 000 rows in 15 s and 500 MB; 1 000 000 rows in 3 minutes (memory is set for 100 000 rows only).
+    # Both readings of "import" are judged: the commit after a dry run (what the owner waits for after pressing
+    # "import") and dry run + commit.
     limit = 15 * options.rows / 100_000 if options.rows <= 100_000 else 180 * options.rows / 1_000_000
+    peak = memory_mb(first)
+    memory = (
+        f"peak ≤ 500 MB: {'met' if peak <= 500 else 'MISSED'} ({peak:.0f} MB)"
+        if options.rows <= 100_000
+        else f"peak {peak:.0f} MB (the issue sets memory for 100 000 rows)"
+    )
     print(
         f"target for {options.rows:,} rows ≤ {limit:.0f} s — commit after the dry run: "
         f"{'met' if first['run'] <= limit else 'MISSED'} ({first['run']:.1f} s); dry run + commit: "
-        f"{'met' if total <= limit else 'MISSED'} ({total:.1f} s, {total / copy_seconds:.0f}× COPY); "
-        f"peak ≤ 500 MB: {'met' if memory_mb(first) <= 500 else 'MISSED'} ({memory_mb(first):.0f} MB)"
+        f"{'met' if total <= limit else 'MISSED'} ({total:.1f} s, {total / copy_seconds:.0f}× COPY); {memory}"
     )
     print(f"checks after import: {'OK' if checks['ok'] else 'FAILED'} {checks}")
     if after is not None:
