@@ -55,24 +55,25 @@ def fork_allowed() -> bool:
 
 def _parsed_apart(batches: Iterator[list], ctx: ProgramContext, keeper: KeptRows | None, processes: int):
     global _context
-    _context = ctx
     # Whatever waits in the standard streams' buffers would be written again by each worker as it ends.
     sys.stdout.flush()
     sys.stderr.flush()
+    _context = ctx
     try:
-        fork = multiprocessing.get_context("fork")
-        with fork.Pool(processes, initializer=_worker_start, initargs=(translation.get_language(),)) as pool:
-            _context = None  # the workers have it; this process needs no second reference
-            pending: deque = deque()
-            for batch in batches:
-                pending.append(pool.apply_async(_batch_parse, (batch,)))
-                # One chunk more than there are workers: none waits for the next while this process checks.
-                if len(pending) > processes:
-                    yield _batch_taken(pending.popleft(), ctx, keeper)
-            while pending:
-                yield _batch_taken(pending.popleft(), ctx, keeper)
+        pool = multiprocessing.get_context("fork").Pool(
+            processes, initializer=_worker_start, initargs=(translation.get_language(),)
+        )
     finally:
-        _context = None
+        _context = None  # the workers have it now; this process needs no second reference
+    with pool:
+        pending: deque = deque()
+        for batch in batches:
+            pending.append(pool.apply_async(_batch_parse, (batch,)))
+            # One chunk more than there are workers: none waits for the next while this process checks.
+            if len(pending) > processes:
+                yield _batch_taken(pending.popleft(), ctx, keeper)
+        while pending:
+            yield _batch_taken(pending.popleft(), ctx, keeper)
 
 
 def _batch_taken(result, ctx: ProgramContext, keeper: KeptRows | None) -> list[Row]:
